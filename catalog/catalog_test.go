@@ -1,0 +1,107 @@
+package catalog
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestLoad_Embedded_Validates(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := []string{"a100-sxm-40gb", "a100-sxm-80gb", "h100-sxm", "h100-pcie", "h100-nvl", "h800", "h200-sxm", "gh200", "b200", "gb200", "l40s", "l4", "a10g", "t4", "v100", "rtx-pro-6000", "mi300x", "mi325x", "tpu-v5e", "tpu-v5p", "trainium1", "inferentia2", "gaudi3"}
+	for _, id := range need {
+		if _, err := c.Accelerator(id); err != nil {
+			t.Errorf("accelerator %s: %v", id, err)
+		}
+	}
+	models := []string{"llama-1-7b", "llama-1-13b", "llama-1-33b", "llama-1-65b", "llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-8b", "llama-3-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b", "llama-3.2-3b", "llama-3.3-70b", "llama-4-scout", "llama-4-maverick", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b", "qwen3-30b-a3b", "qwen3-235b-a22b", "deepseek-v3", "deepseek-r1", "gpt-j-6b", "gpt-3-175b", "falcon-180b", "starcoder", "mpt-7b", "gpt-oss-20b", "gpt-oss-120b", "resnet-50", "bert-large", "retinanet", "3d-unet", "dlrm-v2", "stable-diffusion-xl", "xgboost-scorer", "bge-large-en"}
+	for _, id := range models {
+		if _, err := c.Model(id); err != nil {
+			t.Errorf("model %s: %v", id, err)
+		}
+	}
+}
+
+func TestModel_DerivedParams_MatchPublished(t *testing.T) {
+	c := MustDefault()
+	for _, m := range c.Models {
+		if !m.IsLLM() || m.ParamsB == 0 {
+			continue
+		}
+		total, active := m.DerivedParams()
+		if e := math.Abs(total/1e9-m.ParamsB) / m.ParamsB; e > 0.06 {
+			t.Errorf("%s: derived total %.2fB vs published %.2fB (%.0f%%)", m.ID, total/1e9, m.ParamsB, e*100)
+		}
+		if m.ActiveParamsB > 0 {
+			if e := math.Abs(active/1e9-m.ActiveParamsB) / m.ActiveParamsB; e > 0.2 {
+				t.Errorf("%s: derived active %.2fB vs published %.2fB (%.0f%%)", m.ID, active/1e9, m.ActiveParamsB, e*100)
+			}
+		}
+	}
+}
+
+func TestResolve_CommonSpellings(t *testing.T) {
+	c := MustDefault()
+	for in, want := range map[string]string{
+		"Llama-3.1-70B": "llama-3.1-70b", "meta-llama/Llama-3.1-70B-Instruct": "llama-3.1-70b", "meta-llama/Meta-Llama-3.1-8B-Instruct": "llama-3.1-8b",
+		"mistralai/Mixtral-8x7B-Instruct-v0.1": "mixtral-8x7b", "deepseek-ai/DeepSeek-R1": "deepseek-r1", "Qwen/Qwen3-30B-A3B": "qwen3-30b-a3b",
+	} {
+		m, err := c.Model(in)
+		if err != nil || m.ID != want {
+			t.Errorf("Model(%q) = %v, %v; want %s", in, m, err, want)
+		}
+	}
+	for in, want := range map[string]string{"H100-SXM-80GB": "h100-sxm", "NVIDIA A100-80GB": "a100-sxm-80gb", "H200-SXM-141GB": "h200-sxm", "L40S-48GB": "l40s", "MI300X": "mi300x"} {
+		a, err := c.Accelerator(in)
+		if err != nil || a.ID != want {
+			t.Errorf("Accelerator(%q) = %v, %v; want %s", in, a, err, want)
+		}
+	}
+}
+
+func TestResolve_Unknown_SuggestsClosest(t *testing.T) {
+	c := MustDefault()
+	_, err := c.Model("llama-3.1-7b")
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || len(nf.Suggestions) == 0 {
+		t.Fatalf("want suggestions, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "llama-3.1-8b") && !strings.Contains(err.Error(), "llama-3.1-70b") {
+		t.Errorf("suggestions %v miss the llama-3.1 family", nf.Suggestions)
+	}
+}
+
+func TestParse_RejectsBadEntries(t *testing.T) {
+	cases := map[string]string{
+		"unknown field":  "accelerators:\n  - id: x\n    bogus: 1\n",
+		"no source":      "accelerators:\n  - {id: x, memory_gb: 10, memory_bw_gbps: 100, link_domain: 1, pcie_bw_gbps: 32, as_of: '2025'}\n",
+		"negative":       "accelerators:\n  - {id: x, memory_gb: -10, link_domain: 1, pcie_bw_gbps: 32, source: s, as_of: '2025'}\n",
+		"bad kv heads":   "models:\n  - {id: m, kind: llm, layers: 2, hidden: 64, heads: 8, kv_heads: 3, head_dim: 8, ffn: 128, vocab: 100, source: s, as_of: x}\n",
+		"bad model kind": "models:\n  - {id: m, kind: banana, source: s, as_of: x}\n",
+	}
+	for name, in := range cases {
+		if _, err := Parse([]byte(in), "t.yaml"); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestLoad_Overlay_ReplacesAndAdds(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/o.yaml"
+	body := "accelerators:\n  - {id: my-npu, name: My NPU, vendor: Acme, memory_gb: 64, memory_bw_gbps: 2000, bf16_tflops: 400, link_domain: 1, pcie_bw_gbps: 64, source: vendor sheet, as_of: '2026-01-01'}\n"
+	if err := writeFile(p, body); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := c.Accelerator("My-NPU"); err != nil || a.MemoryGB != 64 {
+		t.Fatalf("overlay accelerator not found: %v", err)
+	}
+}

@@ -1,0 +1,294 @@
+package catalog
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+//go:embed data/*.yaml
+var embedded embed.FS
+
+// Catalog is the resolved set of reference data. It is read-only after Load
+// and safe for concurrent use.
+type Catalog struct {
+	Accelerators []*Accelerator
+	Instances    []*Instance
+	Models       []*Model
+	APIPrices    []*APIPrice
+	Efficiency   *Efficiency
+
+	acc   map[string]*Accelerator
+	model map[string]*Model
+	inst  map[string]*Instance
+	// instByAcc lists instances per accelerator id, sorted by id.
+	instByAcc map[string][]*Instance
+}
+
+// File is the on-disk shape of a catalog file; the embedded data and a
+// user's overlay use the same shape, every section optional.
+type File struct {
+	Accelerators []*Accelerator `yaml:"accelerators"`
+	Instances    []*Instance    `yaml:"instances"`
+	Models       []*Model       `yaml:"models"`
+	APIPrices    []*APIPrice    `yaml:"api_prices"`
+	Efficiency   *Efficiency    `yaml:"efficiency"`
+}
+
+// Load reads the embedded catalog and applies the overlay files in order.
+// An overlay entry with an existing id replaces that entry; a new id is added.
+func Load(overlays ...string) (*Catalog, error) {
+	var base File
+	entries, err := embedded.ReadDir("data")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded catalog: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := embedded.ReadFile("data/" + n)
+		if err != nil {
+			return nil, fmt.Errorf("read embedded %s: %w", n, err)
+		}
+		f, err := Parse(b, "embedded:"+n)
+		if err != nil {
+			return nil, err
+		}
+		merge(&base, f)
+	}
+	for _, p := range overlays {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog %q: %w", p, err)
+		}
+		f, err := Parse(b, p)
+		if err != nil {
+			return nil, err
+		}
+		merge(&base, f)
+	}
+	return build(&base)
+}
+
+// MustDefault loads the embedded catalog and panics on error; the embedded
+// data is validated by tests, so this only fails on a broken build.
+func MustDefault() *Catalog {
+	c, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Parse decodes one catalog file strictly (unknown fields are errors) and
+// validates every entry. Errors name the file, the line, the entry and the field.
+func Parse(b []byte, name string) (*File, error) {
+	const maxSize = 32 << 20
+	if len(b) > maxSize {
+		return nil, fmt.Errorf("%s: catalog file is %d bytes; the limit is %d", name, len(b), maxSize)
+	}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField())
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
+	}
+	if errs := f.validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("%s: invalid catalog:\n  %s", name, strings.Join(errs, "\n  "))
+	}
+	return &f, nil
+}
+
+func merge(dst, src *File) {
+	dst.Accelerators = mergeByID(dst.Accelerators, src.Accelerators, func(a *Accelerator) string { return a.ID })
+	dst.Instances = mergeByID(dst.Instances, src.Instances, func(a *Instance) string { return a.ID })
+	dst.Models = mergeByID(dst.Models, src.Models, func(a *Model) string { return a.ID })
+	dst.APIPrices = mergeByID(dst.APIPrices, src.APIPrices, func(a *APIPrice) string { return a.ID })
+	if src.Efficiency != nil {
+		dst.Efficiency = src.Efficiency
+	}
+}
+
+func mergeByID[T any](dst, src []T, id func(T) string) []T {
+	idx := make(map[string]int, len(dst))
+	for i, d := range dst {
+		idx[strings.ToLower(id(d))] = i
+	}
+	for _, s := range src {
+		if i, ok := idx[strings.ToLower(id(s))]; ok {
+			dst[i] = s
+			continue
+		}
+		idx[strings.ToLower(id(s))] = len(dst)
+		dst = append(dst, s)
+	}
+	return dst
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+func (f *File) validate() []string {
+	var errs []string
+	bad := func(kind, id, field string, v any, allowed string) {
+		errs = append(errs, fmt.Sprintf("%s %q: field %s = %v: %s", kind, id, field, v, allowed))
+	}
+	pos := func(kind, id, field string, v float64) {
+		if !finite(v) || v <= 0 {
+			bad(kind, id, field, v, "must be a positive number")
+		}
+	}
+	optPos := func(kind, id, field string, v *float64) {
+		if v != nil && (!finite(*v) || *v <= 0) {
+			bad(kind, id, field, *v, "must be a positive number or absent")
+		}
+	}
+	prov := func(kind, id, src, asOf string) {
+		if strings.TrimSpace(src) == "" {
+			bad(kind, id, "source", `""`, "every entry needs a source")
+		}
+		if strings.TrimSpace(asOf) == "" {
+			bad(kind, id, "as_of", `""`, "every entry needs an as_of date")
+		}
+	}
+	for i, a := range f.Accelerators {
+		if a == nil || a.ID == "" {
+			errs = append(errs, fmt.Sprintf("accelerators[%d]: missing id", i))
+			continue
+		}
+		pos("accelerator", a.ID, "memory_gb", a.MemoryGB)
+		optPos("accelerator", a.ID, "memory_bw_gbps", a.MemoryBWGBs)
+		for n, v := range map[string]*float64{"fp32_tflops": a.FP32TFLOPS, "tf32_tflops": a.TF32TFLOPS, "bf16_tflops": a.BF16TFLOPS, "fp8_tflops": a.FP8TFLOPS, "int8_tops": a.INT8TOPS, "fp4_tflops": a.FP4TFLOPS, "interconnect_bw_gbps": a.LinkBWGBs, "tdp_w": a.TDPWatts} {
+			optPos("accelerator", a.ID, n, v)
+		}
+		if a.LinkDomain < 1 {
+			bad("accelerator", a.ID, "link_domain", a.LinkDomain, "must be >= 1 (1 = no scale-up link)")
+		}
+		pos("accelerator", a.ID, "pcie_bw_gbps", a.PCIeBWGBs)
+		prov("accelerator", a.ID, a.Source, a.AsOf)
+	}
+	for i, in := range f.Instances {
+		if in == nil || in.ID == "" {
+			errs = append(errs, fmt.Sprintf("instances[%d]: missing id", i))
+			continue
+		}
+		if in.Cloud == "" || in.Region == "" || in.InstanceType == "" {
+			bad("instance", in.ID, "cloud/region/instance_type", "empty", "all three are required")
+		}
+		if in.AcceleratorCount < 0 || (in.Accelerator != "" && in.AcceleratorCount == 0) {
+			bad("instance", in.ID, "accelerator_count", in.AcceleratorCount, "must be >= 1 when accelerator is set")
+		}
+		optPos("instance", in.ID, "price_on_demand_usd_hr", in.PriceOnDemand)
+		optPos("instance", in.ID, "price_spot_usd_hr", in.PriceSpot)
+		if in.IsCPU() && (in.CPUVectorGFLOPS <= 0 || in.CPUMemoryBWGBs <= 0) {
+			bad("instance", in.ID, "cpu_vector_gflops/cpu_memory_bw_gbps", "0", "CPU instances need both figures")
+		}
+		prov("instance", in.ID, in.Source, in.AsOf)
+	}
+	for i, m := range f.Models {
+		if m == nil || m.ID == "" {
+			errs = append(errs, fmt.Sprintf("models[%d]: missing id", i))
+			continue
+		}
+		switch m.Kind {
+		case "llm":
+			for n, v := range map[string]int{"layers": m.Layers, "hidden": m.Hidden, "heads": m.Heads, "kv_heads": m.KVHeads, "head_dim": m.HeadDim, "ffn": m.FFN, "vocab": m.Vocab} {
+				if v <= 0 {
+					bad("model", m.ID, n, v, "must be a positive integer")
+				}
+			}
+			if m.KVHeads > 0 && m.Heads%m.KVHeads != 0 {
+				bad("model", m.ID, "kv_heads", m.KVHeads, fmt.Sprintf("must divide heads (%d)", m.Heads))
+			}
+			if m.MoE != nil && (m.MoE.Experts <= 0 || m.MoE.TopK <= 0 || m.MoE.TopK > m.MoE.Experts || m.MoE.ExpertFFN <= 0) {
+				bad("model", m.ID, "moe", fmt.Sprintf("%+v", *m.MoE), "needs experts > 0, 0 < top_k <= experts, expert_ffn > 0")
+			}
+			if m.SlidingLayers < 0 || m.SlidingLayers > 1 || m.ChunkedLayers < 0 || m.ChunkedLayers > 1 {
+				bad("model", m.ID, "sliding_layers_fraction", m.SlidingLayers, "must be within [0, 1]")
+			}
+		case "classic":
+			pos("model", m.ID, "gflops_per_sample", m.GFLOPsPerSample)
+			pos("model", m.ID, "mb_per_sample", m.MBPerSample)
+			pos("model", m.ID, "params_m", m.ParamsM)
+		default:
+			bad("model", m.ID, "kind", fmt.Sprintf("%q", m.Kind), "allowed: llm, classic")
+		}
+		if m.ParamsB < 0 || m.ActiveParamsB < 0 || !finite(m.ParamsB) || !finite(m.ActiveParamsB) {
+			bad("model", m.ID, "params_b", m.ParamsB, "must be >= 0")
+		}
+		prov("model", m.ID, m.Source, m.AsOf)
+	}
+	for _, p := range f.APIPrices {
+		if p == nil || p.ID == "" {
+			errs = append(errs, "api_prices: entry without id")
+			continue
+		}
+		if !finite(p.InputUSDPerMTok) || !finite(p.OutputUSDPerMTok) || p.InputUSDPerMTok < 0 || p.OutputUSDPerMTok < 0 {
+			bad("api_price", p.ID, "input/output_usd_per_mtok", p.InputUSDPerMTok, "must be >= 0")
+		}
+		prov("api_price", p.ID, p.Source, p.AsOf)
+	}
+	if f.Efficiency != nil {
+		errs = append(errs, f.Efficiency.validate()...)
+	}
+	return errs
+}
+
+func build(f *File) (*Catalog, error) {
+	c := &Catalog{
+		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
+		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
+	}
+	if c.Efficiency == nil {
+		return nil, errors.New("catalog has no efficiency section")
+	}
+	for _, a := range c.Accelerators {
+		for _, k := range append([]string{a.ID, a.Name}, a.Aliases...) {
+			if k != "" {
+				if _, dup := c.acc[normalize(k)]; !dup || normalize(k) == normalize(a.ID) {
+					c.acc[normalize(k)] = a
+				}
+			}
+		}
+	}
+	for _, m := range c.Models {
+		for _, k := range append([]string{m.ID, m.Name}, m.Aliases...) {
+			if k != "" {
+				if _, dup := c.model[normalize(k)]; !dup || normalize(k) == normalize(m.ID) {
+					c.model[normalize(k)] = m
+				}
+			}
+		}
+		m.derive()
+	}
+	var errs []string
+	for _, in := range c.Instances {
+		c.inst[strings.ToLower(in.ID)] = in
+		if in.IsCPU() {
+			continue
+		}
+		a, ok := c.acc[normalize(in.Accelerator)]
+		if !ok {
+			errs = append(errs, fmt.Sprintf("instance %q: accelerator %q is not in the catalog", in.ID, in.Accelerator))
+			continue
+		}
+		c.instByAcc[a.ID] = append(c.instByAcc[a.ID], in)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("invalid catalog:\n  %s", strings.Join(errs, "\n  "))
+	}
+	for k := range c.instByAcc {
+		sort.Slice(c.instByAcc[k], func(i, j int) bool { return c.instByAcc[k][i].ID < c.instByAcc[k][j].ID })
+	}
+	sort.Slice(c.Instances, func(i, j int) bool { return c.Instances[i].ID < c.Instances[j].ID })
+	return c, nil
+}

@@ -1,0 +1,400 @@
+package catalog
+
+import "math"
+
+// Accelerator is one accelerator chip. Bandwidths are decimal GB/s, compute
+// is dense (no sparsity) TFLOPS or TOPS. A nil pointer means "not published".
+type Accelerator struct {
+	ID          string   `yaml:"id" json:"id"`
+	Name        string   `yaml:"name" json:"name"`
+	Vendor      string   `yaml:"vendor" json:"vendor"`
+	Aliases     []string `yaml:"aliases" json:"aliases,omitempty"`
+	MemoryGB    float64  `yaml:"memory_gb" json:"memory_gb"`
+	MemoryBWGBs *float64 `yaml:"memory_bw_gbps" json:"memory_bw_gbps"`
+	FP32TFLOPS  *float64 `yaml:"fp32_tflops" json:"fp32_tflops,omitempty"`
+	TF32TFLOPS  *float64 `yaml:"tf32_tflops" json:"tf32_tflops,omitempty"`
+	BF16TFLOPS  *float64 `yaml:"bf16_tflops" json:"bf16_tflops,omitempty"`
+	FP8TFLOPS   *float64 `yaml:"fp8_tflops" json:"fp8_tflops,omitempty"`
+	INT8TOPS    *float64 `yaml:"int8_tops" json:"int8_tops,omitempty"`
+	FP4TFLOPS   *float64 `yaml:"fp4_tflops" json:"fp4_tflops,omitempty"`
+	// Interconnect describes the scale-up link in words.
+	Interconnect string `yaml:"interconnect" json:"interconnect"`
+	// LinkBWGBs is the scale-up link bandwidth per accelerator, bidirectional aggregate.
+	LinkBWGBs *float64 `yaml:"interconnect_bw_gbps" json:"interconnect_bw_gbps,omitempty"`
+	// LinkDomain is how many accelerators share the fast link (8 on an HGX
+	// board, 2 for NVLink-bridged PCIe pairs, 1 when there is only PCIe).
+	LinkDomain int `yaml:"link_domain" json:"link_domain"`
+	// ScaleOutGBs is the scale-out network bandwidth per accelerator (GB/s,
+	// one direction) of the vendor's reference cluster; nil uses the default.
+	ScaleOutGBs *float64 `yaml:"scale_out_gbps" json:"scale_out_gbps,omitempty"`
+	// PCIeBWGBs is the host link bandwidth, bidirectional aggregate.
+	PCIeBWGBs   float64  `yaml:"pcie_bw_gbps" json:"pcie_bw_gbps"`
+	TDPWatts    *float64 `yaml:"tdp_w" json:"tdp_w,omitempty"`
+	FormFactor  string   `yaml:"form_factor" json:"form_factor"`
+	ReleaseYear *int     `yaml:"release_year" json:"release_year,omitempty"`
+	Source      string   `yaml:"source" json:"source"`
+	AsOf        string   `yaml:"as_of" json:"as_of"`
+}
+
+// PeakTFLOPS returns the dense peak for a compute precision and whether the
+// chip has native support for it. Precisions without native units fall back
+// to the next wider precision (fp4 -> fp8 -> bf16), as engines do.
+func (a *Accelerator) PeakTFLOPS(p Precision) (float64, bool) {
+	get := func(x *float64) float64 {
+		if x == nil {
+			return 0
+		}
+		return *x
+	}
+	bf16 := get(a.BF16TFLOPS)
+	if bf16 == 0 {
+		bf16 = get(a.FP32TFLOPS)
+	}
+	fp8 := get(a.FP8TFLOPS)
+	if fp8 == 0 {
+		fp8 = get(a.INT8TOPS)
+	}
+	switch p {
+	case FP32:
+		if v := get(a.TF32TFLOPS); v > 0 {
+			return v, true
+		}
+		return get(a.FP32TFLOPS), get(a.FP32TFLOPS) > 0
+	case BF16, FP16:
+		return bf16, bf16 > 0
+	case FP8, INT8:
+		if fp8 > 0 {
+			return fp8, true
+		}
+		return bf16, false
+	case FP4, INT4:
+		if v := get(a.FP4TFLOPS); v > 0 {
+			return v, true
+		}
+		if fp8 > 0 {
+			return fp8, false
+		}
+		return bf16, false
+	}
+	return bf16, false
+}
+
+// MemoryBandwidth returns HBM/GDDR bandwidth in bytes/s (0 when unknown).
+func (a *Accelerator) MemoryBandwidth() float64 {
+	if a.MemoryBWGBs == nil {
+		return 0
+	}
+	return *a.MemoryBWGBs * 1e9
+}
+
+// Instance is a cloud machine type in one region with its list prices.
+type Instance struct {
+	ID               string   `yaml:"id" json:"id"`
+	Cloud            string   `yaml:"cloud" json:"cloud"`
+	InstanceType     string   `yaml:"instance_type" json:"instance_type"`
+	Region           string   `yaml:"region" json:"region"`
+	Accelerator      string   `yaml:"accelerator" json:"accelerator,omitempty"`
+	AcceleratorCount int      `yaml:"accelerator_count" json:"accelerator_count"`
+	VCPUs            int      `yaml:"vcpus" json:"vcpus"`
+	MemoryGiB        float64  `yaml:"memory_gib" json:"memory_gib"`
+	PriceOnDemand    *float64 `yaml:"price_on_demand_usd_hr" json:"price_on_demand_usd_hr"`
+	PriceSpot        *float64 `yaml:"price_spot_usd_hr" json:"price_spot_usd_hr,omitempty"`
+	// CPUVectorGFLOPS is the FP32 vector peak of the whole instance (CPU instances).
+	CPUVectorGFLOPS float64 `yaml:"cpu_vector_gflops" json:"cpu_vector_gflops,omitempty"`
+	// CPUMemoryBWGBs is the memory bandwidth available to the instance (CPU instances).
+	CPUMemoryBWGBs float64 `yaml:"cpu_memory_bw_gbps" json:"cpu_memory_bw_gbps,omitempty"`
+	Source         string  `yaml:"source" json:"source"`
+	AsOf           string  `yaml:"as_of" json:"as_of"`
+}
+
+// IsCPU reports whether the instance has no accelerator.
+func (i *Instance) IsCPU() bool { return i.Accelerator == "" || i.AcceleratorCount == 0 }
+
+// MoE describes a mixture-of-experts feed-forward block.
+type MoE struct {
+	Experts       int `yaml:"experts" json:"experts"`
+	TopK          int `yaml:"top_k" json:"top_k"`
+	SharedExperts int `yaml:"shared_experts" json:"shared_experts"`
+	// ExpertFFN is the intermediate size of one expert.
+	ExpertFFN int `yaml:"expert_ffn" json:"expert_ffn"`
+	// LayerStep: every LayerStep-th layer is MoE (1 = all layers).
+	LayerStep int `yaml:"layer_step" json:"layer_step"`
+	// DenseLayers is the number of leading dense layers (DeepSeek-V3: 3).
+	DenseLayers int `yaml:"dense_layers" json:"dense_layers"`
+}
+
+// MLA describes DeepSeek multi-head latent attention.
+type MLA struct {
+	QLoRARank  int `yaml:"q_lora_rank" json:"q_lora_rank"`
+	KVLoRARank int `yaml:"kv_lora_rank" json:"kv_lora_rank"`
+	QKNopeDim  int `yaml:"qk_nope_dim" json:"qk_nope_dim"`
+	QKRopeDim  int `yaml:"qk_rope_dim" json:"qk_rope_dim"`
+	VHeadDim   int `yaml:"v_head_dim" json:"v_head_dim"`
+}
+
+// Model is an LLM architecture or a classic model's per-sample cost.
+type Model struct {
+	ID      string   `yaml:"id" json:"id"`
+	Name    string   `yaml:"name" json:"name"`
+	Aliases []string `yaml:"aliases" json:"aliases,omitempty"`
+	// Kind is "llm" or "classic".
+	Kind string `yaml:"kind" json:"kind"`
+
+	Layers         int     `yaml:"layers" json:"layers,omitempty"`
+	Hidden         int     `yaml:"hidden" json:"hidden,omitempty"`
+	Heads          int     `yaml:"heads" json:"heads,omitempty"`
+	KVHeads        int     `yaml:"kv_heads" json:"kv_heads,omitempty"`
+	HeadDim        int     `yaml:"head_dim" json:"head_dim,omitempty"`
+	FFN            int     `yaml:"ffn" json:"ffn,omitempty"`
+	FFNGated       bool    `yaml:"ffn_gated" json:"ffn_gated,omitempty"`
+	Vocab          int     `yaml:"vocab" json:"vocab,omitempty"`
+	TiedEmbeddings bool    `yaml:"tied_embeddings" json:"tied_embeddings,omitempty"`
+	MaxContext     int     `yaml:"max_context" json:"max_context,omitempty"`
+	Attention      string  `yaml:"attention" json:"attention,omitempty"`
+	MLA            *MLA    `yaml:"mla" json:"mla,omitempty"`
+	MoE            *MoE    `yaml:"moe" json:"moe,omitempty"`
+	SlidingWindow  int     `yaml:"sliding_window" json:"sliding_window,omitempty"`
+	SlidingLayers  float64 `yaml:"sliding_layers_fraction" json:"sliding_layers_fraction,omitempty"`
+	ChunkedAttn    int     `yaml:"chunked_attention" json:"chunked_attention,omitempty"`
+	ChunkedLayers  float64 `yaml:"chunked_layers_fraction" json:"chunked_layers_fraction,omitempty"`
+	DefaultPrec    string  `yaml:"default_precision" json:"default_precision,omitempty"`
+	// ParamsB and ActiveParamsB are the published counts (billions); when
+	// absent they are derived from the architecture.
+	ParamsB       float64 `yaml:"params_b" json:"params_b,omitempty"`
+	ActiveParamsB float64 `yaml:"active_params_b" json:"active_params_b,omitempty"`
+
+	// Classic models.
+	Task            string  `yaml:"task" json:"task,omitempty"`
+	GFLOPsPerSample float64 `yaml:"gflops_per_sample" json:"gflops_per_sample,omitempty"`
+	MBPerSample     float64 `yaml:"mb_per_sample" json:"mb_per_sample,omitempty"`
+	ParamsM         float64 `yaml:"params_m" json:"params_m,omitempty"`
+	DefaultBatch    int     `yaml:"default_batch" json:"default_batch,omitempty"`
+	CPUNative       bool    `yaml:"cpu_native" json:"cpu_native,omitempty"`
+	EmbeddingDim    int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
+	MaxTokens       int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
+
+	Source string `yaml:"source" json:"source"`
+	AsOf   string `yaml:"as_of" json:"as_of"`
+
+	derived derivedArch
+}
+
+type derivedArch struct {
+	ready                         bool
+	total, active                 float64 // parameters
+	expertParams, nonExpertParams float64
+	moeLayers                     int
+	attnParamsPerLayer            float64
+	kvElemsPerTokenPerLayer       float64
+}
+
+// IsLLM reports whether the model is a transformer language model.
+func (m *Model) IsLLM() bool { return m.Kind == "llm" }
+
+// IsMoE reports whether the model has routed experts.
+func (m *Model) IsMoE() bool { return m.MoE != nil && m.MoE.Experts > 0 }
+
+func (m *Model) derive() {
+	if m.derived.ready || !m.IsLLM() {
+		return
+	}
+	h := float64(m.Hidden)
+	var attn float64
+	if m.MLA != nil {
+		a := float64(m.Heads)
+		x := m.MLA
+		qdim := float64(x.QKNopeDim + x.QKRopeDim)
+		if x.QLoRARank > 0 {
+			attn += h*float64(x.QLoRARank) + float64(x.QLoRARank)*a*qdim
+		} else {
+			attn += h * a * qdim
+		}
+		attn += h * float64(x.KVLoRARank+x.QKRopeDim)
+		attn += float64(x.KVLoRARank) * a * float64(x.QKNopeDim+x.VHeadDim)
+		attn += a * float64(x.VHeadDim) * h
+		m.derived.kvElemsPerTokenPerLayer = float64(x.KVLoRARank + x.QKRopeDim)
+	} else {
+		qd := float64(m.Heads * m.HeadDim)
+		kvd := float64(m.KVHeads * m.HeadDim)
+		attn = h*qd + 2*h*kvd + qd*h
+		m.derived.kvElemsPerTokenPerLayer = 2 * kvd
+	}
+	mats := 2.0
+	if m.FFNGated {
+		mats = 3
+	}
+	dense := mats * h * float64(m.FFN)
+	var nonExpert, expert float64
+	moeLayers := 0
+	active := 0.0
+	for l := 0; l < m.Layers; l++ {
+		nonExpert += attn + 2*h // norms
+		if m.IsMoE() && l >= m.MoE.DenseLayers && (m.MoE.LayerStep <= 1 || (l+1)%m.MoE.LayerStep == 0) {
+			moeLayers++
+			per := mats * h * float64(m.MoE.ExpertFFN)
+			expert += per * float64(m.MoE.Experts)
+			shared := per * float64(m.MoE.SharedExperts)
+			nonExpert += shared + h*float64(m.MoE.Experts) // router
+			active += per * float64(m.MoE.TopK)
+		} else {
+			nonExpert += dense
+		}
+	}
+	emb := h * float64(m.Vocab)
+	if !m.TiedEmbeddings {
+		nonExpert += 2 * emb
+	} else {
+		nonExpert += emb
+	}
+	m.derived.total = nonExpert + expert
+	m.derived.active = nonExpert + active
+	m.derived.expertParams = expert
+	m.derived.nonExpertParams = nonExpert
+	m.derived.moeLayers = moeLayers
+	m.derived.attnParamsPerLayer = attn
+	m.derived.ready = true
+}
+
+// TotalParams is the parameter count: the published figure when given,
+// otherwise derived from the architecture.
+func (m *Model) TotalParams() float64 {
+	if m.ParamsB > 0 {
+		return m.ParamsB * 1e9
+	}
+	if !m.IsLLM() {
+		return m.ParamsM * 1e6
+	}
+	m.derive()
+	return m.derived.total
+}
+
+// ActiveParams is the parameter count used per token (MoE: routed top-k plus
+// shared experts and all non-expert weights).
+func (m *Model) ActiveParams() float64 {
+	if m.ActiveParamsB > 0 {
+		return m.ActiveParamsB * 1e9
+	}
+	if !m.IsMoE() {
+		return m.TotalParams()
+	}
+	m.derive()
+	// Scale the derived split to the published total when one is given.
+	return m.derived.active * m.TotalParams() / m.derived.total
+}
+
+// DerivedParams returns the architecture-derived total and active counts.
+func (m *Model) DerivedParams() (total, active float64) {
+	m.derive()
+	return m.derived.total, m.derived.active
+}
+
+// ExpertFraction is the share of total parameters held in routed experts.
+func (m *Model) ExpertFraction() float64 {
+	if !m.IsMoE() {
+		return 0
+	}
+	m.derive()
+	return m.derived.expertParams / m.derived.total
+}
+
+// MoELayers is the number of layers with routed experts.
+func (m *Model) MoELayers() int { m.derive(); return m.derived.moeLayers }
+
+// KVElemsPerTokenPerLayer is the number of cached elements per token per
+// layer: 2 x KV heads x head dim (MHA/GQA/MQA) or the MLA latent plus rope dim.
+func (m *Model) KVElemsPerTokenPerLayer() float64 {
+	m.derive()
+	return m.derived.kvElemsPerTokenPerLayer
+}
+
+// AttnDim is heads x head dim (the width of the attention computation).
+func (m *Model) AttnDim() float64 {
+	if m.MLA != nil {
+		return float64(m.Heads * (m.MLA.QKNopeDim + m.MLA.QKRopeDim))
+	}
+	return float64(m.Heads * m.HeadDim)
+}
+
+// EffectiveKVTokens is the number of tokens kept per sequence averaged over
+// layers, for a context of ctx tokens: sliding-window and chunked layers keep
+// at most their window.
+func (m *Model) EffectiveKVTokens(ctx float64) float64 {
+	full := 1.0
+	eff := 0.0
+	if m.SlidingWindow > 0 && m.SlidingLayers > 0 {
+		eff += m.SlidingLayers * math.Min(ctx, float64(m.SlidingWindow))
+		full -= m.SlidingLayers
+	}
+	if m.ChunkedAttn > 0 && m.ChunkedLayers > 0 {
+		eff += m.ChunkedLayers * math.Min(ctx, float64(m.ChunkedAttn))
+		full -= m.ChunkedLayers
+	}
+	return eff + full*ctx
+}
+
+// Precision is a numeric format for weights, activations or KV cache.
+type Precision string
+
+// Precisions aiplan knows.
+const (
+	FP32 Precision = "fp32"
+	BF16 Precision = "bf16"
+	FP16 Precision = "fp16"
+	FP8  Precision = "fp8"
+	INT8 Precision = "int8"
+	INT4 Precision = "int4"
+	FP4  Precision = "fp4"
+)
+
+// Precisions lists the valid values, for error messages.
+var Precisions = []Precision{FP32, BF16, FP16, FP8, INT8, INT4, FP4}
+
+// ParsePrecision accepts common spellings (e.g. "float16", "nvfp4", "mxfp4").
+func ParsePrecision(s string) (Precision, bool) {
+	switch normalize(s) {
+	case "fp32", "float32", "float", "tf32":
+		return FP32, true
+	case "bf16", "bfloat16":
+		return BF16, true
+	case "fp16", "float16", "half":
+		return FP16, true
+	case "fp8", "float8", "e4m3", "fp8e4m3":
+		return FP8, true
+	case "int8", "w8a8", "w8a16":
+		return INT8, true
+	case "int4", "w4a16", "awq", "gptq", "nf4":
+		return INT4, true
+	case "fp4", "nvfp4", "mxfp4":
+		return FP4, true
+	}
+	return "", false
+}
+
+// BytesPerWeight is the storage size of one weight including quantisation
+// scales: int4 with a 16-bit scale per 128 weights, fp4 (NVFP4/MXFP4) with an
+// 8-bit scale per 16 or 32 values, about 4.5 bits.
+func (p Precision) BytesPerWeight() float64 {
+	switch p {
+	case FP32:
+		return 4
+	case BF16, FP16:
+		return 2
+	case FP8, INT8:
+		return 1
+	case INT4:
+		return 0.5 + 2.0/128
+	case FP4:
+		return 4.5 / 8
+	}
+	return 2
+}
+
+// ComputePrecision is the precision the matrix units run at for weights of
+// this precision: weight-only int4 runs bf16 GEMMs; fp4 runs fp4 where the
+// hardware has it.
+func (p Precision) ComputePrecision() Precision {
+	if p == INT4 {
+		return BF16
+	}
+	return p
+}

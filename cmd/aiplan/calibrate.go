@@ -1,0 +1,129 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/aiplan-dev/aiplan/calib"
+	"github.com/goccy/go-yaml"
+	"github.com/spf13/cobra"
+)
+
+func readRows(paths []string) ([]calib.Row, error) {
+	var all []calib.Row
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		rows, err := calib.ReadCSV(f)
+		f.Close()
+		if err != nil {
+			return nil, usage("%s: %v", p, err)
+		}
+		all = append(all, rows...)
+	}
+	return all, nil
+}
+
+func newCalibrateCmd() *cobra.Command {
+	var overlays []string
+	var out string
+	var verbose bool
+	cmd := &cobra.Command{Use: "calibrate", Short: "Check predictions against measurements, or refit the efficiency factors"}
+	cmd.PersistentFlags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s)")
+	report := &cobra.Command{
+		Use:   "report FILE.csv...",
+		Short: "Median and p90 error per class of aiplan's predictions for measurement rows",
+		Long: `Reads measurement CSVs in the calibration format (columns id, model, hardware,
+num_gpus, tp, precision, engine, isl, osl, batch_or_concurrency, metric, value,
+notes, source, and for request-rate rows request_rate; training rows add
+total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(out); err != nil {
+				return err
+			}
+			c, err := loadCatalog(overlays)
+			if err != nil {
+				return err
+			}
+			rows, err := readRows(args)
+			if err != nil {
+				return err
+			}
+			res := calib.Run(c, rows)
+			stats := calib.Summarize(res)
+			w := cmd.OutOrStdout()
+			if out == "json" {
+				return writeJSON(w, map[string]any{"classes": stats, "rows": res})
+			}
+			tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %")
+			for _, s := range stats {
+				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\n", s.Class, s.N, s.MedianAPE, s.P90)
+			}
+			tw.Flush()
+			skipped := 0
+			for _, r := range res {
+				if r.Skipped != "" {
+					skipped++
+				}
+			}
+			fmt.Fprintf(w, "%d rows, %d not supported\n", len(res), skipped)
+			if verbose {
+				sort.Slice(res, func(i, j int) bool { return res[i].APE() > res[j].APE() })
+				fmt.Fprintln(w, "\nrows by error:")
+				for _, r := range res {
+					if r.Skipped != "" {
+						fmt.Fprintf(w, "  %-40s skipped: %s\n", r.ID, r.Skipped)
+						continue
+					}
+					fmt.Fprintf(w, "  %-40s %-24s measured %-10.4g predicted %-10.4g %6.1f%%\n", r.ID, r.Metric, r.Measured, r.Predicted, r.APE())
+				}
+			}
+			return nil
+		},
+	}
+	report.Flags().StringVarP(&out, "output", "o", "table", "table or json")
+	report.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every row with its error")
+	var dest string
+	var evals int
+	fit := &cobra.Command{
+		Use:   "fit FILE.csv...",
+		Short: "Refit the engine's efficiency factors on measurement rows and write them as a catalog file",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := loadCatalog(overlays)
+			if err != nil {
+				return err
+			}
+			rows, err := readRows(args)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "fitting on %d rows (up to %d evaluations per group)...\n", len(rows), evals)
+			rep, err := calib.Fit(c, rows, evals)
+			if err != nil {
+				return err
+			}
+			c.Efficiency.Source = fmt.Sprintf("fitted by `aiplan calibrate fit` on %d rows of %v (Nelder-Mead, per-class mean |log error| %.3f -> %.3f)", len(rows), args, rep.Before, rep.After)
+			b, err := yaml.MarshalWithOptions(map[string]any{"efficiency": c.Efficiency}, yaml.Indent(2))
+			if err != nil {
+				return err
+			}
+			header := "# Efficiency factors of the performance engine, fitted on calibration rows.\n# Regenerate: go run ./cmd/aiplan calibrate fit calib/testdata/inference.csv calib/testdata/training.csv --out catalog/data/efficiency.yaml\n"
+			if err := os.WriteFile(dest, append([]byte(header), b...), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "loss %.4f -> %.4f after %d evaluations; wrote %s\n", rep.Before, rep.After, rep.Evaluations, dest)
+			return nil
+		},
+	}
+	fit.Flags().StringVar(&dest, "out", "efficiency.yaml", "file to write (a catalog overlay)")
+	fit.Flags().IntVar(&evals, "evals", 3000, "function evaluations per parameter group")
+	cmd.AddCommand(report, fit)
+	return cmd
+}

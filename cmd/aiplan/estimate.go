@@ -1,0 +1,302 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/perf"
+	"github.com/spf13/cobra"
+)
+
+// parseCount accepts plain numbers, exponents and suffixes: 2e12, 2T, 300B, 1.5M, 20k.
+func parseCount(s string) (float64, error) {
+	t := strings.TrimSpace(strings.ReplaceAll(s, "_", ""))
+	mult := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult, t = 1e3, t[:n-1]
+		case 'm', 'M':
+			mult, t = 1e6, t[:n-1]
+		case 'b', 'B', 'g', 'G':
+			mult, t = 1e9, t[:n-1]
+		case 't', 'T':
+			mult, t = 1e12, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return 0, fmt.Errorf("%q is not a positive count (examples: 2e12, 2T, 300B, 1.5M)", s)
+	}
+	return v * mult, nil
+}
+
+func parsePrecision(flag, s string) (catalog.Precision, error) {
+	if s == "" {
+		return "", nil
+	}
+	p, ok := catalog.ParsePrecision(s)
+	if !ok {
+		return "", usage("--%s %q: allowed: fp32, bf16, fp16, fp8, int8, int4, fp4", flag, s)
+	}
+	return p, nil
+}
+
+func newEstimateCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "estimate", Short: "Predict memory, speed and time for one model on one accelerator"}
+	cmd.AddCommand(newEstimateInferenceCmd(), newEstimateTrainingCmd())
+	return cmd
+}
+
+type inferenceFlags struct {
+	model, accel, prec, kvPrec, out, batching string
+	overlays                                  []string
+	gpus, tp, pp, ep, batch                   int
+	input, output, conc, rate, maxBatch       float64
+}
+
+func newEstimateInferenceCmd() *cobra.Command {
+	var f inferenceFlags
+	cmd := &cobra.Command{
+		Use:   "inference",
+		Short: "Serving throughput, TTFT/TPOT latency and memory for an LLM or a classic model",
+		Example: `  aiplan estimate inference --model llama-3.1-70b --accelerator h100-sxm --tp 4 --precision fp8 --input-tokens 2048 --output-tokens 256
+  aiplan estimate inference --model llama-3.1-8b --accelerator l40s --input-tokens 1000 --output-tokens 200 --request-rate 5 -o json
+  aiplan estimate inference --model resnet-50 --accelerator l4 --batch 32`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEstimateInference(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "model id (e.g. llama-3.1-70b, meta-llama/Llama-3.1-70B-Instruct, resnet-50)")
+	fl.StringVar(&f.accel, "accelerator", "", "accelerator id (e.g. h100-sxm, l40s, mi300x)")
+	fl.IntVar(&f.gpus, "gpus", 0, "total GPUs; GPUs beyond one tp x pp replica are data-parallel replicas (default tp x pp)")
+	fl.IntVar(&f.tp, "tp", 1, "tensor-parallel degree")
+	fl.IntVar(&f.pp, "pp", 1, "pipeline-parallel degree")
+	fl.IntVar(&f.ep, "ep", 1, "expert-parallel degree (MoE)")
+	fl.StringVar(&f.prec, "precision", "", "weight precision: fp32, bf16, fp16, fp8, int8, int4, fp4 (default bf16, or the model's native format)")
+	fl.StringVar(&f.kvPrec, "kv-precision", "", "KV-cache precision (default bf16; fp8 with fp8 weights)")
+	fl.Float64Var(&f.input, "input-tokens", 0, "prompt tokens per request (LLMs)")
+	fl.Float64Var(&f.output, "output-tokens", 0, "generated tokens per request (LLMs)")
+	fl.Float64Var(&f.conc, "concurrency", 0, "concurrent requests (closed loop)")
+	fl.Float64Var(&f.rate, "request-rate", 0, "requests per second, Poisson (open loop)")
+	fl.Float64Var(&f.maxBatch, "max-batch", 0, "engine cap on concurrent sequences per replica (default: fitted engine default)")
+	fl.StringVar(&f.batching, "batching", "continuous", "continuous (vLLM, SGLang, TensorRT-LLM in-flight) or static")
+	fl.IntVar(&f.batch, "batch", 0, "batch size (classic models)")
+	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
+	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
+	if err := checkOutput(f.out); err != nil {
+		return err
+	}
+	if f.model == "" || f.accel == "" {
+		return usage("--model and --accelerator are required")
+	}
+	c, err := loadCatalog(f.overlays)
+	if err != nil {
+		return err
+	}
+	m, err := c.Model(f.model)
+	if err != nil {
+		return resolveErr(err)
+	}
+	prec, err := parsePrecision("precision", f.prec)
+	if err != nil {
+		return err
+	}
+	kv, err := parsePrecision("kv-precision", f.kvPrec)
+	if err != nil {
+		return err
+	}
+	var cpu *catalog.Instance
+	a, aerr := c.Accelerator(f.accel)
+	if aerr != nil {
+		if in, err := c.Instance(f.accel); err == nil && in.IsCPU() && !m.IsLLM() {
+			cpu = in
+		} else {
+			return resolveErr(aerr)
+		}
+	}
+	for name, v := range map[string]int{"gpus": f.gpus, "tp": f.tp, "pp": f.pp, "ep": f.ep, "batch": f.batch} {
+		if v < 0 || (v == 0 && name != "gpus" && name != "batch") {
+			return usage("--%s %d: must be a positive integer", name, v)
+		}
+	}
+	w := cmd.OutOrStdout()
+	if !m.IsLLM() {
+		if f.input > 0 || f.output > 0 {
+			return usage("--input-tokens/--output-tokens apply to LLMs; %s is a classic model (use --batch)", m.ID)
+		}
+		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: c.Efficiency, GPUs: f.gpus, Batch: f.batch, Precision: prec})
+		if err != nil {
+			return usageError{err}
+		}
+		if f.out == "json" {
+			return writeJSON(w, r)
+		}
+		return printClassic(w, m, f.accel, r)
+	}
+	if f.input <= 0 || f.output <= 0 {
+		return usage("--input-tokens and --output-tokens are required for LLM %s and must be positive", m.ID)
+	}
+	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep,
+		Precision: prec, KVPrecision: kv, InputTokens: f.input, OutputTokens: f.output, Concurrency: f.conc, RequestRate: f.rate,
+		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch})
+	if err != nil {
+		return usageError{err}
+	}
+	if f.out == "json" {
+		return writeJSON(w, r)
+	}
+	return printInference(w, m, a, r)
+}
+
+func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, r perf.InferenceResult) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s on %d x %s (%d replica(s))\n", m.Name, r.GPUs, a.Name, r.Replicas)
+	if !r.Fits {
+		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+	} else {
+		u := r.Uncertainty
+		fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; likely %.0f-%.0f)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU, r.OutputTokensPerSecond*u.Low, r.OutputTokensPerSecond*u.High)
+		fmt.Fprintf(tw, "requests/s\t%.2f\t\n", r.RequestsPerSecond)
+		fmt.Fprintf(tw, "TTFT\t%.1f ms\t\n", r.TTFTMs)
+		fmt.Fprintf(tw, "TPOT\t%.2f ms\t\n", r.TPOTMs)
+		fmt.Fprintf(tw, "end-to-end\t%.0f ms\t\n", r.E2ELatencyMs)
+		fmt.Fprintf(tw, "batch\t%.1f\t(max %.0f per replica)\n", r.BatchSize, r.MaxBatchSize)
+	}
+	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
+	mm := r.Memory
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GB\tweights %.1f + KV cache %.1f + activations %.1f + runtime %.1f (of %.0f)\n", mm.TotalGB, mm.WeightsGB, mm.KVCacheGB, mm.ActivationsGB, mm.OverheadGB, mm.CapacityGB)
+	fmt.Fprintf(tw, "KV cache\t%.0f bytes/token\t%.0f tokens capacity per replica\n", mm.KVBytesPerToken, mm.KVCapacityTokens)
+	tw.Flush()
+	printAssumptions(w, r.Assumptions)
+	return nil
+}
+
+func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s on %s\n", m.Name, on)
+	if !r.Fits {
+		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+	}
+	fmt.Fprintf(tw, "samples/s\t%.0f\t(likely %.0f-%.0f)\n", r.SamplesPerSecond, r.SamplesPerSecond*r.Uncertainty.Low, r.SamplesPerSecond*r.Uncertainty.High)
+	fmt.Fprintf(tw, "latency\t%.2f ms\tat batch %d\n", r.LatencyMs, r.Batch)
+	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
+	fmt.Fprintf(tw, "memory\t%.2f GB\t(of %.0f)\n", r.Memory.TotalGB, r.Memory.CapacityGB)
+	tw.Flush()
+	printAssumptions(w, r.Assumptions)
+	return nil
+}
+
+func printAssumptions(w io.Writer, as []string) {
+	if len(as) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nassumptions:")
+	for _, a := range as {
+		fmt.Fprintf(w, "  - %s\n", a)
+	}
+}
+
+type trainingFlags struct {
+	model, accel, prec, method, recompute, out, tokens string
+	overlays                                           []string
+	gpus, seq, tp, pp, dp, zero, gbs                   int
+}
+
+func newEstimateTrainingCmd() *cobra.Command {
+	var f trainingFlags
+	cmd := &cobra.Command{
+		Use:   "training",
+		Short: "Training or fine-tuning throughput, MFU, memory, GPU-hours and cost",
+		Example: `  aiplan estimate training --model llama-3.1-8b --accelerator h100-sxm --gpus 64 --tokens 1T
+  aiplan estimate training --model llama-3.1-70b --accelerator a100-sxm-80gb --gpus 8 --tokens 2e9 --method lora -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runEstimateTraining(cmd, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.model, "model", "", "model id")
+	fl.StringVar(&f.accel, "accelerator", "", "accelerator id")
+	fl.IntVar(&f.gpus, "gpus", 0, "number of GPUs")
+	fl.StringVar(&f.tokens, "tokens", "", "training tokens (2e12, 2T, 300B)")
+	fl.IntVar(&f.seq, "seq-len", 0, "sequence length (default 4096, or the model's context if shorter)")
+	fl.StringVar(&f.prec, "precision", "bf16", "bf16 (mixed precision) or fp8")
+	fl.StringVar(&f.method, "method", "pretrain", "pretrain, full, lora or qlora")
+	fl.IntVar(&f.tp, "tp", 0, "tensor-parallel degree (default: chosen)")
+	fl.IntVar(&f.pp, "pp", 0, "pipeline-parallel degree (default: chosen)")
+	fl.IntVar(&f.dp, "dp", 0, "data-parallel degree (default: gpus / (tp x pp))")
+	fl.IntVar(&f.zero, "zero", -1, "ZeRO stage 0-3 (default: chosen)")
+	fl.StringVar(&f.recompute, "recompute", "", "activation recomputation: none, selective, full (default: chosen)")
+	fl.IntVar(&f.gbs, "global-batch", 0, "global batch in sequences (default: 4M tokens pretraining, 256K fine-tuning)")
+	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
+	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
+	if err := checkOutput(f.out); err != nil {
+		return err
+	}
+	if f.model == "" || f.accel == "" || f.gpus == 0 || f.tokens == "" {
+		return usage("--model, --accelerator, --gpus and --tokens are required")
+	}
+	tokens, err := parseCount(f.tokens)
+	if err != nil {
+		return usage("--tokens: %v", err)
+	}
+	c, err := loadCatalog(f.overlays)
+	if err != nil {
+		return err
+	}
+	m, err := c.Model(f.model)
+	if err != nil {
+		return resolveErr(err)
+	}
+	a, err := c.Accelerator(f.accel)
+	if err != nil {
+		return resolveErr(err)
+	}
+	prec, err := parsePrecision("precision", f.prec)
+	if err != nil {
+		return err
+	}
+	price, _ := c.CheapestOnDemand(a.ID)
+	r, err := perf.Training(perf.TrainingInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, Tokens: tokens, SeqLen: f.seq, Precision: prec,
+		Method: perf.Method(strings.ToLower(f.method)), TP: f.tp, PP: f.pp, DP: f.dp, Zero: f.zero, Recompute: f.recompute, GlobalBatch: f.gbs, PricePerGPUHour: price})
+	if err != nil {
+		return usageError{err}
+	}
+	w := cmd.OutOrStdout()
+	if f.out == "json" {
+		return writeJSON(w, r)
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s %s on %d x %s, %.3g tokens\n", m.Name, f.method, f.gpus, a.Name, tokens)
+	if !r.Fits {
+		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+	}
+	u := r.Uncertainty
+	fmt.Fprintf(tw, "GPU-hours\t%.4g\t(likely %.4g-%.4g; %.4g without failures/restarts)\n", r.GPUHours, r.GPUHours/u.High, r.GPUHours/u.Low, r.GPUHoursIdeal)
+	fmt.Fprintf(tw, "wall time\t%.3g h\t(%.3g days)\n", r.WallHours, r.WallHours/24)
+	fmt.Fprintf(tw, "tokens/s per GPU\t%.0f\t\n", r.TokensPerSecondPerGPU)
+	fmt.Fprintf(tw, "model TFLOP/s per GPU\t%.0f\tMFU %.1f%%\n", r.TFLOPSPerGPU, r.MFU*100)
+	fmt.Fprintf(tw, "total FLOPs\t%.3g\t\n", r.FLOPsTotal)
+	p := r.Parallelism
+	fmt.Fprintf(tw, "parallelism\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GB\tof %.0f\n", r.MemoryPerGPUGB, a.MemoryGB)
+	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
+	if r.CostUSD > 0 {
+		fmt.Fprintf(tw, "cost\t$%.0f\tat the cheapest on-demand price in the catalog\n", r.CostUSD)
+	}
+	tw.Flush()
+	printAssumptions(w, r.Assumptions)
+	return nil
+}

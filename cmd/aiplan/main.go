@@ -1,0 +1,116 @@
+// Command aiplan is the AI infrastructure planner.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// usageError marks bad input: exit code 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the CLI and returns the exit code: 0 ok, 1 internal error,
+// 2 usage or input error. Tests call it in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "aiplan: internal error: %v\nplease report this with the command you ran\n", r)
+			code = 1
+		}
+	}()
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetContext(ctx)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "aiplan: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) || isFlagError(err) {
+		return 2
+	}
+	return 1
+}
+
+func isFlagError(err error) bool {
+	// cobra and pflag report unknown commands and flags as plain errors;
+	// everything that reaches here without a usageError wrapper and comes
+	// from argument parsing is marked by flagErrorFunc below.
+	var fe flagError
+	return errors.As(err, &fe)
+}
+
+type flagError struct{ error }
+
+func (f flagError) Unwrap() error { return f.error }
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aiplan",
+		Short: "aiplan plans AI infrastructure: fit, speed, cost, architecture and compliance",
+		Long: `aiplan is the AI infrastructure planner. From a model's architecture and the
+hardware's specifications it predicts memory, throughput, latency and training
+time, checked against published measurements, and prices them.
+
+Everything runs offline on the embedded, sourced catalog.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
+	})
+	root.AddCommand(newVersionCmd(), newCatalogCmd(), newEstimateCmd(), newCalibrateCmd())
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs turns cobra's positional-argument errors into usage errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args != nil {
+		orig := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := orig(cmd, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, s := range c.Commands() {
+		wrapArgs(s)
+	}
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the aiplan version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "aiplan %s\n", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,527 @@
+package perf
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+)
+
+// Batching is how the engine schedules requests.
+type Batching string
+
+// Batching modes: continuous (in-flight; vLLM, SGLang, TensorRT-LLM IFB) and
+// static (a fixed batch prefilled together, then decoded to the end).
+const (
+	Continuous Batching = "continuous"
+	Static     Batching = "static"
+)
+
+// InferenceInput describes one LLM serving configuration. Token counts are
+// per request; RequestRate is requests/s for the whole system.
+type InferenceInput struct {
+	Model                     *catalog.Model
+	Accel                     *catalog.Accelerator
+	Eff                       *catalog.Efficiency
+	GPUs                      int // total; 0 means TP x PP (one replica)
+	TP, PP, EP                int // EP only changes the expert layout, not the GPU count
+	Precision                 catalog.Precision
+	KVPrecision               catalog.Precision
+	InputTokens, OutputTokens float64
+	// At most one of Concurrency and RequestRate is set; neither means
+	// maximum throughput (all requests queued at an unbounded rate).
+	Concurrency float64
+	RequestRate float64
+	Batching    Batching
+	// MaxBatch caps concurrent sequences per replica (0: the engine default).
+	MaxBatch float64
+	// Quiet skips building the assumption strings (for the planner's hot loop).
+	Quiet bool
+}
+
+// InferenceResult is the prediction. Rates are whole-system, times in ms.
+type InferenceResult struct {
+	OutputTokensPerSecond       float64      `json:"output_tokens_per_second"`
+	OutputTokensPerSecondPerGPU float64      `json:"output_tokens_per_second_per_gpu"`
+	RequestsPerSecond           float64      `json:"requests_per_second"`
+	TTFTMs                      float64      `json:"ttft_ms"`
+	TPOTMs                      float64      `json:"tpot_ms"`
+	E2ELatencyMs                float64      `json:"e2e_latency_ms"`
+	BatchSize                   float64      `json:"batch_size"`
+	MaxBatchSize                float64      `json:"max_batch_size"`
+	Replicas                    int          `json:"replicas"`
+	GPUs                        int          `json:"gpus"`
+	Fits                        bool         `json:"fits"`
+	Reason                      string       `json:"reason,omitempty"`
+	Saturated                   bool         `json:"saturated,omitempty"`
+	Bottleneck                  string       `json:"bottleneck"`
+	Memory                      Memory       `json:"memory"`
+	Uncertainty                 catalog.Band `json:"uncertainty"`
+	Assumptions                 []string     `json:"assumptions"`
+}
+
+// ErrInput marks an invalid input (exit code 2 in the CLI).
+var ErrInput = errors.New("invalid input")
+
+func inputErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrInput, fmt.Sprintf(format, a...))
+}
+
+func badNum(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
+// Validate checks an input and fills defaults.
+func (in *InferenceInput) Validate() error {
+	if in.Model == nil || in.Accel == nil || in.Eff == nil {
+		return inputErr("model, accelerator and efficiency data are required")
+	}
+	if !in.Model.IsLLM() {
+		return inputErr("model %q is a classic model; use the classic estimate", in.Model.ID)
+	}
+	if in.TP <= 0 {
+		in.TP = 1
+	}
+	if in.PP <= 0 {
+		in.PP = 1
+	}
+	if in.EP <= 0 {
+		in.EP = 1
+	}
+	m := in.Model
+	if m.Heads%in.TP != 0 {
+		return inputErr("--tp %d does not divide the %d attention heads of %s", in.TP, m.Heads, m.ID)
+	}
+	if in.PP > m.Layers {
+		return inputErr("--pp %d exceeds the %d layers of %s", in.PP, m.Layers, m.ID)
+	}
+	if in.EP > 1 && (!m.IsMoE() || m.MoE.Experts%in.EP != 0) {
+		return inputErr("--ep %d needs a MoE model whose expert count it divides", in.EP)
+	}
+	rep := in.TP * in.PP
+	if in.GPUs <= 0 {
+		in.GPUs = rep
+	}
+	if in.GPUs%rep != 0 {
+		return inputErr("--gpus %d is not a multiple of tp x pp = %d", in.GPUs, rep)
+	}
+	if in.Precision == "" {
+		in.Precision = catalog.BF16
+		if m.DefaultPrec != "" {
+			in.Precision = catalog.Precision(m.DefaultPrec)
+		}
+	}
+	if in.KVPrecision == "" {
+		in.KVPrecision = catalog.BF16
+		if in.Precision == catalog.FP8 {
+			in.KVPrecision = catalog.FP8
+		}
+	}
+	for name, v := range map[string]float64{"input-tokens": in.InputTokens, "output-tokens": in.OutputTokens} {
+		if badNum(v) || v < 1 || v > 1e7 {
+			return inputErr("--%s %v: must be between 1 and 10,000,000", name, v)
+		}
+	}
+	if badNum(in.Concurrency) || in.Concurrency < 0 || badNum(in.RequestRate) || in.RequestRate < 0 {
+		return inputErr("concurrency and request rate must be positive numbers")
+	}
+	if in.Concurrency > 0 && in.RequestRate > 0 {
+		return inputErr("give --concurrency or --request-rate, not both")
+	}
+	if badNum(in.MaxBatch) || in.MaxBatch < 0 {
+		return inputErr("max batch must be a positive number")
+	}
+	if in.Batching == "" {
+		in.Batching = Continuous
+	}
+	if in.Batching != Continuous && in.Batching != Static {
+		return inputErr("batching %q: allowed: continuous, static", in.Batching)
+	}
+	if in.Accel.MemoryBandwidth() <= 0 {
+		return inputErr("accelerator %s has no memory bandwidth in the catalog; add it with --catalog", in.Accel.ID)
+	}
+	return nil
+}
+
+// servingModel holds the per-configuration constants of one replica, so the
+// step-time functions are a handful of multiplications.
+type servingModel struct {
+	e                 *catalog.InferenceEff
+	tp, pp, replica   float64
+	layersStage       float64
+	moeLayersStage    float64
+	bw                float64 // bytes/s, achieved
+	peakPrefill       float64 // FLOP/s, achieved
+	peakDecode        float64
+	nonExpertBytesGPU float64
+	expertBytesGPU    float64
+	experts, topK     float64
+	kvTokGPU          float64
+	activeFlopsTokGPU float64
+	attnFlopsCtxGPU   float64 // per token per context token
+	hidden            float64
+	busBW, lat        float64 // all-reduce bus bandwidth (bytes/s) and latency (s)
+	blend             float64
+	model             *catalog.Model
+	linkName          string
+	nativeCompute     bool
+}
+
+func newServingModel(in *InferenceInput) *servingModel {
+	m, a, e := in.Model, in.Accel, &in.Eff.Inference
+	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP)}
+	s.replica = s.tp * s.pp
+	s.layersStage = float64(m.Layers) / s.pp
+	s.moeLayersStage = float64(m.MoELayers()) / s.pp
+	s.bw = a.MemoryBandwidth() * e.MemoryBWEfficiency
+	cp := in.Precision.ComputePrecision()
+	peak, native := a.PeakTFLOPS(cp)
+	s.nativeCompute = native
+	lowp := 1.0
+	switch {
+	case native && (cp == catalog.FP4 || cp == catalog.INT4):
+		lowp = e.FP4Efficiency
+	case native && (cp == catalog.FP8 || cp == catalog.INT8):
+		lowp = e.LowPrecisionEfficiency
+	}
+	s.peakPrefill = peak * 1e12 * e.PrefillComputeEfficiency * lowp
+	s.peakDecode = peak * 1e12 * e.DecodeComputeEfficiency * lowp
+	bpw := in.Precision.BytesPerWeight()
+	total := m.TotalParams()
+	ef := m.ExpertFraction()
+	s.nonExpertBytesGPU = total * (1 - ef) * bpw / s.replica
+	s.expertBytesGPU = total * ef * bpw / s.replica
+	if m.IsMoE() {
+		s.experts, s.topK = float64(m.MoE.Experts), float64(m.MoE.TopK)
+	}
+	s.kvTokGPU = kvBytesPerTokenPerGPU(m, in.KVPrecision, in.TP, in.PP)
+	s.activeFlopsTokGPU = 2 * m.ActiveParams() / s.replica
+	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / s.replica
+	s.hidden = float64(m.Hidden)
+	s.blend = math.Max(e.RooflineBlend, 1)
+	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e)
+	return s
+}
+
+// commPath picks the link a TP group of size tp talks over: the scale-up
+// link while the group fits in its domain, PCIe otherwise. Bandwidth is per
+// direction (half the bidirectional catalog figure) times the link efficiency.
+func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff) (bw, lat float64, name string) {
+	if tp <= a.LinkDomain && a.LinkDomain > 1 {
+		link := e.UnknownLinkGBs
+		if a.LinkBWGBs != nil {
+			link = *a.LinkBWGBs
+		}
+		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6, "scale-up link"
+	}
+	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, e.PCIeLatencyUS * 1e-6, "PCIe"
+}
+
+// expertFraction is the expected share of routed experts that B tokens touch
+// in one layer: 1 - (1 - k/E)^B. At large batch every expert is read.
+func (s *servingModel) expertFraction(tokens float64) float64 {
+	if s.experts == 0 {
+		return 0
+	}
+	return 1 - math.Pow(1-s.topK/s.experts, tokens)
+}
+
+// allReduce is the time of one ring all-reduce of n bytes over tp ranks.
+func (s *servingModel) allReduce(bytes float64) float64 {
+	if s.tp <= 1 {
+		return 0
+	}
+	return 2*(s.tp-1)/s.tp*bytes/s.busBW + s.lat
+}
+
+func (s *servingModel) roof(tMem, tComp float64) float64 {
+	if s.blend == 1 {
+		return tMem + tComp
+	}
+	hi, lo := tMem, tComp
+	if lo > hi {
+		hi, lo = lo, hi
+	}
+	if hi == 0 {
+		return 0
+	}
+	r := lo / hi
+	return hi * math.Pow(1+math.Pow(r, s.blend), 1/s.blend)
+}
+
+// stageStep is the time of one decode step of one pipeline stage with b
+// sequences at mean context ctx (seconds): a roofline over weight and KV
+// reads versus GEMM and attention FLOPs, plus TP all-reduces (two per layer)
+// and the engine's per-step and per-layer overheads (Pope et al. 2022;
+// kipply's inference arithmetic).
+func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64) {
+	effCtx := s.model.EffectiveKVTokens(ctx)
+	wBytes := s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(b)
+	tMem = (wBytes + b*effCtx*s.kvTokGPU) / s.bw
+	tComp = b * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) / s.peakDecode
+	tComm = 2 * s.layersStage * s.allReduce(b*s.hidden*2)
+	if s.pp > 1 {
+		tComm += s.lat + b*s.hidden*2/s.busBW
+	}
+	over := s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6
+	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
+}
+
+// decodeStep is the per-token time of the replica with b sequences in
+// flight: pipeline stages each hold b/pp sequences and run in turn.
+func (s *servingModel) decodeStep(b, ctx float64) (t, tMem, tComp, tComm float64) {
+	sb := math.Max(b/s.pp, 1)
+	t, tMem, tComp, tComm = s.stageStep(sb, ctx)
+	return t * s.pp, tMem, tComp, tComm
+}
+
+// prefillCompute is the compute and communication time to prefill n tokens
+// when the weights are already streaming for a running batch: 2·P_active·n
+// plus causal attention 2·L·n·ctx·width FLOPs (seconds).
+func (s *servingModel) prefillCompute(n float64) float64 {
+	effCtx := s.model.EffectiveKVTokens(n) / 2
+	flops := n * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) * s.pp
+	return flops/(s.peakPrefill*s.pp) + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)
+}
+
+// prefillAlone is the latency to prefill n tokens on an idle replica:
+// compute against reading every weight once, plus per-layer launch overhead.
+func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
+	effCtx := s.model.EffectiveKVTokens(n) / 2
+	tComp := n * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) / s.peakPrefill
+	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
+	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
+	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6
+	return s.pp*s.roof(tMem, tComp) + comm + over, tComp > tMem
+}
+
+// Inference predicts throughput, latency and memory for one serving setup.
+func Inference(in InferenceInput) (InferenceResult, error) {
+	if err := in.Validate(); err != nil {
+		return InferenceResult{}, err
+	}
+	m, a, e := in.Model, in.Accel, &in.Eff.Inference
+	s := newServingModel(&in)
+	replicas := in.GPUs / (in.TP * in.PP)
+	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
+
+	// Memory per GPU.
+	capacity := a.MemoryGB * GiB * e.GPUMemoryUtilization
+	weights := s.nonExpertBytesGPU + s.expertBytesGPU
+	act := servingActivationBytes(m, e.ActivationChunkTokens, in.TP)
+	over := e.RuntimeOverheadGiB * GiB
+	kvBytes := capacity - weights - act - over
+	r.Memory = Memory{
+		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.MemoryGB,
+		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
+	}
+	isl, osl := in.InputTokens, in.OutputTokens
+	perSeqFull := m.EffectiveKVTokens(isl + osl)
+	if kvBytes <= 0 {
+		r.Fits = false
+		r.Reason = fmt.Sprintf("weights %.1f GB + activations %.1f GB + runtime %.1f GB per GPU exceed the %.0f%% of %.0f GB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
+			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.MemoryGB, a.ID)
+		r.Memory.TotalGB = (weights + act + over) / GiB
+		r.Bottleneck = "memory capacity"
+		r.Assumptions = []string{"memory per GPU = weights / (tp x pp) + activation peak + runtime overhead; KV cache gets the rest of gpu_memory_utilization"}
+		return r, nil
+	}
+	kvTokens := kvBytes / s.kvTokGPU
+	r.Memory.KVCacheGB = kvBytes / GiB
+	r.Memory.TotalGB = (weights + act + over + kvBytes) / GiB
+	r.Memory.KVCapacityTokens = math.Floor(kvTokens)
+	if kvTokens < perSeqFull {
+		r.Fits = false
+		r.Reason = fmt.Sprintf("one request of %.0f tokens needs %.0f KV-cache tokens but only %.0f fit beside the weights", isl+osl, perSeqFull, kvTokens)
+		r.Bottleneck = "kv-cache capacity"
+		return r, nil
+	}
+	maxBatch := e.MaxBatch
+	if in.MaxBatch > 0 {
+		maxBatch = in.MaxBatch
+	}
+	perSeq := m.EffectiveKVTokens(isl + osl*e.KVOccupancy)
+	bKV := math.Floor(kvTokens / perSeq)
+	bMax := math.Max(1, math.Min(maxBatch, bKV))
+	r.MaxBatchSize = bMax
+	limit := "max-batch"
+	if bKV < maxBatch {
+		limit = "kv-cache capacity"
+	}
+	ctxAvg := isl + osl/2
+	preAmort := s.prefillCompute(isl)
+	preAlone, preComputeBound := s.prefillAlone(isl)
+	ttftFixed := e.TTFTOverheadMS * 1e-3
+
+	var b, tput, ttft, tpot float64
+	var step, tMem, tComp, tComm float64
+	switch {
+	case in.Batching == Static:
+		b = bMax
+		if in.Concurrency > 0 {
+			b = math.Min(in.Concurrency, bMax)
+		}
+		pre, _ := s.prefillAlone(isl * b)
+		ttft = pre + ttftFixed
+		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
+		total := pre + (osl-1)*step + ttftFixed
+		tput = b * osl / total
+		tpot = step
+	case in.Concurrency > 0:
+		b = math.Min(in.Concurrency, bMax)
+		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
+		tpot = step + (b-1)/osl*preAmort
+		ttft = preAlone + ttftFixed + (b-1)/b*step/2
+		cycle := ttft + (osl-1)*tpot
+		tput = b * osl / cycle
+		if in.Concurrency > b {
+			ttft += (in.Concurrency/b - 1) * cycle
+		}
+	default:
+		// Maximum throughput first: the operating point of an unbounded queue.
+		b = bMax
+		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
+		tputMax := osl / (preAmort + osl*step/b)
+		tpot = step + (b-1)/osl*preAmort
+		ttft = preAlone + ttftFixed + step/2
+		tput = tputMax
+		if in.RequestRate > 0 {
+			lam := in.RequestRate / float64(replicas)
+			mu := tputMax / osl
+			rho := lam / mu
+			if rho >= 0.99 {
+				r.Saturated = true
+				rho = 0.99
+				lam = 0.99 * mu
+			}
+			// Fixed point of Little's law: b = lam x (TTFT + (osl-1) x TPOT(b)).
+			b = math.Max(1, lam*(preAlone+osl*s.mustStep(1, ctxAvg)))
+			preShare := math.Min(lam*preAmort, 0.95)
+			for i := 0; i < 12; i++ {
+				step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
+				tpot = step / (1 - preShare)
+				rhoP := math.Min(lam*preAlone, 0.95)
+				ttft = preAlone + ttftFixed + step/2*(1-1/math.Max(b, 1)) + rhoP/(2*(1-rhoP))*preAlone
+				if rho > 0.8 {
+					ttft += rho * rho / (1 - rho) * preAlone
+				}
+				nb := math.Min(bMax, math.Max(1, lam*(ttft+(osl-1)*tpot)))
+				if math.Abs(nb-b) < 0.01*b {
+					b = nb
+					break
+				}
+				b = 0.5*b + 0.5*nb
+			}
+			tput = lam * osl
+		}
+	}
+	r.BatchSize = b
+	rep := float64(replicas)
+	r.OutputTokensPerSecond = tput * rep
+	r.OutputTokensPerSecondPerGPU = r.OutputTokensPerSecond / float64(in.GPUs)
+	r.RequestsPerSecond = r.OutputTokensPerSecond / osl
+	r.TTFTMs = ttft * 1e3
+	r.TPOTMs = tpot * 1e3
+	r.E2ELatencyMs = (ttft + (osl-1)*tpot) * 1e3
+
+	switch {
+	case in.Concurrency == 0 && in.RequestRate == 0 && b >= bKV && limit == "kv-cache capacity":
+		r.Bottleneck = "kv-cache capacity (batch limited to " + fmt.Sprint(int(b)) + ")"
+	case tComm > 0.3*step:
+		r.Bottleneck = "interconnect (" + s.linkName + " all-reduce)"
+	case tComp > tMem:
+		r.Bottleneck = "compute (decode GEMMs)"
+	default:
+		r.Bottleneck = "memory bandwidth (decode)"
+	}
+	if r.Saturated {
+		r.Bottleneck = "overloaded: request rate exceeds capacity"
+	}
+
+	r.Uncertainty = band(in.Eff.Uncertainty.Throughput, extrapolation(&in, s), in.Eff.Uncertainty.Extrapolate)
+	if !in.Quiet {
+		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
+	}
+	return r, nil
+}
+
+func (s *servingModel) mustStep(b, ctx float64) float64 { t, _, _, _ := s.decodeStep(b, ctx); return t }
+
+// extrapolation counts the ways a configuration leaves the calibration data:
+// precisions, hardware and model shapes the fitted factors never saw.
+func extrapolation(in *InferenceInput, s *servingModel) int {
+	n := 0
+	switch in.Precision {
+	case catalog.FP4, catalog.INT4, catalog.INT8:
+		n++
+	}
+	if in.Accel.Vendor != "NVIDIA" {
+		n++
+	}
+	if in.Model.IsMoE() && in.Model.ActiveParams() < 0.2*in.Model.TotalParams() {
+		n++
+	}
+	if in.Model.MLA != nil || s.linkName == "PCIe" && in.TP > 1 {
+		n++
+	}
+	return n
+}
+
+func band(b catalog.Band, extra int, widen float64) catalog.Band {
+	if extra == 0 || widen <= 1 {
+		return b
+	}
+	f := math.Pow(widen, float64(extra))
+	return catalog.Band{Low: b.Low / f, High: b.High * f}
+}
+
+func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, limit string, preCB bool, r InferenceResult) []string {
+	e := &in.Eff.Inference
+	out := []string{
+		fmt.Sprintf("weights in %s (%.3g bytes/param), KV cache in %s; %d replica(s) of tp=%d x pp=%d", in.Precision, in.Precision.BytesPerWeight(), in.KVPrecision, r.Replicas, in.TP, in.PP),
+		fmt.Sprintf("decode: roofline of weight+KV reads at %.0f%% of %.0f GB/s vs FLOPs at %.0f%% of peak; prefill at %.0f%% of peak", e.MemoryBWEfficiency*100, *in.Accel.MemoryBWGBs, e.DecodeComputeEfficiency*100, e.PrefillComputeEfficiency*100),
+		fmt.Sprintf("%s batching; max %.0f concurrent sequences per replica (limited by %s)", in.Batching, bMax, limit),
+		fmt.Sprintf("memory: %.0f%% of GPU memory used, activation peak for %.0f batched tokens, %.1f GiB runtime overhead", e.GPUMemoryUtilization*100, e.ActivationChunkTokens, e.RuntimeOverheadGiB),
+	}
+	if in.TP > 1 {
+		out = append(out, fmt.Sprintf("tensor parallel all-reduces over %s (%.0f GB/s per direction achieved)", s.linkName, s.busBW/1e9))
+	}
+	if in.Model.IsMoE() {
+		out = append(out, "MoE: compute follows active parameters; weight reads grow with the experts the batch touches (1-(1-k/E)^B)")
+	}
+	if !s.nativeCompute {
+		out = append(out, fmt.Sprintf("%s has no native %s matrix units: weight-only quantisation, compute at the next wider precision", in.Accel.ID, in.Precision.ComputePrecision()))
+	}
+	if in.Concurrency == 0 && in.RequestRate == 0 {
+		out = append(out, "maximum-throughput mode: TTFT is for an admitted request and excludes time waiting in the unbounded queue")
+	}
+	if in.RequestRate > 0 {
+		out = append(out, "latency at a request rate: Poisson arrivals, queueing delay from an M/D/1 approximation on prefill; figures are means, not percentiles")
+	}
+	if r.Saturated {
+		out = append(out, "the request rate exceeds this configuration's capacity: latencies are shown at 99% utilisation and grow without bound beyond it")
+	}
+	if extrapolation(in, s) > 0 {
+		out = append(out, "outside the calibration data (precision, vendor, MoE sparsity, MLA or PCIe tensor parallelism): uncertainty band widened")
+	}
+	return out
+}
+
+// PrefillThroughput is the input tokens/s of a prefill-only deployment (as in
+// disaggregated serving) at n tokens per prompt, whole system.
+func PrefillThroughput(in InferenceInput, n float64) float64 {
+	if in.Validate() != nil || n <= 0 {
+		return 0
+	}
+	s := newServingModel(&in)
+	return n / s.prefillCompute(n) * float64(in.GPUs/(in.TP*in.PP))
+}
+
+// DecodeThroughput is the output tokens/s of a decode-only deployment with b
+// sequences per replica at context ctx, whole system.
+func DecodeThroughput(in InferenceInput, b, ctx float64) float64 {
+	if in.Validate() != nil || b <= 0 {
+		return 0
+	}
+	s := newServingModel(&in)
+	return b / s.mustStep(b, ctx) * float64(in.GPUs/(in.TP*in.PP))
+}
