@@ -108,7 +108,7 @@ func Fit(c *catalog.Catalog, rows []Row, maxEvals int) (FitReport, error) {
 		{inferenceParams, map[string]bool{"inference throughput": true, "TTFT": true, "TPOT": true, "memory": true}},
 		{trainingParams, map[string]bool{"training throughput/MFU": true}},
 	}
-	all := map[string]bool{"inference throughput": true, "TTFT": true, "TPOT": true, "memory": true, "training throughput/MFU": true}
+	all := map[string]bool{"inference throughput": true, "TTFT": true, "TPOT": true, "memory": true, "training throughput/MFU": true, "training GPU-hours": true}
 	rep.Before = loss(c, rows, all)
 	for _, g := range groups {
 		x0 := make([]float64, len(g.ps))

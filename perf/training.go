@@ -180,7 +180,7 @@ type trainPlan struct {
 type trainEval struct {
 	step, memGB                             float64
 	gemm, attn, nongemm, tpComm, bubble, dp float64
-	mem                                     map[string]float64
+	states, acts, logits, reserve           float64
 	fits                                    bool
 }
 
@@ -208,7 +208,7 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	r.MFU = r.TFLOPSPerGPU / peak
 	r.FLOPsTotal = r.FLOPsPerToken * in.Tokens
 	r.MemoryPerGPUGB = ev.memGB
-	r.MemoryBreakdown = ev.mem
+	r.MemoryBreakdown = map[string]float64{"weights_grads_optimizer": ev.states / GiB, "activations": ev.acts / GiB, "logits": ev.logits / GiB, "runtime_reserve": ev.reserve / GiB}
 	r.Parallelism = Parallelism{TP: best.tp, PP: best.pp, DP: best.dp, EP: 1, ZeroStage: best.zero, Recompute: best.recompute, MicroBatch: best.mbs, GlobalBatch: best.gbs}
 	wallIdeal := in.Tokens / (r.TokensPerSecondPerGPU * n) / 3600
 	// Goodput at scale: failures at a constant rate per GPU-hour (Llama 3:
@@ -227,11 +227,12 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	r.GPUHoursIdeal = wallIdeal * n
 	r.GPUHours = r.WallHours * n
 	r.CostUSD = r.GPUHours * in.PricePerGPUHour
-	parts := map[string]float64{"gemm": ev.gemm, "attention": ev.attn, "memory-bound ops": ev.nongemm, "tensor-parallel comm": ev.tpComm, "pipeline bubble": ev.bubble, "data-parallel comm": ev.dp}
+	names := [...]string{"gemm", "attention", "memory-bound ops", "tensor-parallel comm", "pipeline bubble", "data-parallel comm"}
+	parts := [...]float64{ev.gemm, ev.attn, ev.nongemm, ev.tpComm, ev.bubble, ev.dp}
 	bk, bv := "", -1.0
-	for _, k := range []string{"gemm", "attention", "memory-bound ops", "tensor-parallel comm", "pipeline bubble", "data-parallel comm"} {
-		if parts[k] > bv {
-			bk, bv = k, parts[k]
+	for i, v := range parts {
+		if v > bv {
+			bk, bv = names[i], v
 		}
 	}
 	r.Bottleneck = bk
@@ -264,6 +265,8 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	return r, nil
 }
 
+var ppChoices = [...]int{1, 2, 4, 8, 16, 32, 64}
+
 func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 	m, a := in.Model, in.Accel
 	tps := []int{1, 2, 4, 8}
@@ -278,7 +281,7 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 		if m.Heads%tp != 0 || in.GPUs%tp != 0 || (in.TP == 0 && tp > max(a.LinkDomain, 1)) {
 			continue
 		}
-		pps := []int{1, 2, 4, 8, 16, 32, 64}
+		pps := ppChoices[:]
 		if in.PP > 0 {
 			pps = []int{in.PP}
 		}
@@ -459,7 +462,7 @@ func evalPlan(in *TrainingInput, p *trainPlan) trainEval {
 	reserve := e.MemoryReserveGiB * GiB
 	total := states + acts + logits + reserve
 	ev.memGB = total / GiB
-	ev.mem = map[string]float64{"weights_grads_optimizer": states / GiB, "activations": acts / GiB, "logits": logits / GiB, "runtime_reserve": reserve / GiB}
+	ev.states, ev.acts, ev.logits, ev.reserve = states, acts, logits, reserve
 	ev.fits = total <= a.MemoryGB*GiB
 	return ev
 }

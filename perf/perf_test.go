@@ -1,0 +1,193 @@
+package perf
+
+import (
+	"testing"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+)
+
+var cat = catalog.MustDefault()
+
+func mustModel(t testing.TB, id string) *catalog.Model {
+	m, err := cat.Model(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func mustAcc(t testing.TB, id string) *catalog.Accelerator {
+	a, err := cat.Accelerator(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func inf(t testing.TB, model, acc string, tp int, prec catalog.Precision) InferenceInput {
+	return InferenceInput{Model: mustModel(t, model), Accel: mustAcc(t, acc), Eff: cat.Efficiency, TP: tp, Precision: prec, InputTokens: 1024, OutputTokens: 256}
+}
+
+func TestKVBytesPerToken_GQAAndMLA(t *testing.T) {
+	// Llama-3.1-70B: 2 x 80 layers x 8 KV heads x 128 x 2 bytes = 327,680.
+	if got := KVBytesPerToken(mustModel(t, "llama-3.1-70b"), catalog.BF16); got != 327680 {
+		t.Errorf("llama-3.1-70b KV = %v", got)
+	}
+	// DeepSeek-V3 MLA: 61 layers x (512 + 64) x 2 bytes = 70,272.
+	if got := KVBytesPerToken(mustModel(t, "deepseek-v3"), catalog.BF16); got != 70272 {
+		t.Errorf("deepseek-v3 KV = %v", got)
+	}
+}
+
+func TestInference_70BFP16_DoesNotFitOn24GB(t *testing.T) {
+	r, err := Inference(inf(t, "llama-3.1-70b", "l4", 1, catalog.FP16))
+	if err != nil || r.Fits {
+		t.Fatalf("70B fp16 on one L4 should not fit: %+v %v", r, err)
+	}
+}
+
+func TestInference_TP_HalvesWeightMemory(t *testing.T) {
+	a, _ := Inference(inf(t, "llama-3.1-70b", "h100-sxm", 2, catalog.FP8))
+	b, _ := Inference(inf(t, "llama-3.1-70b", "h100-sxm", 4, catalog.FP8))
+	if d := a.Memory.WeightsGB / b.Memory.WeightsGB; d < 1.99 || d > 2.01 {
+		t.Errorf("weights tp2/tp4 = %v", d)
+	}
+}
+
+func TestInference_Monotonic_LongerContextMoreKVFewerSequences(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "a100-sxm-80gb", 1, catalog.BF16)
+	a, _ := Inference(in)
+	in.InputTokens = 8192
+	b, _ := Inference(in)
+	if b.MaxBatchSize > a.MaxBatchSize || b.OutputTokensPerSecond >= a.OutputTokensPerSecond {
+		t.Errorf("longer prompts should lower batch and throughput: %v/%v vs %v/%v", a.MaxBatchSize, a.OutputTokensPerSecond, b.MaxBatchSize, b.OutputTokensPerSecond)
+	}
+}
+
+func TestInference_Load_LatencyRisesWithRate(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "h100-sxm", 1, catalog.FP8)
+	prev := 0.0
+	for _, rate := range []float64{1, 5, 20, 40} {
+		in.RequestRate = rate
+		r, err := Inference(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.E2ELatencyMs < prev {
+			t.Errorf("rate %v: e2e %v below previous %v", rate, r.E2ELatencyMs, prev)
+		}
+		if !r.Saturated && (r.RequestsPerSecond < rate*0.99 || r.RequestsPerSecond > rate*1.01) {
+			t.Errorf("rate %v: served %v req/s", rate, r.RequestsPerSecond)
+		}
+		prev = r.E2ELatencyMs
+	}
+}
+
+func TestInference_Replicas_ScaleThroughput(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "h100-sxm", 1, catalog.FP8)
+	a, _ := Inference(in)
+	in.GPUs = 4
+	b, _ := Inference(in)
+	if r := b.OutputTokensPerSecond / a.OutputTokensPerSecond; r < 3.99 || r > 4.01 {
+		t.Errorf("4 replicas give %vx", r)
+	}
+}
+
+func TestInference_MoE_ReadsMoreThanActiveWeights(t *testing.T) {
+	// At large batch every expert is read: decode is far slower than a dense
+	// model of the active size (the small-active MoE trap).
+	moe, _ := Inference(inf(t, "qwen3-30b-a3b", "h100-sxm", 1, catalog.FP8))
+	dense, _ := Inference(inf(t, "llama-3.2-3b", "h100-sxm", 1, catalog.FP8))
+	if moe.OutputTokensPerSecond > dense.OutputTokensPerSecond {
+		t.Errorf("qwen3-30b-a3b %.0f tok/s should be below dense 3B %.0f", moe.OutputTokensPerSecond, dense.OutputTokensPerSecond)
+	}
+}
+
+func TestInference_BadInput(t *testing.T) {
+	in := inf(t, "llama-3.1-70b", "h100-sxm", 3, catalog.BF16)
+	if _, err := Inference(in); err == nil {
+		t.Error("tp 3 accepted for 64 heads")
+	}
+	in = inf(t, "llama-3.1-70b", "h100-sxm", 1, catalog.BF16)
+	in.GPUs = 3
+	in.TP = 2
+	if _, err := Inference(in); err == nil {
+		t.Error("3 GPUs with tp 2 accepted")
+	}
+}
+
+func TestTraining_MemoryStates_ZeRO3Shrinks(t *testing.T) {
+	base := TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 8, Tokens: 1e9, TP: 1, PP: 1, Recompute: RecomputeFull}
+	base.Zero = 1
+	a, _ := Training(base)
+	base.Zero = 3
+	b, _ := Training(base)
+	if b.MemoryBreakdown["weights_grads_optimizer"] >= a.MemoryBreakdown["weights_grads_optimizer"] {
+		t.Error("ZeRO-3 should shard states below ZeRO-1")
+	}
+}
+
+func TestTraining_LoRAUsesTwoThirdsFLOPs(t *testing.T) {
+	m := mustModel(t, "llama-3.1-8b")
+	full, lora := FLOPsPerToken(m, 1, Full), FLOPsPerToken(m, 1, LoRA)
+	if r := lora / full; r < 0.66 || r > 0.68 {
+		t.Errorf("lora/full = %v", r)
+	}
+}
+
+func TestTraining_GPUHours_ConsistentWithThroughput(t *testing.T) {
+	r, err := Training(TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 64, Tokens: 1e12, Zero: -1})
+	if err != nil || !r.Fits {
+		t.Fatal(err, r.Reason)
+	}
+	ideal := 1e12 / r.TokensPerSecondPerGPU / 3600
+	if d := r.GPUHoursIdeal/ideal - 1; d > 1e-9 || d < -1e-9 {
+		t.Errorf("ideal gpu-hours %v vs %v", r.GPUHoursIdeal, ideal)
+	}
+	if r.GPUHours < r.GPUHoursIdeal || r.MFU <= 0 || r.MFU >= 1 {
+		t.Errorf("gpu-hours %v < ideal %v or MFU %v", r.GPUHours, r.GPUHoursIdeal, r.MFU)
+	}
+}
+
+func BenchmarkInference(b *testing.B) {
+	in := inf(b, "llama-3.1-70b", "h100-sxm", 4, catalog.FP8)
+	in.Quiet = true
+	in.RequestRate = 10
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Inference(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkInferenceMaxThroughput(b *testing.B) {
+	in := inf(b, "mixtral-8x7b", "h100-sxm", 2, catalog.FP8)
+	in.Quiet = true
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Inference(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTrainingFixedPlan(b *testing.B) {
+	in := TrainingInput{Model: mustModel(b, "llama-3.1-70b"), Accel: mustAcc(b, "h100-sxm"), Eff: cat.Efficiency, GPUs: 512, Tokens: 1e12, TP: 8, PP: 4, Zero: 1, Recompute: RecomputeSelective, Quiet: true}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Training(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkTrainingPlanSearch(b *testing.B) {
+	in := TrainingInput{Model: mustModel(b, "llama-3.1-70b"), Accel: mustAcc(b, "h100-sxm"), Eff: cat.Efficiency, GPUs: 512, Tokens: 1e12, Zero: -1, Quiet: true}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Training(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
