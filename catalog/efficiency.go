@@ -133,3 +133,28 @@ type APIPrice struct {
 	Source           string   `yaml:"source" json:"source"`
 	AsOf             string   `yaml:"as_of" json:"as_of"`
 }
+
+// Region is a cloud region and the jurisdiction its data stays in.
+type Region struct {
+	ID           string `yaml:"id" json:"id"`
+	Cloud        string `yaml:"cloud" json:"cloud"`
+	Jurisdiction string `yaml:"jurisdiction" json:"jurisdiction"`
+	Source       string `yaml:"source" json:"source"`
+	AsOf         string `yaml:"as_of" json:"as_of"`
+}
+
+// Rate is a named price or planning figure used by the cost model.
+type Rate struct {
+	ID     string  `yaml:"id" json:"id"`
+	Value  float64 `yaml:"value" json:"value"`
+	Unit   string  `yaml:"unit" json:"unit"`
+	Source string  `yaml:"source" json:"source"`
+	AsOf   string  `yaml:"as_of" json:"as_of"`
+}
+
+// Eligibility marks a cloud as eligible under a regime.
+type Eligibility struct {
+	ID     string `yaml:"id" json:"id"`
+	Source string `yaml:"source" json:"source"`
+	AsOf   string `yaml:"as_of" json:"as_of"`
+}

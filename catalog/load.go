@@ -24,8 +24,13 @@ type Catalog struct {
 	Instances    []*Instance
 	Models       []*Model
 	APIPrices    []*APIPrice
+	Regions      []*Region
+	Rates        []*Rate
+	HIPAAClouds  []*Eligibility
 	Efficiency   *Efficiency
 
+	rates   map[string]*Rate
+	regions map[string]*Region
 	acc   map[string]*Accelerator
 	model map[string]*Model
 	inst  map[string]*Instance
@@ -40,6 +45,9 @@ type File struct {
 	Instances    []*Instance    `yaml:"instances"`
 	Models       []*Model       `yaml:"models"`
 	APIPrices    []*APIPrice    `yaml:"api_prices"`
+	Regions      []*Region      `yaml:"regions"`
+	Rates        []*Rate        `yaml:"rates"`
+	HIPAAClouds  []*Eligibility `yaml:"hipaa_eligible_clouds"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 }
 
@@ -93,7 +101,18 @@ func MustDefault() *Catalog {
 
 // Parse decodes one catalog file strictly (unknown fields are errors) and
 // validates every entry. Errors name the file, the line, the entry and the field.
-func Parse(b []byte, name string) (*File, error) {
+func Parse(b []byte, name string) (f *File, err error) {
+	defer func() {
+		// The YAML decoder can panic on some malformed tag constructs;
+		// report those as errors about the file.
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%s: malformed YAML (%v)", name, r)
+		}
+	}()
+	return parse(b, name)
+}
+
+func parse(b []byte, name string) (*File, error) {
 	const maxSize = 32 << 20
 	if len(b) > maxSize {
 		return nil, fmt.Errorf("%s: catalog file is %d bytes; the limit is %d", name, len(b), maxSize)
@@ -114,6 +133,9 @@ func merge(dst, src *File) {
 	dst.Instances = mergeByID(dst.Instances, src.Instances, func(a *Instance) string { return a.ID })
 	dst.Models = mergeByID(dst.Models, src.Models, func(a *Model) string { return a.ID })
 	dst.APIPrices = mergeByID(dst.APIPrices, src.APIPrices, func(a *APIPrice) string { return a.ID })
+	dst.Regions = mergeByID(dst.Regions, src.Regions, func(a *Region) string { return a.ID })
+	dst.Rates = mergeByID(dst.Rates, src.Rates, func(a *Rate) string { return a.ID })
+	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
 	}
@@ -237,6 +259,30 @@ func (f *File) validate() []string {
 		}
 		prov("api_price", p.ID, p.Source, p.AsOf)
 	}
+	for _, r := range f.Regions {
+		if r == nil || r.ID == "" {
+			errs = append(errs, "regions: entry without id")
+			continue
+		}
+		prov("region", r.ID, r.Source, r.AsOf)
+	}
+	for _, r := range f.Rates {
+		if r == nil || r.ID == "" {
+			errs = append(errs, "rates: entry without id")
+			continue
+		}
+		if !finite(r.Value) || r.Value < 0 {
+			bad("rate", r.ID, "value", r.Value, "must be a finite number >= 0")
+		}
+		prov("rate", r.ID, r.Source, r.AsOf)
+	}
+	for _, r := range f.HIPAAClouds {
+		if r == nil || r.ID == "" {
+			errs = append(errs, "hipaa_eligible_clouds: entry without id")
+			continue
+		}
+		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
+	}
 	if f.Efficiency != nil {
 		errs = append(errs, f.Efficiency.validate()...)
 	}
@@ -246,6 +292,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {
@@ -269,6 +316,12 @@ func build(f *File) (*Catalog, error) {
 			}
 		}
 		m.derive()
+	}
+	for _, r := range c.Rates {
+		c.rates[r.ID] = r
+	}
+	for _, r := range c.Regions {
+		c.regions[r.ID] = r
 	}
 	var errs []string
 	for _, in := range c.Instances {

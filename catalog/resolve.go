@@ -189,3 +189,51 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Rate returns a named rate (see data/pricing.yaml).
+func (c *Catalog) Rate(id string) (*Rate, bool) {
+	r, ok := c.rates[id]
+	return r, ok
+}
+
+// Region returns a region's record.
+func (c *Catalog) Region(id string) (*Region, bool) {
+	r, ok := c.regions[id]
+	return r, ok
+}
+
+// HIPAAEligible reports whether a cloud offers a BAA covering compute,
+// Kubernetes, storage and keys.
+func (c *Catalog) HIPAAEligible(cloud string) bool {
+	for _, e := range c.HIPAAClouds {
+		if e.ID == cloud {
+			return true
+		}
+	}
+	return false
+}
+
+// APIPriceFor returns the cheapest per-token API offering for a model.
+func (c *Catalog) APIPriceFor(modelID string) *APIPrice {
+	var best *APIPrice
+	for _, p := range c.APIPrices {
+		if p.Model == modelID && (best == nil || p.InputUSDPerMTok+p.OutputUSDPerMTok < best.InputUSDPerMTok+best.OutputUSDPerMTok) {
+			best = p
+		}
+	}
+	return best
+}
+
+// Clouds lists the clouds that have instances, sorted.
+func (c *Catalog) Clouds() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, in := range c.Instances {
+		if !seen[in.Cloud] {
+			seen[in.Cloud] = true
+			out = append(out, in.Cloud)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
