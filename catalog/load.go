@@ -31,9 +31,9 @@ type Catalog struct {
 
 	rates   map[string]*Rate
 	regions map[string]*Region
-	acc   map[string]*Accelerator
-	model map[string]*Model
-	inst  map[string]*Instance
+	acc     map[string]*Accelerator
+	model   map[string]*Model
+	inst    map[string]*Instance
 	// instByAcc lists instances per accelerator id, sorted by id.
 	instByAcc map[string][]*Instance
 }

@@ -28,12 +28,14 @@ type Accelerator struct {
 	// one direction) of the vendor's reference cluster; nil uses the default.
 	ScaleOutGBs *float64 `yaml:"scale_out_gbps" json:"scale_out_gbps,omitempty"`
 	// PCIeBWGBs is the host link bandwidth, bidirectional aggregate.
-	PCIeBWGBs   float64  `yaml:"pcie_bw_gbps" json:"pcie_bw_gbps"`
-	TDPWatts    *float64 `yaml:"tdp_w" json:"tdp_w,omitempty"`
-	FormFactor  string   `yaml:"form_factor" json:"form_factor"`
-	ReleaseYear *int     `yaml:"release_year" json:"release_year,omitempty"`
-	Source      string   `yaml:"source" json:"source"`
-	AsOf        string   `yaml:"as_of" json:"as_of"`
+	PCIeBWGBs float64  `yaml:"pcie_bw_gbps" json:"pcie_bw_gbps"`
+	TDPWatts  *float64 `yaml:"tdp_w" json:"tdp_w,omitempty"`
+	// InferenceOnly marks chips without a training software stack (Inferentia).
+	InferenceOnly bool   `yaml:"inference_only" json:"inference_only,omitempty"`
+	FormFactor    string `yaml:"form_factor" json:"form_factor"`
+	ReleaseYear   *int   `yaml:"release_year" json:"release_year,omitempty"`
+	Source        string `yaml:"source" json:"source"`
+	AsOf          string `yaml:"as_of" json:"as_of"`
 }
 
 // PeakTFLOPS returns the dense peak for a compute precision and whether the

@@ -42,23 +42,28 @@ type InferenceInput struct {
 
 // InferenceResult is the prediction. Rates are whole-system, times in ms.
 type InferenceResult struct {
-	OutputTokensPerSecond       float64      `json:"output_tokens_per_second"`
-	OutputTokensPerSecondPerGPU float64      `json:"output_tokens_per_second_per_gpu"`
-	RequestsPerSecond           float64      `json:"requests_per_second"`
-	TTFTMs                      float64      `json:"ttft_ms"`
-	TPOTMs                      float64      `json:"tpot_ms"`
-	E2ELatencyMs                float64      `json:"e2e_latency_ms"`
-	BatchSize                   float64      `json:"batch_size"`
-	MaxBatchSize                float64      `json:"max_batch_size"`
-	Replicas                    int          `json:"replicas"`
-	GPUs                        int          `json:"gpus"`
-	Fits                        bool         `json:"fits"`
-	Reason                      string       `json:"reason,omitempty"`
-	Saturated                   bool         `json:"saturated,omitempty"`
-	Bottleneck                  string       `json:"bottleneck"`
-	Memory                      Memory       `json:"memory"`
-	Uncertainty                 catalog.Band `json:"uncertainty"`
-	Assumptions                 []string     `json:"assumptions"`
+	OutputTokensPerSecond       float64 `json:"output_tokens_per_second"`
+	OutputTokensPerSecondPerGPU float64 `json:"output_tokens_per_second_per_gpu"`
+	RequestsPerSecond           float64 `json:"requests_per_second"`
+	TTFTMs                      float64 `json:"ttft_ms"`
+	TPOTMs                      float64 `json:"tpot_ms"`
+	E2ELatencyMs                float64 `json:"e2e_latency_ms"`
+	// P99 figures come from a queueing model (M/M/1 waiting-time tail on the
+	// prefill queue; TPOT tail from prefill chunks interleaved into decode).
+	TTFTP99Ms    float64      `json:"ttft_p99_ms"`
+	TPOTP99Ms    float64      `json:"tpot_p99_ms"`
+	E2EP99Ms     float64      `json:"e2e_p99_ms"`
+	BatchSize    float64      `json:"batch_size"`
+	MaxBatchSize float64      `json:"max_batch_size"`
+	Replicas     int          `json:"replicas"`
+	GPUs         int          `json:"gpus"`
+	Fits         bool         `json:"fits"`
+	Reason       string       `json:"reason,omitempty"`
+	Saturated    bool         `json:"saturated,omitempty"`
+	Bottleneck   string       `json:"bottleneck"`
+	Memory       Memory       `json:"memory"`
+	Uncertainty  catalog.Band `json:"uncertainty"`
+	Assumptions  []string     `json:"assumptions"`
 }
 
 // ErrInput marks an invalid input (exit code 2 in the CLI).
@@ -352,7 +357,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	preAlone, preComputeBound := s.prefillAlone(isl)
 	ttftFixed := e.TTFTOverheadMS * 1e-3
 
-	var b, tput, ttft, tpot float64
+	var b, tput, ttft, tpot, wait99 float64
 	var step, tMem, tComp, tComm float64
 	switch {
 	case in.Batching == Static:
@@ -404,6 +409,9 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 				if rho > 0.8 {
 					ttft += rho * rho / (1 - rho) * preAlone
 				}
+				if rhoP > 0.01 {
+					wait99 = preAlone / (1 - rhoP) * math.Log(rhoP/0.01)
+				}
 				nb := math.Min(bMax, math.Max(1, lam*(ttft+(osl-1)*tpot)))
 				if math.Abs(nb-b) < 0.01*b {
 					b = nb
@@ -422,6 +430,17 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	r.TTFTMs = ttft * 1e3
 	r.TPOTMs = tpot * 1e3
 	r.E2ELatencyMs = (ttft + (osl-1)*tpot) * 1e3
+	// Tails: the slowest requests wait behind a full prefill queue and see
+	// decode steps stretched by prefill chunks of newly admitted requests.
+	chunk := math.Min(isl, e.ActivationChunkTokens)
+	ttftP99 := ttft + step/2 + wait99
+	if r.Saturated {
+		ttftP99 = ttft * 3
+	}
+	tpotP99 := tpot + s.prefillCompute(chunk)*math.Min(1, b/osl)
+	r.TTFTP99Ms = ttftP99 * 1e3
+	r.TPOTP99Ms = tpotP99 * 1e3
+	r.E2EP99Ms = (ttftP99 + (osl-1)*tpotP99) * 1e3
 
 	switch {
 	case in.Concurrency == 0 && in.RequestRate == 0 && b >= bKV && limit == "kv-cache capacity":

@@ -113,11 +113,11 @@ type Workload struct {
 
 // ModelRef is a catalog id ("llama-3.1-70b") or an inline classic model.
 type ModelRef struct {
-	ID            string  `json:"id,omitempty"`
-	Framework     string  `json:"framework,omitempty"`
+	ID             string  `json:"id,omitempty"`
+	Framework      string  `json:"framework,omitempty"`
 	FlopsPerSample float64 `json:"flopsPerSample,omitempty" jsonschema:"minimum=0"`
 	BytesPerSample float64 `json:"bytesPerSample,omitempty" jsonschema:"minimum=0"`
-	ParamsM       float64 `json:"paramsM,omitempty" jsonschema:"minimum=0"`
+	ParamsM        float64 `json:"paramsM,omitempty" jsonschema:"minimum=0"`
 }
 
 // Traffic is the load on an endpoint.

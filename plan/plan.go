@@ -1,0 +1,192 @@
+// Package plan drives the pipeline (workload file -> catalog -> search ->
+// cost) and holds the one versioned result every renderer reads.
+package plan
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/search"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// FormatVersion of the Plan JSON.
+const FormatVersion = "1"
+
+// Plan is the planner's answer for one workload file.
+type Plan struct {
+	FormatVersion string           `json:"format_version"`
+	Name          string           `json:"name"`
+	Constraints   spec.Constraints `json:"constraints"`
+	Workloads     []Workload       `json:"workloads"`
+	Totals        Totals           `json:"totals"`
+	Budget        *Budget          `json:"budget,omitempty"`
+	PeakGPUs      int              `json:"peak_gpus"`
+	Warnings      []string         `json:"warnings"`
+	Assumptions   []string         `json:"assumptions"`
+	Evaluated     int              `json:"candidates_evaluated"`
+	Spec          *spec.File       `json:"-"`
+}
+
+// Workload is one workload's decision.
+type Workload struct {
+	search.Result
+	Spec       *spec.Workload `json:"-"`
+	MonthlyUSD float64        `json:"monthly_usd"`
+	OneOffUSD  float64        `json:"one_off_usd"`
+}
+
+// Amount is a labelled sum.
+type Amount struct {
+	Key        string  `json:"key"`
+	MonthlyUSD float64 `json:"monthly_usd"`
+}
+
+// Totals are the plan's sums. Every list is sorted by key.
+type Totals struct {
+	MonthlyUSD   float64  `json:"monthly_usd"`
+	OneOffUSD    float64  `json:"one_off_usd"`
+	FirstYearUSD float64  `json:"first_year_usd"`
+	ByCategory   []Amount `json:"by_category"`
+	ByCloud      []Amount `json:"by_cloud"`
+	ByWorkload   []Amount `json:"by_workload"`
+}
+
+// Budget compares the monthly total with the file's budget.
+type Budget struct {
+	LimitUSD   float64 `json:"limit_usd"`
+	MonthlyUSD float64 `json:"monthly_usd"`
+	OverrunUSD float64 `json:"overrun_usd"`
+	Within     bool    `json:"within"`
+}
+
+// Build plans every workload of a validated file.
+func Build(f *spec.File, c *catalog.Catalog) *Plan {
+	k := f.Constraints
+	k.OnPrem = append([]spec.OnPrem(nil), k.OnPrem...) // the pools shrink as workloads take them
+	env := search.NewEnv(c, &k)
+	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
+	cat := map[string]float64{}
+	cloud := map[string]float64{}
+	for i := range f.Workloads {
+		w := &f.Workloads[i]
+		r := env.Search(w)
+		wp := Workload{Result: r, Spec: w}
+		p.Evaluated += r.Evaluated
+		if r.Choice == nil {
+			if w.Type != spec.Edge {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: no configuration meets every constraint; see the rejected candidates (aiplan plan --explain %s)", w.Name, w.Name))
+			} else {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: the model does not fit or misses its latency on %s at any precision", w.Name, w.Device))
+			}
+		} else {
+			ch := r.Choice
+			wp.MonthlyUSD, wp.OneOffUSD = ch.MonthlyUSD, ch.OneOffUSD
+			scale := 1.0
+			if ch.MonthlyUSD == 0 && ch.OneOffUSD > 0 {
+				scale = 0 // one-off: reported apart from the monthly totals
+			}
+			for _, comp := range ch.Components {
+				cat[comp.Category] += comp.MonthlyUSD * scale
+			}
+			key := ch.Cloud
+			if key == "" {
+				key = "self-managed"
+			}
+			if ch.OnPrem != "" && !strings.Contains(ch.Pricing, "burst") {
+				key = "on-prem"
+			}
+			cloud[key] += ch.MonthlyUSD
+			p.PeakGPUs += ch.PeakGPUs
+			if ch.OnPrem != "" {
+				for j := range k.OnPrem {
+					if k.OnPrem[j].Name == ch.OnPrem {
+						held := min(k.OnPrem[j].Count, ch.ReplicasMax*max(ch.GPUsPerUnit, 1))
+						if ch.ReplicasMax == 0 {
+							held = min(k.OnPrem[j].Count, ch.GPUsPerUnit)
+						}
+						if w.Type == spec.Training || w.Type == spec.FineTuning {
+							held = 0 // jobs share the pool in time
+						}
+						k.OnPrem[j].Count -= held
+					}
+				}
+			}
+			if ch.Pricing == "spot" && w.SLO != nil {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("%s: runs on spot without an on-demand baseline because the file allows it (allowSpotForLatencyCritical)", w.Name))
+			}
+			breakEven(&wp)
+		}
+		p.Workloads = append(p.Workloads, wp)
+		p.Totals.MonthlyUSD += wp.MonthlyUSD
+		p.Totals.OneOffUSD += wp.OneOffUSD
+		p.Totals.ByWorkload = append(p.Totals.ByWorkload, Amount{w.Name, wp.MonthlyUSD})
+	}
+	p.Totals.FirstYearUSD = 12*p.Totals.MonthlyUSD + p.Totals.OneOffUSD
+	p.Totals.ByCategory = sorted(cat)
+	p.Totals.ByCloud = sorted(cloud)
+	sort.Slice(p.Totals.ByWorkload, func(i, j int) bool { return p.Totals.ByWorkload[i].Key < p.Totals.ByWorkload[j].Key })
+	if b := f.Constraints.BudgetUSDPerMonth; b > 0 {
+		p.Budget = &Budget{LimitUSD: b, MonthlyUSD: p.Totals.MonthlyUSD, OverrunUSD: math.Max(0, p.Totals.MonthlyUSD-b), Within: p.Totals.MonthlyUSD <= b}
+		if !p.Budget.Within {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("budget: the plan costs %.0f USD/month, %.0f over the %.0f budget (%.0f%%)", p.Totals.MonthlyUSD, p.Budget.OverrunUSD, b, p.Budget.OverrunUSD/b*100))
+		}
+	}
+	if m := f.Constraints.MaxGPUs; m > 0 && p.PeakGPUs > m {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("capacity: %d GPUs at peak across workloads exceed maxGPUs %d", p.PeakGPUs, m))
+	}
+	for _, miss := range env.P.MissingRates() {
+		p.Warnings = append(p.Warnings, "missing price in the catalog: "+miss)
+	}
+	p.Assumptions = []string{
+		fmt.Sprintf("a month is %.0f hours; prices are catalog list prices (see `aiplan catalog list instances` for sources and dates)", env.Hours),
+		fmt.Sprintf("replicas per hour = ceil(traffic x (1 + %.0f%% headroom) / capacity per replica at the SLO), clamped to the autoscaling bounds", env.Headroom*100),
+		"p99 latencies come from a queueing model on the engine's predictions (M/M/1 tail on prefill), not from simulation",
+		"reserved pricing covers the always-on baseline with bursts on demand; spot for latency-critical endpoints runs above an on-demand baseline",
+	}
+	return p
+}
+
+// breakEven records the peak request rate below which the per-token API is
+// cheaper than the chosen self-hosted setup: API cost is linear in traffic,
+// self-hosting costs at least its minimum replicas.
+func breakEven(w *Workload) {
+	var api *search.Option
+	for i := range w.Alternatives {
+		if w.Alternatives[i].Pricing == "api" {
+			api = &w.Alternatives[i]
+		}
+	}
+	self := w.Choice
+	if w.Choice.Pricing == "api" {
+		api = w.Choice
+		self = nil
+		for i := range w.Alternatives {
+			if w.Alternatives[i].Pricing != "api" {
+				self = &w.Alternatives[i]
+				break
+			}
+		}
+	}
+	if api == nil || self == nil || w.Spec.Traffic == nil || w.Spec.Traffic.PeakRequestsPerSecond == 0 || api.MonthlyUSD == 0 {
+		return
+	}
+	perRPS := api.MonthlyUSD / w.Spec.Traffic.PeakRequestsPerSecond
+	floor := self.MonthlyUSD
+	if self.ReplicasMax > 0 {
+		floor = self.MonthlyUSD * float64(max(self.ReplicasMin, 1)) / float64(self.ReplicasMax)
+	}
+	w.APIBreakEvenRPS = floor / perRPS
+}
+
+func sorted(m map[string]float64) []Amount {
+	out := make([]Amount, 0, len(m))
+	for k, v := range m {
+		out = append(out, Amount{k, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}

@@ -1,0 +1,219 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// unit is one replica's hardware: an accelerator group of size gpus on an
+// instance (or a CPU instance, or an on-prem pool).
+type unit struct {
+	acc       *catalog.Accelerator
+	gpus      int
+	precision string
+	tp        int
+	capacity  float64 // requests/s per replica within the SLO
+	latencyMs float64 // headline latency at that capacity
+	metrics   Metrics
+	reject    string // the configuration itself fails (memory, SLO)
+}
+
+// priceEndpoint turns a replica configuration into options: one per
+// instance (cloud/region) and pricing mode, plus on-prem and hybrid burst.
+// latencyCritical endpoints only use spot above an on-demand baseline
+// unless the file allows spot alone.
+func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, evaluated *int) []Option {
+	var out []Option
+	shape := cost.ShapeOf(w.Traffic)
+	peak := w.Traffic.PeakRequestsPerSecond
+	minR, maxR := 1, 0
+	if a := w.Autoscaling; a != nil {
+		minR, maxR = a.MinReplicas, a.MaxReplicas
+		if minR == 0 && latencyCritical {
+			minR = 1
+		}
+	}
+	base := Option{Accelerator: u.acc.ID, TP: u.tp, GPUsPerUnit: u.gpus, Precision: u.precision, LatencyMs: u.latencyMs, Metrics: u.metrics, CapacityPerReplica: u.capacity}
+	if u.reject != "" {
+		o := base
+		o.Pricing = "any"
+		o.Summary = fmt.Sprintf("%d x %s (tp=%d, %s)", u.gpus, u.acc.ID, u.tp, u.precision)
+		o.Rejected = u.reject
+		*evaluated++
+		return []Option{o}
+	}
+	reps := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, minR, maxR, e.Hours)
+	hourly := reps.Weekday
+	limit := e.K.MaxGPUs
+	if w.MaxGPUs > 0 {
+		limit = w.MaxGPUs
+	}
+	for _, ic := range e.instances {
+		in := ic.in
+		if in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+			continue
+		}
+		perInst := in.AcceleratorCount / u.gpus
+		instHours := reps.MonthlyHours / float64(perInst)
+		minInst := math.Ceil(float64(reps.Min) / float64(perInst))
+		maxInst := math.Ceil(float64(reps.Max) / float64(perInst))
+		for _, mode := range []string{"on-demand", "reserved-1y", "reserved-3y", "spot"} {
+			if !e.Modes[mode] {
+				continue
+			}
+			*evaluated++
+			o := base
+			o.Cloud, o.Region, o.Instance = in.Cloud, in.Region, in.InstanceType
+			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+			o.PeakGPUs = int(maxInst) * in.AcceleratorCount
+			o.Pricing = mode
+			o.Rejected = ic.reason
+			od, okOD := e.P.HourlyUSD(in, "on-demand")
+			var comps []cost.Component
+			label := fmt.Sprintf("%s %s", in.Cloud, in.InstanceType)
+			switch mode {
+			case "on-demand":
+				if !okOD {
+					continue
+				}
+				comps = append(comps, cost.Line(label+" on-demand", "compute", "instance-hours", instHours, od, in.Source))
+			case "reserved-1y", "reserved-3y":
+				p, ok := e.P.HourlyUSD(in, mode)
+				if !ok || !okOD {
+					continue
+				}
+				// Reserve the always-on baseline; burst above it on demand.
+				comps = append(comps, cost.Line(label+" "+mode+" baseline", "compute", "instance-hours", minInst*e.Hours, p, "catalog rate "+mode+"/"+in.Cloud))
+				if burst := instHours - minInst*e.Hours; burst > 0 {
+					comps = append(comps, cost.Line(label+" on-demand burst", "compute", "instance-hours", burst, od, in.Source))
+				}
+			case "spot":
+				sp, ok := e.P.HourlyUSD(in, "spot")
+				if !ok {
+					continue
+				}
+				intr := e.P.RateOr("spot-interruptions-per-hour", 0.02) * e.P.RateOr("spot-restart-hours", 0.25)
+				spotHours := instHours
+				if latencyCritical && !e.K.AllowSpotForLatencyCritical {
+					if !okOD {
+						continue
+					}
+					o.Pricing = "spot+on-demand"
+					comps = append(comps, cost.Line(label+" on-demand baseline", "compute", "instance-hours", minInst*e.Hours, od, in.Source))
+					spotHours = math.Max(0, instHours-minInst*e.Hours)
+				}
+				if spotHours > 0 {
+					comps = append(comps, cost.Line(label+" spot", "compute", "instance-hours", spotHours*(1+intr), sp, in.Source+"; +interruption replacement"))
+				}
+			}
+			o.Components = comps
+			o.MonthlyUSD = cost.Sum(comps)
+			o.Summary = describe(&o, u)
+			if o.Rejected == "" && limit > 0 && o.PeakGPUs > limit {
+				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, limit %d", o.PeakGPUs, limit)
+			}
+			out = append(out, o)
+		}
+	}
+	if e.Modes["on-prem"] {
+		for _, pool := range e.onPremFor(u.acc.ID) {
+			*evaluated++
+			o := base
+			o.OnPrem, o.Pricing, o.Region = pool.Name, "on-prem", pool.Region
+			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+			o.PeakGPUs = reps.Max * u.gpus
+			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, u.acc)
+			own := pool.Count / u.gpus
+			if own == 0 {
+				continue
+			}
+			held := min(own, reps.Max)
+			gpuHours := float64(held*u.gpus) * e.Hours
+			busy := (reps.MonthlyHours - burstHours(cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, minR, 0, e.Hours), shape, own, e.Hours)) * float64(u.gpus)
+			o.Components = []cost.Component{
+				cost.Line(fmt.Sprintf("on-prem %s power (%d x %s)", pool.Name, held*u.gpus, u.acc.ID), "compute", "busy GPU-hours", busy, power, note),
+				cost.Line(fmt.Sprintf("on-prem %s operations", pool.Name), "compute", "GPU-hours", gpuHours, ops, "opsUSDPerMonth or the onprem-ops-fraction rate"),
+				cost.Line(fmt.Sprintf("on-prem %s amortised capex (sunk)", pool.Name), "compute", "GPU-hours", gpuHours, capex, fmt.Sprintf("capex %.0f USD over %.1f years", pool.CapexUSD, pool.AmortizationYears)),
+			}
+			o.SunkUSD = gpuHours * capex
+			if reps.Max > own {
+				// Hybrid burst: replicas beyond the owned pool run in the cloud.
+				in, price := e.cheapestCloud(u)
+				if in == nil {
+					o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, pool %s has %d and no allowed cloud instance for burst", reps.Max*u.gpus, pool.Name, pool.Count)
+				} else {
+					burst := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 0, 0, e.Hours)
+					over := burstHours(burst, shape, own, e.Hours)
+					per := in.AcceleratorCount / u.gpus
+					o.Pricing = "on-prem+cloud burst"
+					o.Cloud, o.Instance, o.Region = in.Cloud, in.InstanceType, in.Region
+					o.Components = append(o.Components, cost.Line(fmt.Sprintf("%s %s burst (on-demand)", in.Cloud, in.InstanceType), "compute", "instance-hours", over/float64(per), price, in.Source))
+				}
+			}
+			o.MonthlyUSD = cost.Sum(o.Components)
+			o.Summary = describe(&o, u)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// burstHours is the replica-hours per month above the owned count.
+func burstHours(r cost.Replicas, s cost.Shape, own int, hours float64) float64 {
+	var wd, we float64
+	for h := 0; h < 24; h++ {
+		wd += float64(max(0, r.Weekday[h]-own))
+		we += float64(max(0, r.Weekend[h]-own))
+	}
+	return (wd*s.WeekdaysPerWeek + we*(7-s.WeekdaysPerWeek)) / (24 * 7) * hours
+}
+
+func (e *Env) cheapestCloud(u unit) (*catalog.Instance, float64) {
+	var best *catalog.Instance
+	bp := 0.0
+	for _, ic := range e.instances {
+		if ic.reason != "" || ic.in.Accelerator != u.acc.ID || ic.in.AcceleratorCount < u.gpus {
+			continue
+		}
+		p, ok := e.P.HourlyUSD(ic.in, "on-demand")
+		if !ok {
+			continue
+		}
+		per := p / float64(ic.in.AcceleratorCount/u.gpus)
+		if best == nil || per < bp/float64(best.AcceleratorCount/u.gpus) {
+			best, bp = ic.in, p
+		}
+	}
+	return best, bp
+}
+
+func describe(o *Option, u unit) string {
+	where := o.OnPrem
+	if o.Instance != "" {
+		where = fmt.Sprintf("%s %s %s", o.Cloud, o.Instance, o.Region)
+		if o.OnPrem != "" {
+			where = o.OnPrem + " + " + where
+		}
+	}
+	if u.acc == nil {
+		return fmt.Sprintf("%s, %s, %d-%d replicas", where, o.Pricing, o.ReplicasMin, o.ReplicasMax)
+	}
+	p := ""
+	if u.precision != "" {
+		p = ", " + u.precision
+	}
+	tp := ""
+	if u.tp > 1 {
+		tp = fmt.Sprintf(" tp=%d", u.tp)
+	}
+	cfg := strings.TrimPrefix(strings.TrimSpace(tp)+p, ", ")
+	if cfg != "" {
+		cfg = " (" + cfg + ")"
+	}
+	return fmt.Sprintf("%d x %s per replica%s, %d-%d replicas on %s, %s", u.gpus, u.acc.ID, cfg, o.ReplicasMin, o.ReplicasMax, where, o.Pricing)
+}

@@ -1,0 +1,184 @@
+package search
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/perf"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+type capKey struct {
+	model, acc, prec string
+	tp               int
+	isl, osl         float64
+	slo              spec.SLO
+}
+
+type capVal struct {
+	u unit
+}
+
+// llmPrecisions are the weight precisions tried by default: bf16, fp8 and
+// int4 (AWQ/GPTQ-style), plus fp4 where the chip has native FP4.
+func llmPrecisions(w *spec.Workload, a *catalog.Accelerator) []catalog.Precision {
+	if len(w.Precision) > 0 {
+		out := make([]catalog.Precision, len(w.Precision))
+		for i, p := range w.Precision {
+			out[i] = catalog.Precision(p)
+		}
+		return out
+	}
+	ps := []catalog.Precision{catalog.BF16, catalog.FP8, catalog.INT4}
+	if a.FP4TFLOPS != nil {
+		ps = append(ps, catalog.FP4)
+	}
+	return ps
+}
+
+func maxGPUsPerUnit(e *Env, a *catalog.Accelerator) int {
+	n := 0
+	for _, in := range e.C.InstancesFor(a.ID) {
+		n = max(n, in.AcceleratorCount)
+	}
+	for _, o := range e.onPremFor(a.ID) {
+		n = max(n, min(o.Count, 8))
+	}
+	return n
+}
+
+// sloMet checks a prediction against the SLO (p99 from the queueing model).
+func sloMet(r *perf.InferenceResult, s *spec.SLO) (bool, string) {
+	if s == nil {
+		return !r.Saturated, "saturated"
+	}
+	switch {
+	case s.TTFTP99Ms > 0 && r.TTFTP99Ms > s.TTFTP99Ms:
+		return false, fmt.Sprintf("TTFT p99 %.0f ms > %.0f", r.TTFTP99Ms, s.TTFTP99Ms)
+	case s.TPOTP99Ms > 0 && r.TPOTP99Ms > s.TPOTP99Ms:
+		return false, fmt.Sprintf("TPOT p99 %.1f ms > %.1f", r.TPOTP99Ms, s.TPOTP99Ms)
+	case s.E2EP99Ms > 0 && r.E2EP99Ms > s.E2EP99Ms:
+		return false, fmt.Sprintf("e2e p99 %.0f ms > %.0f", r.E2EP99Ms, s.E2EP99Ms)
+	}
+	return !r.Saturated, "saturated"
+}
+
+// llmUnit finds the request rate one replica sustains within the SLO, by
+// bisection on the open-loop rate (the queueing model's p99 grows with it).
+func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, t *spec.Traffic, slo *spec.SLO) unit {
+	k := capKey{m.ID, a.ID, string(prec), tp, t.InputTokens, t.OutputTokens, spec.SLO{}}
+	if slo != nil {
+		k.slo = *slo
+	}
+	if v, ok := e.cache[k]; ok {
+		return v.u
+	}
+	u := unit{acc: a, gpus: tp, tp: tp, precision: string(prec)}
+	in := perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
+	maxr, err := perf.Inference(in)
+	switch {
+	case err != nil:
+		u.reject = "invalid: " + err.Error()
+	case !maxr.Fits:
+		u.reject = "memory: " + maxr.Reason
+	}
+	if u.reject == "" {
+		hi := maxr.RequestsPerSecond
+		lo := 0.0
+		var best perf.InferenceResult
+		in.RequestRate = hi * 1e-3
+		r0, _ := perf.Inference(in)
+		if ok, why := sloMet(&r0, slo); !ok {
+			u.reject = "SLO: unattainable on this configuration even at low load (" + why + ")"
+		} else {
+			best = r0
+			lo = in.RequestRate
+			for i := 0; i < 18 && hi-lo > 0.005*hi; i++ {
+				in.RequestRate = (lo + hi) / 2
+				r, _ := perf.Inference(in)
+				if ok, _ := sloMet(&r, slo); ok {
+					lo, best = in.RequestRate, r
+				} else {
+					hi = in.RequestRate
+				}
+			}
+			// Size replicas at the pessimistic end of the throughput band, so
+			// predictions that extrapolate (other vendors, FP4, sparse MoE)
+			// carry their extra risk into the cost.
+			u.capacity = lo * best.Uncertainty.Low
+			u.latencyMs = best.TTFTP99Ms
+			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: fmt.Sprintf("tp=%d", tp), Batch: int(math.Round(best.BatchSize))}
+		}
+	}
+	e.cache[k] = capVal{u}
+	return u
+}
+
+// LLMInference searches a real-time LLM endpoint.
+func (e *Env) LLMInference(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	var opts []Option
+	for _, a := range e.accelerators(w) {
+		maxG := maxGPUsPerUnit(e, a)
+		for _, prec := range llmPrecisions(w, a) {
+			for _, tp := range []int{1, 2, 4, 8} {
+				if tp > maxG || m.Heads%tp != 0 {
+					continue
+				}
+				u := e.llmUnit(m, a, prec, tp, w.Traffic, w.SLO)
+				opts = append(opts, e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)...)
+			}
+		}
+	}
+	if e.Modes["api"] {
+		opts = append(opts, e.apiOption(w, m, &r))
+	}
+	rank(&r, opts)
+	return r
+}
+
+// apiOption prices the endpoint on a per-token API and records the
+// self-hosting break-even.
+func (e *Env) apiOption(w *spec.Workload, m *catalog.Model, r *Result) Option {
+	r.Evaluated++
+	o := Option{Pricing: "api"}
+	p := e.C.APIPriceFor(m.ID)
+	if p == nil {
+		o.Summary = "per-token API"
+		o.Rejected = "api: no per-token price for " + m.ID + " in the catalog"
+		return o
+	}
+	shape := e.shapeMean(w)
+	reqs := w.Traffic.PeakRequestsPerSecond * shape * e.Hours * 3600
+	if w.Type == spec.BatchInference {
+		reqs = w.RequestsPerDay * e.Hours / 24
+	}
+	in := reqs * w.Traffic.InputTokens / 1e6
+	out := reqs * w.Traffic.OutputTokens / 1e6
+	o.Components = []cost.Component{
+		cost.Line(p.Provider+" input tokens", "api", "million tokens", in, p.InputUSDPerMTok, p.Source),
+		cost.Line(p.Provider+" output tokens", "api", "million tokens", out, p.OutputUSDPerMTok, p.Source),
+	}
+	o.MonthlyUSD = in*p.InputUSDPerMTok + out*p.OutputUSDPerMTok
+	o.Summary = fmt.Sprintf("%s per-token API (%s)", p.Provider, p.Model)
+	o.Cloud = p.Provider
+	switch {
+	case e.K.Residency == "eu" || e.K.Residency == "us":
+		o.Rejected = "residency: the API's processing region is not guaranteed by the catalog entry"
+	case hasRegime(e.K.Compliance, "hipaa"):
+		o.Rejected = "compliance: no BAA for the API provider in the catalog"
+	}
+	o.LatencyMs = 0
+	return o
+}
+
+func (e *Env) shapeMean(w *spec.Workload) float64 {
+	return cost.ShapeOf(w.Traffic).MeanFraction()
+}

@@ -1,0 +1,378 @@
+package search
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/perf"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// BatchInference sizes an offline LLM job that must finish each day's
+// requests within the deadline, at maximum throughput.
+func (e *Env) BatchInference(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	deadline := w.DeadlineHours
+	if deadline == 0 {
+		deadline = 24
+	}
+	var opts []Option
+	for _, a := range e.accelerators(w) {
+		maxG := maxGPUsPerUnit(e, a)
+		for _, prec := range llmPrecisions(w, a) {
+			for _, tp := range []int{1, 2, 4, 8} {
+				if tp > maxG || m.Heads%tp != 0 {
+					continue
+				}
+				res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
+				u := unit{acc: a, gpus: tp, tp: tp, precision: string(prec)}
+				if err != nil || !res.Fits {
+					u.reject = "memory: does not fit"
+					if err == nil {
+						u.reject = "memory: " + res.Reason
+					}
+					r.Evaluated++
+					opts = append(opts, Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
+					continue
+				}
+				replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
+				busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
+				perMonth := busyHours * 365 / 12
+				u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: fmt.Sprintf("tp=%d", tp), MemoryGBPerGPU: res.Memory.TotalGB}
+				for _, ic := range e.instances {
+					in := ic.in
+					if in.Accelerator != a.ID || in.AcceleratorCount < tp {
+						continue
+					}
+					per := in.AcceleratorCount / tp
+					nInst := math.Ceil(replicas / float64(per))
+					for _, mode := range []string{"on-demand", "spot"} {
+						if !e.Modes[mode] {
+							continue
+						}
+						price, ok := e.P.HourlyUSD(in, mode)
+						if !ok {
+							continue
+						}
+						r.Evaluated++
+						hours := nInst * perMonth
+						if mode == "spot" {
+							hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
+						}
+						o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
+							ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
+						o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s %s", in.Cloud, in.InstanceType, mode), "compute", "instance-hours", hours, price, in.Source)}
+						o.MonthlyUSD = cost.Sum(o.Components)
+						o.Summary = fmt.Sprintf("%d x %s (tp=%d, %s) on %.0f x %s %s %s, %s, %.1f h/day", tp, a.ID, tp, prec, nInst, in.Cloud, in.InstanceType, in.Region, mode, busyHours)
+						opts = append(opts, o)
+					}
+				}
+			}
+		}
+	}
+	if e.Modes["api"] {
+		opts = append(opts, e.apiOption(w, m, &r))
+	}
+	rank(&r, opts)
+	return r
+}
+
+// classicModel returns the catalog model or an inline description.
+func (e *Env) classicModel(w *spec.Workload) (*catalog.Model, error) {
+	if w.Model.ID != "" {
+		return e.C.Model(w.Model.ID)
+	}
+	mb := w.Model.BytesPerSample / 1e6
+	if mb == 0 {
+		mb = math.Max(w.Model.ParamsM*4/64, 0.001) // weights streamed once per batch of 64
+	}
+	return &catalog.Model{ID: w.Name + "-model", Name: w.Model.Framework + " model", Kind: "classic", GFLOPsPerSample: w.Model.FlopsPerSample / 1e9, MBPerSample: mb, ParamsM: math.Max(w.Model.ParamsM, 0.001), DefaultBatch: 64, Source: "workload file", AsOf: "-"}, nil
+}
+
+// classicUnit picks the largest batch whose p99 latency (twice the batch
+// time: waiting for the batch to fill, then running it) meets the SLO.
+func (e *Env) classicUnit(m *catalog.Model, a *catalog.Accelerator, cpu *catalog.Instance, sloMs float64, scale float64) unit {
+	u := unit{acc: a, gpus: 1, tp: 1}
+	if a == nil {
+		u.acc = &catalog.Accelerator{ID: "cpu"}
+	}
+	best := perf.ClassicResult{}
+	for b := 1; b <= 1024; b *= 2 {
+		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: e.C.Efficiency, Batch: b, Quiet: true})
+		if err != nil || !r.Fits {
+			break
+		}
+		lat := 2 * r.LatencyMs * scale
+		if sloMs > 0 && lat > sloMs {
+			break
+		}
+		best = r
+		u.metrics = Metrics{LatencyP99Ms: lat, SamplesPerSecond: r.SamplesPerSecond / scale, Batch: b, MemoryGBPerGPU: r.Memory.TotalGB}
+		u.latencyMs = lat
+	}
+	if best.Batch == 0 {
+		u.reject = fmt.Sprintf("SLO: p99 latency above %.1f ms even at batch 1", sloMs)
+		return u
+	}
+	u.capacity = best.SamplesPerSecond / scale
+	return u
+}
+
+// ClassicInference searches a classic-model endpoint on GPUs and CPU instances.
+func (e *Env) ClassicInference(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	m, err := e.classicModel(w)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	slo := 0.0
+	if w.SLO != nil {
+		slo = w.SLO.LatencyP99Ms
+	}
+	var opts []Option
+	wantCPU := len(w.Accelerators) == 0 || contains(w.Accelerators, "cpu")
+	if len(w.Accelerators) == 0 || len(w.Accelerators) > 1 || !wantCPU {
+		for _, a := range e.accelerators(w) {
+			u := e.classicUnit(m, a, nil, slo, 1)
+			opts = append(opts, e.priceEndpoint(w, u, slo > 0, &r.Evaluated)...)
+		}
+	}
+	if wantCPU {
+		for _, ic := range e.instances {
+			in := ic.in
+			if !in.IsCPU() {
+				continue
+			}
+			u := e.classicUnit(m, nil, in, slo, 1)
+			u.acc = &catalog.Accelerator{ID: "cpu:" + in.InstanceType}
+			opts = append(opts, e.priceCPU(w, u, in, ic.reason, &r.Evaluated)...)
+		}
+	}
+	rank(&r, opts)
+	return r
+}
+
+func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason string, evaluated *int) []Option {
+	*evaluated++
+	o := Option{Accelerator: "cpu", Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Metrics: u.metrics, LatencyMs: u.latencyMs, CapacityPerReplica: u.capacity, Rejected: reason}
+	if u.reject != "" {
+		o.Rejected = u.reject
+		o.Summary = in.InstanceType
+		return []Option{o}
+	}
+	shape := cost.ShapeOf(w.Traffic)
+	minR := 2 // two replicas for availability
+	if w.Autoscaling != nil && w.Autoscaling.MinReplicas > 0 {
+		minR = w.Autoscaling.MinReplicas
+	}
+	reps := cost.ReplicasFor(shape, w.Traffic.PeakRequestsPerSecond, u.capacity, e.Headroom, minR, 0, e.Hours)
+	hourly := reps.Weekday
+	o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+	price, ok := e.P.HourlyUSD(in, "on-demand")
+	if !ok {
+		return nil
+	}
+	o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s on-demand", in.Cloud, in.InstanceType), "compute", "instance-hours", reps.MonthlyHours, price, in.Source)}
+	o.MonthlyUSD = cost.Sum(o.Components)
+	o.Summary = fmt.Sprintf("%s %s %s (CPU, batch %d), %d-%d replicas, on-demand", in.Cloud, in.InstanceType, in.Region, u.metrics.Batch, reps.Min, reps.Max)
+	return []Option{o}
+}
+
+// Embeddings sizes corpus (re)indexing, query encoding and the vector index.
+func (e *Env) Embeddings(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	tpd := w.TokensPerDocument
+	if tpd == 0 {
+		tpd = 512
+	}
+	seq := float64(max(m.MaxTokens, 512))
+	docScale := tpd / seq // model FLOPs are per max-length sequence
+	reindex := math.Max(w.ReindexPerMonth, 0)
+	// Vector index: float32 vectors x HNSW overhead, two replicas.
+	overhead := e.P.RateOr("vector-index-overhead", 1.5)
+	memGiB := w.Documents * float64(w.VectorDim) * 4 * overhead / (1 << 30)
+	memRate, memSrc, _ := e.P.Rate("memory-usd-per-gib-month")
+	index := cost.Line("vector index memory (2 replicas)", "storage", "GiB-months", 2*memGiB, memRate, memSrc)
+	var opts []Option
+	for _, a := range e.accelerators(w) {
+		u := e.classicUnit(m, a, nil, 0, docScale)
+		if u.reject != "" {
+			continue
+		}
+		docsPerSec := u.capacity
+		indexHours := w.Documents / docsPerSec / 3600
+		queryScale := 32 / seq
+		qu := e.classicUnit(m, a, nil, 50, queryScale)
+		for _, ic := range e.instances {
+			in := ic.in
+			if in.Accelerator != a.ID {
+				continue
+			}
+			price, ok := e.P.HourlyUSD(in, "on-demand")
+			if !ok {
+				continue
+			}
+			r.Evaluated++
+			perGPU := price / float64(in.AcceleratorCount)
+			comps := []cost.Component{index}
+			if reindex > 0 {
+				comps = append(comps, cost.Line(fmt.Sprintf("re-embedding on %s %s", in.Cloud, in.InstanceType), "compute", "GPU-hours", indexHours*reindex, perGPU, in.Source))
+			}
+			if w.QueriesPerSecond > 0 && qu.reject == "" {
+				n := math.Max(1, math.Ceil(w.QueriesPerSecond*(1+e.Headroom)/qu.capacity))
+				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs)", a.ID, n), "compute", "GPU-hours", n*e.Hours, perGPU, in.Source))
+			}
+			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Rejected: ic.reason, PeakGPUs: 1,
+				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}
+			o.Components = comps
+			o.MonthlyUSD = cost.Sum(comps)
+			o.OneOffUSD = indexHours * perGPU
+			o.Summary = fmt.Sprintf("%s on %s %s %s: initial index %.1f GPU-hours, %.1f GiB vector index x2", a.ID, in.Cloud, in.InstanceType, in.Region, indexHours, memGiB)
+			opts = append(opts, o)
+		}
+	}
+	rank(&r, opts)
+	r.Notes = append(r.Notes, fmt.Sprintf("vector index: %.3g vectors x %d dims x 4 bytes x %.1f HNSW overhead = %.1f GiB per replica", w.Documents, w.VectorDim, overhead, memGiB))
+	return r
+}
+
+// Edge checks whether the model fits and meets its latency on the device,
+// trying precisions from widest to narrowest.
+func (e *Env) Edge(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	a, err := e.C.Accelerator(w.Device)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	var opts []Option
+	for _, prec := range []catalog.Precision{catalog.BF16, catalog.INT8, catalog.INT4} {
+		r.Evaluated++
+		o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Precision: string(prec), Pricing: "device", Summary: fmt.Sprintf("%s on %s", prec, a.ID)}
+		if m.IsLLM() {
+			t := w.Traffic
+			isl, osl := 256.0, 128.0
+			if t != nil && t.InputTokens > 0 {
+				isl, osl = t.InputTokens, t.OutputTokens
+			}
+			res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, Precision: prec, InputTokens: isl, OutputTokens: osl, Concurrency: 1, Quiet: true})
+			if err != nil || !res.Fits {
+				o.Rejected = "memory: does not fit on the device"
+			} else {
+				o.Metrics = Metrics{TTFTP99Ms: res.TTFTMs, TPOTP99Ms: res.TPOTMs, MemoryGBPerGPU: res.Memory.WeightsGB + res.Memory.OverheadGB}
+				o.LatencyMs = res.TTFTMs
+				if w.SLO != nil && ((w.SLO.TPOTP99Ms > 0 && res.TPOTMs > w.SLO.TPOTP99Ms) || (w.SLO.TTFTP99Ms > 0 && res.TTFTMs > w.SLO.TTFTP99Ms)) {
+					o.Rejected = fmt.Sprintf("SLO: TTFT %.0f ms / TPOT %.0f ms on the device", res.TTFTMs, res.TPOTMs)
+				}
+			}
+		} else {
+			res, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, Eff: e.C.Efficiency, Batch: 1, Precision: prec, Quiet: true})
+			if err != nil || !res.Fits {
+				o.Rejected = "memory: does not fit on the device"
+			} else {
+				o.LatencyMs = res.LatencyMs
+				o.Metrics = Metrics{LatencyP99Ms: res.LatencyMs, SamplesPerSecond: res.SamplesPerSecond}
+				if w.SLO != nil && w.SLO.LatencyP99Ms > 0 && res.LatencyMs > w.SLO.LatencyP99Ms {
+					o.Rejected = fmt.Sprintf("SLO: latency %.1f ms > %.1f", res.LatencyMs, w.SLO.LatencyP99Ms)
+				}
+			}
+		}
+		// Prefer the widest precision that works: rank by quantisation loss, not cost.
+		o.MonthlyUSD = 0
+		opts = append(opts, o)
+	}
+	for _, o := range opts {
+		if o.Rejected == "" {
+			c := o
+			r.Choice = &c
+			break
+		}
+	}
+	for _, o := range opts {
+		if r.Choice != nil && o.Precision == r.Choice.Precision {
+			continue
+		}
+		if o.Rejected == "" {
+			r.Alternatives = append(r.Alternatives, o)
+		} else {
+			r.Rejected = append(r.Rejected, o)
+		}
+	}
+	r.Notes = append(r.Notes, "edge devices are owned hardware: no cloud cost; the widest precision that fits and meets the latency target is chosen")
+	return r
+}
+
+// DataPipeline prices the lake, streaming brokers and the online feature store.
+func (e *Env) DataPipeline(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	r.Evaluated = 1
+	std, stdSrc, _ := e.P.Rate("object-storage-standard")
+	ia, iaSrc, _ := e.P.Rate("object-storage-infrequent")
+	hot := math.Min(w.RetentionDays, 30) * w.IngestGBPerDay
+	cold := math.Max(w.RetentionDays-30, 0) * w.IngestGBPerDay
+	comps := []cost.Component{
+		cost.Line("lake, hot tier (30 days)", "storage", "GB-months", hot, std, stdSrc),
+	}
+	if cold > 0 {
+		comps = append(comps, cost.Line("lake, infrequent-access tier", "storage", "GB-months", cold, ia, iaSrc))
+	}
+	if w.Streaming {
+		mbps := w.IngestGBPerDay * 1000 / 86400
+		per := e.P.RateOr("streaming-broker-mbps", 10)
+		brokers := math.Max(3, math.Ceil(mbps*3/per)) // peak at 3x the daily mean
+		price, src, _ := e.P.Rate("streaming-broker-hour")
+		comps = append(comps, cost.Line(fmt.Sprintf("streaming brokers (%.0f)", brokers), "compute", "broker-hours", brokers*e.Hours, price, src))
+	}
+	if f := w.OnlineFeatures; f != nil {
+		bpk := f.BytesPerKey
+		if bpk == 0 {
+			bpk = e.P.RateOr("feature-bytes-per-key-default", 512)
+		}
+		gib := f.Keys * bpk * 2 / (1 << 30) // primary + replica
+		rate, src, _ := e.P.Rate("memory-usd-per-gib-month")
+		comps = append(comps, cost.Line(fmt.Sprintf("online feature store memory (%.0f GiB incl. replica)", gib), "storage", "GiB-months", gib, rate, src))
+	}
+	o := Option{Pricing: "on-demand", Summary: fmt.Sprintf("%.0f GB/day, %.0f days retention, %s", w.IngestGBPerDay, w.RetentionDays, map[bool]string{true: "streaming", false: "batch"}[w.Streaming]), Components: comps}
+	o.MonthlyUSD = cost.Sum(comps)
+	r.Choice = &o
+	return r
+}
+
+// Search dispatches a workload to its type's search.
+func (e *Env) Search(w *spec.Workload) Result {
+	switch w.Type {
+	case spec.LLMInference:
+		return e.LLMInference(w)
+	case spec.BatchInference:
+		return e.BatchInference(w)
+	case spec.Training, spec.FineTuning:
+		return e.Training(w)
+	case spec.Embeddings:
+		return e.Embeddings(w)
+	case spec.Inference:
+		return e.ClassicInference(w)
+	case spec.Edge:
+		return e.Edge(w)
+	case spec.DataPipeline:
+		return e.DataPipeline(w)
+	}
+	return Result{Workload: w.Name, Type: w.Type, Notes: []string{"unknown workload type"}}
+}

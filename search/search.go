@@ -1,0 +1,283 @@
+// Package search enumerates candidate configurations for each workload
+// (accelerator x instance x cloud/region x parallelism x precision x
+// replicas x pricing mode), evaluates them with perf and prices them with
+// cost, drops those that violate memory, SLO, region, residency, compliance
+// or capacity constraints, and keeps the cheapest, the Pareto frontier of
+// cost versus latency, and the best rejected candidate per reason.
+//
+// Read search.go (types, environment, ranking) then llm.go, training.go and
+// other.go, one file per family of workload types.
+package search
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// Option is one evaluated configuration of a workload.
+type Option struct {
+	Summary     string `json:"summary"`
+	Accelerator string `json:"accelerator,omitempty"`
+	TP          int    `json:"tp,omitempty"`
+	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
+	Precision   string `json:"precision,omitempty"`
+	Cloud       string `json:"cloud,omitempty"`
+	Region      string `json:"region,omitempty"`
+	Instance    string `json:"instance,omitempty"`
+	OnPrem      string `json:"on_prem,omitempty"`
+	Pricing     string `json:"pricing"`
+	// Endpoint sizing.
+	ReplicasMin        int      `json:"replicas_min,omitempty"`
+	ReplicasMax        int      `json:"replicas_max,omitempty"`
+	HourlyReplicas     *[24]int `json:"hourly_replicas,omitempty"`
+	CapacityPerReplica float64  `json:"capacity_rps_per_replica,omitempty"`
+	PeakGPUs           int      `json:"peak_gpus"`
+	MonthlyUSD         float64  `json:"monthly_usd"`
+	OneOffUSD          float64  `json:"one_off_usd,omitempty"`
+	// SunkUSD is the part of MonthlyUSD that is amortised capex of owned
+	// hardware: shown in the totals, but not a reason to prefer the cloud.
+	SunkUSD    float64          `json:"sunk_usd,omitempty"`
+	Components []cost.Component `json:"components,omitempty"`
+	// LatencyMs is the headline latency: TTFT p99 for LLM endpoints, p99
+	// latency for classic endpoints, wall-clock hours x 3.6e6 for jobs.
+	LatencyMs float64 `json:"latency_ms"`
+	Metrics   Metrics `json:"metrics"`
+	Rejected  string  `json:"rejected,omitempty"`
+}
+
+// Metrics are the predictions behind an option.
+type Metrics struct {
+	TTFTP99Ms        float64 `json:"ttft_p99_ms,omitempty"`
+	TPOTP99Ms        float64 `json:"tpot_p99_ms,omitempty"`
+	E2EP99Ms         float64 `json:"e2e_p99_ms,omitempty"`
+	LatencyP99Ms     float64 `json:"latency_p99_ms,omitempty"`
+	TokensPerSecond  float64 `json:"tokens_per_second,omitempty"`
+	SamplesPerSecond float64 `json:"samples_per_second,omitempty"`
+	WallHours        float64 `json:"wall_hours,omitempty"`
+	GPUHours         float64 `json:"gpu_hours,omitempty"`
+	MFU              float64 `json:"mfu,omitempty"`
+	MemoryGBPerGPU   float64 `json:"memory_gb_per_gpu,omitempty"`
+	Parallelism      string  `json:"parallelism,omitempty"`
+	Batch            int     `json:"batch,omitempty"`
+}
+
+// Result is the outcome of searching one workload.
+type Result struct {
+	Workload     string   `json:"workload"`
+	Type         string   `json:"type"`
+	Choice       *Option  `json:"choice,omitempty"`
+	Alternatives []Option `json:"alternatives"`
+	Rejected     []Option `json:"rejected"`
+	Frontier     []Option `json:"frontier"`
+	Evaluated    int      `json:"candidates_evaluated"`
+	Notes        []string `json:"notes,omitempty"`
+	// APIBreakEven is the request rate (req/s at peak) above which
+	// self-hosting beats the per-token API, when both were priced.
+	APIBreakEvenRPS float64 `json:"api_break_even_rps,omitempty"`
+}
+
+// Env is the shared search context of one plan.
+type Env struct {
+	C        *catalog.Catalog
+	P        *cost.Pricer
+	K        *spec.Constraints
+	Modes    map[string]bool
+	Hours    float64
+	Headroom float64
+	// instances with the reason each is excluded ("" when allowed).
+	instances []instanceChoice
+	cache     map[capKey]capVal
+}
+
+type instanceChoice struct {
+	in     *catalog.Instance
+	reason string
+}
+
+// NewEnv prepares the search context: allowed pricing modes and every
+// catalog instance with the constraint that excludes it, if any.
+func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
+	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[string]bool{}, cache: map[capKey]capVal{}}
+	modes := k.Pricing
+	if len(modes) == 0 {
+		modes = []string{"on-demand", "spot", "reserved-1y", "on-prem", "api"}
+	}
+	for _, m := range modes {
+		e.Modes[m] = true
+	}
+	if len(k.OnPrem) > 0 {
+		e.Modes["on-prem"] = true
+	}
+	e.Hours = e.P.RateOr("hours-per-month", 730)
+	e.Headroom = e.P.RateOr("scale-headroom", 0.15)
+	hipaa := hasRegime(k.Compliance, "hipaa")
+	for _, in := range c.Instances {
+		e.instances = append(e.instances, instanceChoice{in: in, reason: e.excluded(in, hipaa)})
+	}
+	return e
+}
+
+func hasRegime(list []string, r string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Env) excluded(in *catalog.Instance, hipaa bool) string {
+	k := e.K
+	if len(k.Clouds) > 0 && !contains(k.Clouds, in.Cloud) {
+		return "cloud " + in.Cloud + " not allowed"
+	}
+	if len(k.Regions) > 0 && !contains(k.Regions, in.Region) {
+		return "region " + in.Region + " not allowed"
+	}
+	if k.Residency != "" && k.Residency != "any" {
+		r, ok := e.C.Region(in.Region)
+		if !ok {
+			return "region " + in.Region + " has no known jurisdiction (residency " + k.Residency + ")"
+		}
+		if r.Jurisdiction != k.Residency {
+			return fmt.Sprintf("region %s is outside %s residency", in.Region, strings.ToUpper(k.Residency))
+		}
+	}
+	if hipaa && !e.C.HIPAAEligible(in.Cloud) {
+		return "cloud " + in.Cloud + " offers no HIPAA BAA in the catalog"
+	}
+	return ""
+}
+
+// onPremFor returns the on-prem pools holding an accelerator.
+func (e *Env) onPremFor(acc string) []spec.OnPrem {
+	var out []spec.OnPrem
+	for _, o := range e.K.OnPrem {
+		if o.Accelerator == acc {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// accelerators lists candidate accelerators: the workload's list, or every
+// datacenter accelerator with an instance or an on-prem pool.
+func (e *Env) accelerators(w *spec.Workload) []*catalog.Accelerator {
+	var out []*catalog.Accelerator
+	for _, a := range e.C.Accelerators {
+		if len(w.Accelerators) > 0 && !contains(w.Accelerators, a.ID) {
+			continue
+		}
+		if strings.Contains(a.FormFactor, "edge") {
+			continue
+		}
+		if len(e.C.InstancesFor(a.ID)) == 0 && len(e.onPremFor(a.ID)) == 0 {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// rank sorts options, picks the cheapest feasible, keeps the best
+// alternatives (one per accelerator and pricing mode), the best rejected
+// option per reason and the cost-latency Pareto frontier.
+func rank(r *Result, opts []Option) {
+	var ok, bad []Option
+	for _, o := range opts {
+		if o.Rejected == "" {
+			ok = append(ok, o)
+		} else {
+			bad = append(bad, o)
+		}
+	}
+	less := func(a, b Option) bool {
+		ca, cb := a.MonthlyUSD+a.OneOffUSD-a.SunkUSD, b.MonthlyUSD+b.OneOffUSD-b.SunkUSD
+		if ca != cb {
+			return ca < cb
+		}
+		if a.LatencyMs != b.LatencyMs {
+			return a.LatencyMs < b.LatencyMs
+		}
+		return a.Summary < b.Summary
+	}
+	sort.Slice(ok, func(i, j int) bool { return less(ok[i], ok[j]) })
+	if len(ok) > 0 {
+		c := ok[0]
+		r.Choice = &c
+	}
+	seen := map[string]bool{}
+	for _, o := range ok[min(1, len(ok)):] {
+		k := o.Accelerator + "|" + o.Pricing
+		if seen[k] || len(r.Alternatives) >= 8 {
+			continue
+		}
+		seen[k] = true
+		r.Alternatives = append(r.Alternatives, o)
+	}
+	// Pareto frontier on (cost, latency).
+	best := math.Inf(1)
+	for _, o := range ok {
+		if o.LatencyMs > 0 && o.LatencyMs < best {
+			r.Frontier = append(r.Frontier, o)
+			best = o.LatencyMs
+		}
+		if len(r.Frontier) >= 12 {
+			break
+		}
+	}
+	sort.Slice(bad, func(i, j int) bool { return less(bad[i], bad[j]) })
+	reasons := map[string]bool{}
+	for _, o := range bad {
+		k := reasonClass(o.Rejected)
+		if reasons[k] || len(r.Rejected) >= 8 {
+			continue
+		}
+		reasons[k] = true
+		r.Rejected = append(r.Rejected, o)
+	}
+}
+
+// reasonClass groups rejection texts by their constraint.
+func reasonClass(s string) string {
+	if i := strings.IndexAny(s, ":("); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// why explains why an alternative lost to the choice.
+func Why(choice, alt *Option) string {
+	if choice == nil {
+		return ""
+	}
+	dc := alt.MonthlyUSD + alt.OneOffUSD - (choice.MonthlyUSD + choice.OneOffUSD)
+	base := choice.MonthlyUSD + choice.OneOffUSD
+	switch {
+	case dc > 0 && base > 0:
+		s := fmt.Sprintf("costs %.0f%% more", dc/base*100)
+		if alt.LatencyMs < choice.LatencyMs {
+			s += fmt.Sprintf(" for %.0f%% lower latency", (1-alt.LatencyMs/choice.LatencyMs)*100)
+		}
+		return s
+	case dc > 0:
+		return "costs more"
+	default:
+		return "equal cost, higher latency"
+	}
+}

@@ -1,0 +1,175 @@
+package search
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/perf"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// RunsPerMonth converts a schedule to runs per month (0 for one-off jobs).
+func RunsPerMonth(schedule string) float64 {
+	switch schedule {
+	case "daily":
+		return 365.0 / 12
+	case "weekly":
+		return 52.0 / 12
+	case "monthly":
+		return 1
+	}
+	return 0
+}
+
+// Training searches training and fine-tuning jobs: accelerator x GPU count
+// x instance x pricing mode, each with the engine's best parallel plan,
+// within the deadline.
+func (e *Env) Training(w *spec.Workload) Result {
+	r := Result{Workload: w.Name, Type: w.Type}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return r
+	}
+	tokens := w.Tokens
+	if tokens == 0 {
+		tokens = w.DatasetTokens * math.Max(w.Epochs, 1)
+	}
+	runs := RunsPerMonth(w.Schedule)
+	limit := e.K.MaxGPUs
+	if w.MaxGPUs > 0 {
+		limit = w.MaxGPUs
+	}
+	if limit == 0 {
+		limit = 4096
+	}
+	var opts []Option
+	for _, a := range e.accelerators(w) {
+		if a.InferenceOnly {
+			continue
+		}
+		for g := 1; g <= limit; g *= 2 {
+			in := perf.TrainingInput{Model: m, Accel: a, Eff: e.C.Efficiency, GPUs: g, Tokens: tokens, SeqLen: w.SeqLen, Method: perf.Method(w.Method), Zero: -1, Quiet: true}
+			if len(w.Precision) > 0 {
+				in.Precision = catalog.Precision(w.Precision[0])
+			}
+			t, err := perf.Training(in)
+			if err != nil {
+				continue
+			}
+			// Plan at the pessimistic end of the prediction band.
+			derate := t.Uncertainty.Low
+			t.WallHours /= derate
+			t.GPUHours /= derate
+			p := t.Parallelism
+			met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGBPerGPU: t.MemoryPerGPUGB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
+			if !t.Fits {
+				r.Evaluated++
+				opts = append(opts, Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
+				continue
+			}
+			opts = append(opts, e.priceJob(w, m, a, g, t, met, runs, &r.Evaluated)...)
+			if w.DeadlineHours == 0 && t.WallHours < 1 {
+				break // more GPUs only add cost once a run takes under an hour
+			}
+		}
+	}
+	rank(&r, opts)
+	if runs == 0 {
+		r.Notes = append(r.Notes, "one-off job: its cost is reported as one-off, not monthly")
+	}
+	return r
+}
+
+func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, g int, t perf.TrainingResult, met Metrics, runs float64, evaluated *int) []Option {
+	var out []Option
+	ckptGB := 0.0
+	if w.Method == "pretrain" || w.Method == "full" {
+		// Keep three full checkpoints (weights, fp32 master and Adam moments: 14 bytes/param).
+		ckptGB = 3 * 14 * m.TotalParams() / 1e9
+	}
+	storage, src, _ := e.P.Rate("object-storage-standard")
+	finish := func(o Option, wall, runCost float64, comps []cost.Component) Option {
+		o.Metrics = met
+		o.Metrics.WallHours = wall
+		o.LatencyMs = wall * 3.6e6
+		if ckptGB > 0 {
+			comps = append(comps, cost.Line("checkpoints (3 kept)", "storage", "GB-months", ckptGB, storage, src))
+		}
+		o.Components = comps
+		if runs > 0 {
+			o.MonthlyUSD = cost.Sum(comps)
+		} else {
+			o.OneOffUSD = cost.Sum(comps)
+		}
+		if o.Rejected == "" && w.DeadlineHours > 0 && wall > w.DeadlineHours {
+			o.Rejected = fmt.Sprintf("deadline: %.1f h > %.1f h", wall, w.DeadlineHours)
+		}
+		return o
+	}
+	perRun := math.Max(runs, 1)
+	for _, ic := range e.instances {
+		in := ic.in
+		if in.Accelerator != a.ID {
+			continue
+		}
+		if g > in.AcceleratorCount && g%in.AcceleratorCount != 0 {
+			continue
+		}
+		nInst := math.Ceil(float64(g) / float64(in.AcceleratorCount))
+		for _, mode := range []string{"on-demand", "spot", "reserved-1y"} {
+			if !e.Modes[mode] || (mode == "reserved-1y" && runs == 0) {
+				continue
+			}
+			price, ok := e.P.HourlyUSD(in, mode)
+			if !ok {
+				continue
+			}
+			*evaluated++
+			wall := t.WallHours
+			label := fmt.Sprintf("%s %s %s", in.Cloud, in.InstanceType, mode)
+			var comps []cost.Component
+			switch mode {
+			case "spot":
+				// Interruptions cost a restart plus, on average, half a
+				// checkpoint interval of lost work (Young/Daly interval).
+				rate := e.P.RateOr("spot-interruptions-per-hour", 0.02) * nInst
+				wall *= 1 + rate*(e.P.RateOr("spot-restart-hours", 0.25)+math.Sqrt(2*e.C.Efficiency.Training.CheckpointHours/math.Max(rate, 1e-9))/2)
+				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*wall*perRun, price, in.Source+"; wall time inflated by spot interruptions"))
+			case "reserved-1y":
+				// Reserved capacity is paid around the clock.
+				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*e.Hours, price, "catalog rate reserved-1y/"+in.Cloud))
+			default:
+				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*wall*perRun, price, in.Source))
+			}
+			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: int(nInst) * in.AcceleratorCount, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason}
+			o.Summary = fmt.Sprintf("%d x %s on %.0f x %s %s %s, %s", g, a.ID, nInst, in.Cloud, in.InstanceType, in.Region, mode)
+			if mode == "reserved-1y" && nInst*wall*perRun > nInst*e.Hours {
+				o.Rejected = "capacity: reserved instances cannot run the monthly job hours"
+			}
+			out = append(out, finish(o, wall, 0, comps))
+		}
+	}
+	if e.Modes["on-prem"] {
+		for _, pool := range e.onPremFor(a.ID) {
+			*evaluated++
+			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: g, OnPrem: pool.Name, Region: pool.Region, Pricing: "on-prem"}
+			o.Summary = fmt.Sprintf("%d x %s on on-prem %s", g, a.ID, pool.Name)
+			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, a)
+			if g > pool.Count {
+				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs, pool %s has %d free", g, pool.Name, pool.Count)
+			}
+			gh := float64(g) * t.WallHours * perRun
+			comps := []cost.Component{
+				cost.Line("on-prem "+pool.Name+" power and operations", "compute", "GPU-hours", gh, power+ops, note),
+				cost.Line("on-prem "+pool.Name+" amortised capex (sunk)", "compute", "GPU-hours", gh, capex, fmt.Sprintf("capex %.0f USD over %.1f years", pool.CapexUSD, pool.AmortizationYears)),
+			}
+			o = finish(o, t.WallHours, 0, comps)
+			o.SunkUSD = gh * capex
+			out = append(out, o)
+		}
+	}
+	return out
+}
