@@ -151,18 +151,14 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 }
 
 // breakEven records the peak request rate below which the per-token API is
-// cheaper than the chosen self-hosted setup: API cost is linear in traffic,
-// self-hosting costs at least its minimum replicas.
+// cheaper than self-hosting: the API's cost is linear in traffic, while
+// self-hosting costs at least its minimum replicas around the clock.
 func breakEven(w *Workload) {
-	var api *search.Option
-	for i := range w.Alternatives {
-		if w.Alternatives[i].Pricing == "api" {
-			api = &w.Alternatives[i]
-		}
+	if w.APIMonthlyUSD == 0 || w.Spec.Traffic == nil || w.Spec.Traffic.PeakRequestsPerSecond == 0 {
+		return
 	}
 	self := w.Choice
-	if w.Choice.Pricing == "api" {
-		api = w.Choice
+	if self.Pricing == "api" {
 		self = nil
 		for i := range w.Alternatives {
 			if w.Alternatives[i].Pricing != "api" {
@@ -171,10 +167,10 @@ func breakEven(w *Workload) {
 			}
 		}
 	}
-	if api == nil || self == nil || w.Spec.Traffic == nil || w.Spec.Traffic.PeakRequestsPerSecond == 0 || api.MonthlyUSD == 0 {
+	if self == nil {
 		return
 	}
-	perRPS := api.MonthlyUSD / w.Spec.Traffic.PeakRequestsPerSecond
+	perRPS := w.APIMonthlyUSD / w.Spec.Traffic.PeakRequestsPerSecond
 	floor := self.MonthlyUSD
 	if self.ReplicasMax > 0 {
 		floor = self.MonthlyUSD * float64(max(self.ReplicasMin, 1)) / float64(self.ReplicasMax)

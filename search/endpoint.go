@@ -43,6 +43,9 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 		o := base
 		o.Pricing = "any"
 		o.Summary = fmt.Sprintf("%d x %s (tp=%d, %s)", u.gpus, u.acc.ID, u.tp, u.precision)
+		if u.precision == "" {
+			o.Summary = fmt.Sprintf("%d x %s", u.gpus, u.acc.ID)
+		}
 		o.Rejected = u.reject
 		*evaluated++
 		return []Option{o}
@@ -74,8 +77,8 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			o.Pricing = mode
 			o.Rejected = ic.reason
 			od, okOD := e.P.HourlyUSD(in, "on-demand")
-			var comps []cost.Component
-			label := fmt.Sprintf("%s %s", in.Cloud, in.InstanceType)
+			comps := make([]cost.Component, 0, 2)
+			label := ic.label
 			switch mode {
 			case "on-demand":
 				if !okOD {
@@ -113,7 +116,8 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			}
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
-			o.Summary = describe(&o, u)
+			o.Instances = int(maxInst)
+			o.summarize = describeEndpoint
 			if o.Rejected == "" && limit > 0 && o.PeakGPUs > limit {
 				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, limit %d", o.PeakGPUs, limit)
 			}
@@ -156,7 +160,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 				}
 			}
 			o.MonthlyUSD = cost.Sum(o.Components)
-			o.Summary = describe(&o, u)
+			o.summarize = describeEndpoint
 			out = append(out, o)
 		}
 	}
@@ -192,7 +196,7 @@ func (e *Env) cheapestCloud(u unit) (*catalog.Instance, float64) {
 	return best, bp
 }
 
-func describe(o *Option, u unit) string {
+func describeEndpoint(o *Option) string {
 	where := o.OnPrem
 	if o.Instance != "" {
 		where = fmt.Sprintf("%s %s %s", o.Cloud, o.Instance, o.Region)
@@ -200,20 +204,16 @@ func describe(o *Option, u unit) string {
 			where = o.OnPrem + " + " + where
 		}
 	}
-	if u.acc == nil {
-		return fmt.Sprintf("%s, %s, %d-%d replicas", where, o.Pricing, o.ReplicasMin, o.ReplicasMax)
+	var cfg []string
+	if o.TP > 1 {
+		cfg = append(cfg, fmt.Sprintf("tp=%d", o.TP))
 	}
-	p := ""
-	if u.precision != "" {
-		p = ", " + u.precision
+	if o.Precision != "" {
+		cfg = append(cfg, o.Precision)
 	}
-	tp := ""
-	if u.tp > 1 {
-		tp = fmt.Sprintf(" tp=%d", u.tp)
+	c := ""
+	if len(cfg) > 0 {
+		c = " (" + strings.Join(cfg, ", ") + ")"
 	}
-	cfg := strings.TrimPrefix(strings.TrimSpace(tp)+p, ", ")
-	if cfg != "" {
-		cfg = " (" + cfg + ")"
-	}
-	return fmt.Sprintf("%d x %s per replica%s, %d-%d replicas on %s, %s", u.gpus, u.acc.ID, cfg, o.ReplicasMin, o.ReplicasMax, where, o.Pricing)
+	return fmt.Sprintf("%d x %s per replica%s, %d-%d replicas on %s, %s", o.GPUsPerUnit, o.Accelerator, c, o.ReplicasMin, o.ReplicasMax, where, o.Pricing)
 }

@@ -124,7 +124,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 		r.Notes = append(r.Notes, err.Error())
 		return r
 	}
-	var opts []Option
+	col := newCollector()
 	for _, a := range e.accelerators(w) {
 		maxG := maxGPUsPerUnit(e, a)
 		for _, prec := range llmPrecisions(w, a) {
@@ -133,14 +133,14 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 					continue
 				}
 				u := e.llmUnit(m, a, prec, tp, w.Traffic, w.SLO)
-				opts = append(opts, e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)...)
+				col.add(e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)...)
 			}
 		}
 	}
 	if e.Modes["api"] {
-		opts = append(opts, e.apiOption(w, m, &r))
+		col.add(e.apiOption(w, m, &r))
 	}
-	rank(&r, opts)
+	col.finish(&r)
 	return r
 }
 

@@ -23,7 +23,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 	if deadline == 0 {
 		deadline = 24
 	}
-	var opts []Option
+	col := newCollector()
 	for _, a := range e.accelerators(w) {
 		maxG := maxGPUsPerUnit(e, a)
 		for _, prec := range llmPrecisions(w, a) {
@@ -39,7 +39,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 						u.reject = "memory: " + res.Reason
 					}
 					r.Evaluated++
-					opts = append(opts, Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
+					col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
 					continue
 				}
 				replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
@@ -68,19 +68,20 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 						}
 						o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
 							ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
-						o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s %s", in.Cloud, in.InstanceType, mode), "compute", "instance-hours", hours, price, in.Source)}
+						o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+mode, "compute", "instance-hours", hours, price, in.Source)}
 						o.MonthlyUSD = cost.Sum(o.Components)
-						o.Summary = fmt.Sprintf("%d x %s (tp=%d, %s) on %.0f x %s %s %s, %s, %.1f h/day", tp, a.ID, tp, prec, nInst, in.Cloud, in.InstanceType, in.Region, mode, busyHours)
-						opts = append(opts, o)
+						o.Instances = int(nInst)
+						o.summarize = describeBatch
+						col.add(o)
 					}
 				}
 			}
 		}
 	}
 	if e.Modes["api"] {
-		opts = append(opts, e.apiOption(w, m, &r))
+		col.add(e.apiOption(w, m, &r))
 	}
-	rank(&r, opts)
+	col.finish(&r)
 	return r
 }
 
@@ -137,12 +138,12 @@ func (e *Env) ClassicInference(w *spec.Workload) Result {
 	if w.SLO != nil {
 		slo = w.SLO.LatencyP99Ms
 	}
-	var opts []Option
+	col := newCollector()
 	wantCPU := len(w.Accelerators) == 0 || contains(w.Accelerators, "cpu")
 	if len(w.Accelerators) == 0 || len(w.Accelerators) > 1 || !wantCPU {
 		for _, a := range e.accelerators(w) {
 			u := e.classicUnit(m, a, nil, slo, 1)
-			opts = append(opts, e.priceEndpoint(w, u, slo > 0, &r.Evaluated)...)
+			col.add(e.priceEndpoint(w, u, slo > 0, &r.Evaluated)...)
 		}
 	}
 	if wantCPU {
@@ -153,10 +154,10 @@ func (e *Env) ClassicInference(w *spec.Workload) Result {
 			}
 			u := e.classicUnit(m, nil, in, slo, 1)
 			u.acc = &catalog.Accelerator{ID: "cpu:" + in.InstanceType}
-			opts = append(opts, e.priceCPU(w, u, in, ic.reason, &r.Evaluated)...)
+			col.add(e.priceCPU(w, u, in, ic.reason, &r.Evaluated)...)
 		}
 	}
-	rank(&r, opts)
+	col.finish(&r)
 	return r
 }
 
@@ -206,7 +207,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 	memGiB := w.Documents * float64(w.VectorDim) * 4 * overhead / (1 << 30)
 	memRate, memSrc, _ := e.P.Rate("memory-usd-per-gib-month")
 	index := cost.Line("vector index memory (2 replicas)", "storage", "GiB-months", 2*memGiB, memRate, memSrc)
-	var opts []Option
+	col := newCollector()
 	for _, a := range e.accelerators(w) {
 		u := e.classicUnit(m, a, nil, 0, docScale)
 		if u.reject != "" {
@@ -241,10 +242,10 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 			o.MonthlyUSD = cost.Sum(comps)
 			o.OneOffUSD = indexHours * perGPU
 			o.Summary = fmt.Sprintf("%s on %s %s %s: initial index %.1f GPU-hours, %.1f GiB vector index x2", a.ID, in.Cloud, in.InstanceType, in.Region, indexHours, memGiB)
-			opts = append(opts, o)
+			col.add(o)
 		}
 	}
-	rank(&r, opts)
+	col.finish(&r)
 	r.Notes = append(r.Notes, fmt.Sprintf("vector index: %.3g vectors x %d dims x 4 bytes x %.1f HNSW overhead = %.1f GiB per replica", w.Documents, w.VectorDim, overhead, memGiB))
 	return r
 }
@@ -375,4 +376,8 @@ func (e *Env) Search(w *spec.Workload) Result {
 		return e.DataPipeline(w)
 	}
 	return Result{Workload: w.Name, Type: w.Type, Notes: []string{"unknown workload type"}}
+}
+
+func describeBatch(o *Option) string {
+	return fmt.Sprintf("%d x %s (tp=%d, %s) on %d x %s %s %s, %s, %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.TP, o.Precision, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, o.Metrics.WallHours)
 }

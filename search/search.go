@@ -11,7 +11,6 @@ package search
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -49,6 +48,18 @@ type Option struct {
 	LatencyMs float64 `json:"latency_ms"`
 	Metrics   Metrics `json:"metrics"`
 	Rejected  string  `json:"rejected,omitempty"`
+	// Instances is the number of cloud instances at peak (jobs: for the run).
+	Instances int `json:"instances,omitempty"`
+
+	// summarize builds Summary lazily: only the options a result keeps are
+	// described, which keeps the search loop free of string formatting.
+	summarize func(*Option) string
+}
+
+func (o *Option) describe() {
+	if o.Summary == "" && o.summarize != nil {
+		o.Summary = o.summarize(o)
+	}
 }
 
 // Metrics are the predictions behind an option.
@@ -80,6 +91,8 @@ type Result struct {
 	// APIBreakEven is the request rate (req/s at peak) above which
 	// self-hosting beats the per-token API, when both were priced.
 	APIBreakEvenRPS float64 `json:"api_break_even_rps,omitempty"`
+	// APIMonthlyUSD is the per-token API's monthly cost, when priced.
+	APIMonthlyUSD float64 `json:"api_monthly_usd,omitempty"`
 }
 
 // Env is the shared search context of one plan.
@@ -98,6 +111,7 @@ type Env struct {
 type instanceChoice struct {
 	in     *catalog.Instance
 	reason string
+	label  string // "cloud type", for line items
 }
 
 // NewEnv prepares the search context: allowed pricing modes and every
@@ -118,7 +132,7 @@ func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
 	e.Headroom = e.P.RateOr("scale-headroom", 0.15)
 	hipaa := hasRegime(k.Compliance, "hipaa")
 	for _, in := range c.Instances {
-		e.instances = append(e.instances, instanceChoice{in: in, reason: e.excluded(in, hipaa)})
+		e.instances = append(e.instances, instanceChoice{in: in, reason: e.excluded(in, hipaa), label: in.Cloud + " " + in.InstanceType})
 	}
 	return e
 }
@@ -194,62 +208,118 @@ func (e *Env) accelerators(w *spec.Workload) []*catalog.Accelerator {
 	return out
 }
 
-// rank sorts options, picks the cheapest feasible, keeps the best
-// alternatives (one per accelerator and pricing mode), the best rejected
-// option per reason and the cost-latency Pareto frontier.
-func rank(r *Result, opts []Option) {
-	var ok, bad []Option
-	for _, o := range opts {
-		if o.Rejected == "" {
-			ok = append(ok, o)
-		} else {
-			bad = append(bad, o)
-		}
+// collector keeps, while candidates stream in, only what a result reports:
+// the cheapest feasible option per accelerator and pricing mode (the choice
+// and its alternatives), the cost-latency Pareto frontier, and the cheapest
+// rejected option per reason. Memory stays flat however many candidates
+// are evaluated.
+type collector struct {
+	best     map[string]*Option
+	frontier []*Option
+	rejected map[string]*Option
+	api      float64
+}
+
+func newCollector() *collector {
+	return &collector{best: map[string]*Option{}, rejected: map[string]*Option{}}
+}
+
+func rankCost(o *Option) float64 { return o.MonthlyUSD + o.OneOffUSD - o.SunkUSD }
+
+// before orders options by cost, then latency, then a stable identity.
+func before(a, b *Option) bool {
+	if ca, cb := rankCost(a), rankCost(b); ca != cb {
+		return ca < cb
 	}
-	less := func(a, b Option) bool {
-		ca, cb := a.MonthlyUSD+a.OneOffUSD-a.SunkUSD, b.MonthlyUSD+b.OneOffUSD-b.SunkUSD
-		if ca != cb {
-			return ca < cb
-		}
-		if a.LatencyMs != b.LatencyMs {
-			return a.LatencyMs < b.LatencyMs
-		}
-		return a.Summary < b.Summary
+	if a.LatencyMs != b.LatencyMs {
+		return a.LatencyMs < b.LatencyMs
 	}
-	sort.Slice(ok, func(i, j int) bool { return less(ok[i], ok[j]) })
-	if len(ok) > 0 {
-		c := ok[0]
-		r.Choice = &c
-	}
-	seen := map[string]bool{}
-	for _, o := range ok[min(1, len(ok)):] {
-		k := o.Accelerator + "|" + o.Pricing
-		if seen[k] || len(r.Alternatives) >= 8 {
+	return identity(a) < identity(b)
+}
+
+func identity(o *Option) string {
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d|%s|%s", o.Cloud, o.Region, o.Instance, o.OnPrem, o.Accelerator, o.GPUsPerUnit, o.TP, o.Precision, o.Pricing)
+}
+
+func (c *collector) add(opts ...Option) {
+	for i := range opts {
+		o := &opts[i]
+		if o.Rejected != "" {
+			k := reasonClass(o.Rejected)
+			if old, ok := c.rejected[k]; !ok || before(o, old) {
+				cp := *o
+				c.rejected[k] = &cp
+			}
 			continue
 		}
-		seen[k] = true
-		r.Alternatives = append(r.Alternatives, o)
-	}
-	// Pareto frontier on (cost, latency).
-	best := math.Inf(1)
-	for _, o := range ok {
-		if o.LatencyMs > 0 && o.LatencyMs < best {
-			r.Frontier = append(r.Frontier, o)
-			best = o.LatencyMs
+		if o.Pricing == "api" {
+			c.api = o.MonthlyUSD
 		}
+		k := o.Accelerator + "|" + o.Pricing
+		if old, ok := c.best[k]; !ok || before(o, old) {
+			cp := *o
+			c.best[k] = &cp
+		}
+		if o.LatencyMs > 0 {
+			c.addFrontier(o)
+		}
+	}
+}
+
+// addFrontier keeps the options no other option beats on both cost and latency.
+func (c *collector) addFrontier(o *Option) {
+	for _, f := range c.frontier {
+		if rankCost(f) <= rankCost(o) && f.LatencyMs <= o.LatencyMs {
+			return
+		}
+	}
+	keep := c.frontier[:0]
+	for _, f := range c.frontier {
+		if !(rankCost(o) <= rankCost(f) && o.LatencyMs <= f.LatencyMs) {
+			keep = append(keep, f)
+		}
+	}
+	cp := *o
+	c.frontier = append(keep, &cp)
+}
+
+func sortedOptions(m map[string]*Option) []*Option {
+	out := make([]*Option, 0, len(m))
+	for _, o := range m {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return before(out[i], out[j]) })
+	return out
+}
+
+// finish fills the result: the choice, up to 8 alternatives, the frontier
+// (cheapest first, at most 12) and up to 8 rejected options.
+func (c *collector) finish(r *Result) {
+	r.APIMonthlyUSD = c.api
+	best := sortedOptions(c.best)
+	for i, o := range best {
+		o.describe()
+		if i == 0 {
+			ch := *o
+			r.Choice = &ch
+		} else if len(r.Alternatives) < 8 {
+			r.Alternatives = append(r.Alternatives, *o)
+		}
+	}
+	sort.Slice(c.frontier, func(i, j int) bool { return before(c.frontier[i], c.frontier[j]) })
+	for _, o := range c.frontier {
 		if len(r.Frontier) >= 12 {
 			break
 		}
+		o.describe()
+		r.Frontier = append(r.Frontier, *o)
 	}
-	sort.Slice(bad, func(i, j int) bool { return less(bad[i], bad[j]) })
-	reasons := map[string]bool{}
-	for _, o := range bad {
-		k := reasonClass(o.Rejected)
-		if reasons[k] || len(r.Rejected) >= 8 {
-			continue
+	for _, o := range sortedOptions(c.rejected) {
+		if len(r.Rejected) >= 8 {
+			break
 		}
-		reasons[k] = true
-		r.Rejected = append(r.Rejected, o)
+		o.describe()
+		r.Rejected = append(r.Rejected, *o)
 	}
 }
 

@@ -45,7 +45,7 @@ func (e *Env) Training(w *spec.Workload) Result {
 	if limit == 0 {
 		limit = 4096
 	}
-	var opts []Option
+	col := newCollector()
 	for _, a := range e.accelerators(w) {
 		if a.InferenceOnly {
 			continue
@@ -67,16 +67,16 @@ func (e *Env) Training(w *spec.Workload) Result {
 			met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGBPerGPU: t.MemoryPerGPUGB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
 			if !t.Fits {
 				r.Evaluated++
-				opts = append(opts, Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
+				col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
 				continue
 			}
-			opts = append(opts, e.priceJob(w, m, a, g, t, met, runs, &r.Evaluated)...)
+			col.add(e.priceJob(w, m, a, g, t, met, runs, &r.Evaluated)...)
 			if w.DeadlineHours == 0 && t.WallHours < 1 {
 				break // more GPUs only add cost once a run takes under an hour
 			}
 		}
 	}
-	rank(&r, opts)
+	col.finish(&r)
 	if runs == 0 {
 		r.Notes = append(r.Notes, "one-off job: its cost is reported as one-off, not monthly")
 	}
@@ -144,8 +144,7 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 			default:
 				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*wall*perRun, price, in.Source))
 			}
-			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: int(nInst) * in.AcceleratorCount, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason}
-			o.Summary = fmt.Sprintf("%d x %s on %.0f x %s %s %s, %s", g, a.ID, nInst, in.Cloud, in.InstanceType, in.Region, mode)
+			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: int(nInst) * in.AcceleratorCount, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason, Instances: int(nInst), summarize: describeJob}
 			if mode == "reserved-1y" && nInst*wall*perRun > nInst*e.Hours {
 				o.Rejected = "capacity: reserved instances cannot run the monthly job hours"
 			}
@@ -172,4 +171,8 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 		}
 	}
 	return out
+}
+
+func describeJob(o *Option) string {
+	return fmt.Sprintf("%d x %s on %d x %s %s %s, %s (%s)", o.GPUsPerUnit, o.Accelerator, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, o.Metrics.Parallelism)
 }

@@ -379,11 +379,19 @@ func (v *validator) workload(w *Workload, path string) {
 // and warnings) and the file when there are no errors.
 func Load(b []byte, name string, c *catalog.Catalog) (*File, diag.Diagnostics) {
 	p, ds := Parse(b, name)
-	if ds.HasErrors() {
-		ds.Sort()
+	if p == nil {
 		return nil, ds
 	}
-	ds = append(ds, Validate(p, c)...)
+	// Validate what decoded, skipping fields that already have a type error.
+	bad := map[string]bool{}
+	for _, d := range ds {
+		bad[d.Path] = true
+	}
+	for _, d := range Validate(p, c) {
+		if !bad[d.Path] {
+			ds = append(ds, d)
+		}
+	}
 	ds.Sort()
 	if ds.HasErrors() {
 		return nil, ds

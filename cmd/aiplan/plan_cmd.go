@@ -1,0 +1,230 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/diag"
+	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/report"
+	"github.com/aiplan-dev/aiplan/spec"
+	"github.com/invopop/jsonschema"
+	"github.com/spf13/cobra"
+)
+
+// readWorkload reads a workload file ("-" for stdin) with a size limit.
+func readWorkload(path string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		r = stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, usage("%v", err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			return nil, usage("%s is a directory; give a workload file", path)
+		}
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, spec.MaxFileBytes+1))
+	if err != nil {
+		return nil, usage("read %s: %v", path, err)
+	}
+	if len(b) > spec.MaxFileBytes {
+		return nil, usage("%s is larger than %d bytes; workload files are limited to that size", path, spec.MaxFileBytes)
+	}
+	return b, nil
+}
+
+func loadPlanInput(cmd *cobra.Command, path string, overlays []string) (*spec.File, *catalog.Catalog, error) {
+	c, err := loadCatalog(overlays)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := readWorkload(path, cmd.InOrStdin())
+	if err != nil {
+		return nil, nil, err
+	}
+	f, ds := spec.Load(b, path, c)
+	for _, d := range ds {
+		if d.Severity == diag.Warning {
+			fmt.Fprintln(cmd.ErrOrStderr(), d.String())
+		}
+	}
+	if ds.HasErrors() {
+		return nil, nil, usageError{ds.Err()}
+	}
+	return f, c, nil
+}
+
+// writeOut writes atomically to a file, refusing to overwrite an input.
+func writeOut(dest string, inputs []string, b []byte) error {
+	abs, _ := filepath.Abs(dest)
+	for _, in := range inputs {
+		if ia, _ := filepath.Abs(in); ia == abs {
+			return usage("--out %s would overwrite the workload file; choose another path", dest)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(abs), ".aiplan-*")
+	if err != nil {
+		return usage("--out %s: %v", dest, err)
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), abs)
+}
+
+func newPlanCmd() *cobra.Command {
+	var out, dest, explain string
+	var overlays []string
+	cmd := &cobra.Command{
+		Use:   "plan FILE",
+		Short: "Plan every workload in a file: the cheapest configuration meeting every SLO and constraint, with costs",
+		Example: `  aiplan plan examples/eu-enterprise.yaml
+  aiplan plan examples/eu-enterprise.yaml --explain assistant
+  aiplan plan examples/eu-enterprise.yaml -o html --out plan.html`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !contains(report.Formats, out) && out != "markdown" {
+				return usage("-o %q: allowed: %s", out, strings.Join(report.Formats, ", "))
+			}
+			f, c, err := loadPlanInput(cmd, args[0], overlays)
+			if err != nil {
+				return err
+			}
+			p := plan.Build(f, c)
+			if explain != "" {
+				if err := report.Explain(cmd.OutOrStdout(), p, explain); err != nil {
+					return usageError{err}
+				}
+				return nil
+			}
+			b, err := report.Render(p, out)
+			if err != nil {
+				return err
+			}
+			if dest != "" {
+				if err := writeOut(dest, args, b); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes)\n", dest, len(b))
+				return nil
+			}
+			_, err = cmd.OutOrStdout().Write(b)
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "table", "table, json, md or html")
+	cmd.Flags().StringVar(&dest, "out", "", "write the report to this file instead of standard output")
+	cmd.Flags().StringVar(&explain, "explain", "", "show one workload's alternatives and why each lost")
+	cmd.Flags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s)")
+	return cmd
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func newValidateCmd() *cobra.Command {
+	var overlays []string
+	var out string
+	cmd := &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a workload file: every error with its line, field, value and what is allowed",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(out); err != nil {
+				return err
+			}
+			c, err := loadCatalog(overlays)
+			if err != nil {
+				return err
+			}
+			b, err := readWorkload(args[0], cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			_, ds := spec.Load(b, args[0], c)
+			if out == "json" {
+				if ds == nil {
+					ds = diag.Diagnostics{}
+				}
+				if err := writeJSON(cmd.OutOrStdout(), ds); err != nil {
+					return err
+				}
+			} else {
+				for _, d := range ds {
+					fmt.Fprintln(cmd.OutOrStdout(), d.String())
+				}
+			}
+			if ds.HasErrors() {
+				n := 0
+				for _, d := range ds {
+					if d.Severity == diag.Error {
+						n++
+					}
+				}
+				return usage("%s: %d error(s)", args[0], n)
+			}
+			if out != "json" {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: valid\n", args[0])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s)")
+	cmd.Flags().StringVarP(&out, "output", "o", "table", "table or json")
+	return cmd
+}
+
+// Schema returns the JSON Schema of the workload file, generated from the Go types.
+func Schema() ([]byte, error) {
+	r := &jsonschema.Reflector{DoNotReference: false, ExpandedStruct: true}
+	s := r.Reflect(&spec.File{})
+	s.ID = "https://aiplan.dev/schemas/plan-v1.json"
+	s.Title = "aiplan workload file (apiVersion aiplan.dev/v1, kind Plan)"
+	// model accepts a catalog id string as well as an inline description.
+	if def, ok := s.Definitions["ModelRef"]; ok {
+		obj := *def
+		s.Definitions["ModelRef"] = &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "string", Description: "catalog model id"}, &obj}}
+	}
+	return json.MarshalIndent(s, "", "  ")
+}
+
+func newSchemaCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of the workload file (for editors)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := Schema()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			return err
+		},
+	}
+}

@@ -1,0 +1,215 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+var cat = catalog.MustDefault()
+
+func build(t testing.TB, src string) *Plan {
+	t.Helper()
+	f, ds := spec.Load([]byte(src), "test.yaml", cat)
+	if ds.HasErrors() {
+		t.Fatal(ds.Err())
+	}
+	return Build(f, cat)
+}
+
+func buildFile(t testing.TB, path string) *Plan {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return build(t, string(b))
+}
+
+func chat(model string, rps float64, extra string) string {
+	return fmt.Sprintf(`apiVersion: aiplan.dev/v1
+kind: Plan
+metadata: {name: t}
+%s
+workloads:
+  - name: chat
+    type: llm-inference
+    model: %s
+    traffic: {peakRequestsPerSecond: %g, dailyProfile: flat, inputTokens: 1000, outputTokens: 200}
+    slo: {ttftP99Ms: 2000, tpotP99Ms: 80}
+`, extra, model, rps)
+}
+
+func TestExamples_AllPlanWithAChoice(t *testing.T) {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	for _, f := range files {
+		p := buildFile(t, f)
+		for _, w := range p.Workloads {
+			if w.Choice == nil {
+				t.Errorf("%s/%s: no choice (%d rejected)", f, w.Workload, len(w.Rejected))
+			}
+		}
+		if p.Totals.MonthlyUSD <= 0 {
+			t.Errorf("%s: zero cost", f)
+		}
+	}
+}
+
+func TestPlan_70BFP16_NeverOn24GBGPU(t *testing.T) {
+	p := build(t, strings.Replace(chat("llama-3.1-70b", 2, ""), "    slo:", "    precision: [fp16]\n    slo:", 1))
+	w := p.Workloads[0]
+	opts := append(w.Alternatives, w.Frontier...)
+	if w.Choice != nil {
+		opts = append(opts, *w.Choice)
+	}
+	for _, o := range opts {
+		a, err := cat.Accelerator(o.Accelerator)
+		if err != nil {
+			continue
+		}
+		perGPU := 70.6e9 * 2 / float64(max(o.TP, 1)) / (1 << 30)
+		if a.MemoryGB <= 24 && perGPU > a.MemoryGB {
+			t.Errorf("70B fp16 placed on %s with tp=%d (%.0f GB of weights per GPU)", a.ID, o.TP, perGPU)
+		}
+	}
+	// And a single 24 GB GPU is always rejected for memory.
+	found := false
+	for _, r := range w.Rejected {
+		if strings.HasPrefix(r.Rejected, "memory") {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("expected memory rejections")
+	}
+}
+
+func TestPlan_EUResidency_NeverOutsideEU(t *testing.T) {
+	p := buildFile(t, "../examples/eu-enterprise.yaml")
+	for _, w := range p.Workloads {
+		for _, o := range append(append([]any{}, w.Choice), alts(w)...) {
+			opt, ok := o.(regioned)
+			if !ok || opt.region() == "" {
+				continue
+			}
+			r, known := cat.Region(opt.region())
+			if !known || r.Jurisdiction != "eu" {
+				t.Errorf("%s: %s in %s", w.Workload, opt.summary(), opt.region())
+			}
+		}
+	}
+}
+
+func TestPlan_BudgetOverrun_Reported(t *testing.T) {
+	p := build(t, chat("llama-3.1-70b", 30, "constraints: {budgetUSDPerMonth: 100}"))
+	if p.Budget == nil || p.Budget.Within || p.Budget.OverrunUSD <= 0 {
+		t.Fatalf("budget %+v", p.Budget)
+	}
+	if !strings.Contains(strings.Join(p.Warnings, "\n"), "over the") {
+		t.Errorf("no overrun warning: %v", p.Warnings)
+	}
+}
+
+func TestPlan_SpotForLatencyCritical_OnlyWithFallbackUnlessAllowed(t *testing.T) {
+	p := build(t, chat("llama-3.1-8b", 20, "constraints: {pricing: [spot, on-demand]}"))
+	if c := p.Workloads[0].Choice; c == nil || c.Pricing == "spot" {
+		t.Fatalf("latency-critical endpoint on pure spot: %+v", c)
+	}
+	for _, a := range p.Workloads[0].Alternatives {
+		if a.Pricing == "spot" {
+			t.Errorf("pure spot alternative without permission: %s", a.Summary)
+		}
+	}
+	p = build(t, chat("llama-3.1-8b", 20, "constraints: {pricing: [spot, on-demand], allowSpotForLatencyCritical: true}"))
+	if c := p.Workloads[0].Choice; c == nil || c.Pricing != "spot" {
+		t.Errorf("with permission, the cheapest should be spot, got %+v", c.Pricing)
+	}
+}
+
+func TestPlan_APIWinsAtLowTraffic_SelfHostAtHigh(t *testing.T) {
+	low := build(t, chat("llama-3.1-8b", 0.01, ""))
+	if c := low.Workloads[0].Choice; c == nil || c.Pricing != "api" {
+		t.Errorf("at 0.01 req/s the per-token API should win, got %v", c.Summary)
+	}
+	high := build(t, chat("llama-3.1-8b", 100, ""))
+	if c := high.Workloads[0].Choice; c == nil || c.Pricing == "api" {
+		t.Errorf("at 100 req/s self-hosting should win, got %v", c.Summary)
+	}
+	if be := high.Workloads[0].APIBreakEvenRPS; be <= 0.01 || be >= 100 {
+		t.Errorf("break-even %v req/s should lie between the two", be)
+	}
+}
+
+func TestPlan_HIPAA_OnlyEligibleClouds(t *testing.T) {
+	p := buildFile(t, "../examples/hipaa-clinical.yaml")
+	for _, w := range p.Workloads {
+		if c := w.Choice; c != nil && c.Cloud != "" && !cat.HIPAAEligible(c.Cloud) {
+			t.Errorf("%s on %s", w.Workload, c.Cloud)
+		}
+	}
+}
+
+func TestPlan_Deterministic(t *testing.T) {
+	a, _ := json.Marshal(buildFile(t, "../examples/eu-enterprise.yaml"))
+	b, _ := json.Marshal(buildFile(t, "../examples/eu-enterprise.yaml"))
+	if !bytes.Equal(a, b) {
+		t.Error("same input gave different plans")
+	}
+}
+
+func TestPlan_TotalsEqualSumOfWorkloads(t *testing.T) {
+	p := buildFile(t, "../examples/hybrid-onprem.yaml")
+	sum := 0.0
+	for _, w := range p.Workloads {
+		sum += w.MonthlyUSD
+	}
+	if d := sum - p.Totals.MonthlyUSD; d > 1e-6 || d < -1e-6 {
+		t.Errorf("totals %v vs sum %v", p.Totals.MonthlyUSD, sum)
+	}
+	cat := 0.0
+	for _, a := range p.Totals.ByCategory {
+		cat += a.MonthlyUSD
+	}
+	if d := cat - p.Totals.MonthlyUSD; d > 1e-6 || d < -1e-6 {
+		t.Errorf("by-category %v vs total %v", cat, p.Totals.MonthlyUSD)
+	}
+}
+
+func TestPlan_MoreTrafficCostsMore(t *testing.T) {
+	prev := 0.0
+	for _, rps := range []float64{1, 10, 100} {
+		p := build(t, chat("llama-3.1-8b", rps, "constraints: {pricing: [on-demand]}"))
+		if p.Totals.MonthlyUSD < prev {
+			t.Errorf("%g req/s costs %v < %v", rps, p.Totals.MonthlyUSD, prev)
+		}
+		prev = p.Totals.MonthlyUSD
+	}
+}
+
+type regioned interface {
+	region() string
+	summary() string
+}
+
+func alts(w Workload) []any {
+	var out []any
+	for i := range w.Alternatives {
+		out = append(out, optView{w.Alternatives[i].Region, w.Alternatives[i].Summary})
+	}
+	if w.Choice != nil {
+		out = append(out, optView{w.Choice.Region, w.Choice.Summary})
+	}
+	return out
+}
+
+type optView struct{ r, s string }
+
+func (o optView) region() string  { return o.r }
+func (o optView) summary() string { return o.s }

@@ -1,0 +1,98 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/search"
+)
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+// Markdown writes the full report.
+func Markdown(w io.Writer, p *plan.Plan) {
+	fmt.Fprintf(w, "# Plan: %s\n\n", p.Name)
+	fmt.Fprintf(w, "**Monthly cost:** %s", USD(p.Totals.MonthlyUSD))
+	if p.Totals.OneOffUSD > 0 {
+		fmt.Fprintf(w, " + %s one-off", USD(p.Totals.OneOffUSD))
+	}
+	fmt.Fprintf(w, " · **first year:** %s · **GPUs at peak:** %d · %d candidates evaluated\n\n", USD(p.Totals.FirstYearUSD), p.PeakGPUs, p.Evaluated)
+	if b := p.Budget; b != nil {
+		if b.Within {
+			fmt.Fprintf(w, "Budget %s/month: **within** (%.0f%% used).\n\n", USD(b.LimitUSD), b.MonthlyUSD/b.LimitUSD*100)
+		} else {
+			fmt.Fprintf(w, "Budget %s/month: **over by %s**.\n\n", USD(b.LimitUSD), USD(b.OverrunUSD))
+		}
+	}
+	fmt.Fprint(w, "## Workloads\n\n")
+	fmt.Fprintln(w, "| workload | type | choice | predicted | cost |")
+	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+	for i := range p.Workloads {
+		wl := &p.Workloads[i]
+		choice := "no feasible configuration"
+		if wl.Choice != nil {
+			choice = wl.Choice.Summary
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdEscape(wl.Workload), wl.Type, mdEscape(choice), Headline(wl), cost(wl))
+	}
+	fmt.Fprint(w, "\n## Cost breakdown\n\n")
+	fmt.Fprintln(w, "| component | USD/month |")
+	fmt.Fprintln(w, "| --- | ---: |")
+	for _, a := range p.Totals.ByCategory {
+		fmt.Fprintf(w, "| %s | %.0f |\n", a.Key, a.MonthlyUSD)
+	}
+	fmt.Fprintln(w, "\n| cloud | USD/month |")
+	fmt.Fprintln(w, "| --- | ---: |")
+	for _, a := range p.Totals.ByCloud {
+		fmt.Fprintf(w, "| %s | %.0f |\n", a.Key, a.MonthlyUSD)
+	}
+	for i := range p.Workloads {
+		wl := &p.Workloads[i]
+		fmt.Fprintf(w, "\n## %s (%s)\n\n", wl.Workload, wl.Type)
+		if c := wl.Choice; c != nil {
+			fmt.Fprintf(w, "**Chosen:** %s — %s, %s.\n\n", mdEscape(c.Summary), Headline(wl), cost(wl))
+			if len(c.Components) > 0 {
+				fmt.Fprintln(w, "| line item | quantity | unit price | USD |")
+				fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
+				for _, comp := range c.Components {
+					fmt.Fprintf(w, "| %s | %.1f %s | %.4g | %.0f |\n", mdEscape(comp.Name), comp.Quantity, comp.Unit, comp.UnitUSD, comp.MonthlyUSD)
+				}
+				fmt.Fprintln(w)
+			}
+		}
+		if wl.APIBreakEvenRPS > 0 {
+			fmt.Fprintf(w, "Per-token API vs self-hosting break-even: about %.2f requests/s at peak (the API is cheaper below).\n\n", wl.APIBreakEvenRPS)
+		}
+		if len(wl.Alternatives) > 0 {
+			fmt.Fprint(w, "Alternatives:\n\n")
+			for j := range wl.Alternatives {
+				a := &wl.Alternatives[j]
+				fmt.Fprintf(w, "- %s — %s: %s\n", mdEscape(a.Summary), optCost(a), search.Why(wl.Choice, a))
+			}
+			fmt.Fprintln(w)
+		}
+		if len(wl.Rejected) > 0 {
+			fmt.Fprint(w, "Rejected:\n\n")
+			for j := range wl.Rejected {
+				r := &wl.Rejected[j]
+				fmt.Fprintf(w, "- %s — %s\n", mdEscape(r.Summary), mdEscape(r.Rejected))
+			}
+			fmt.Fprintln(w)
+		}
+		for _, n := range wl.Notes {
+			fmt.Fprintf(w, "> %s\n\n", n)
+		}
+	}
+	if len(p.Warnings) > 0 {
+		fmt.Fprint(w, "## Warnings\n\n")
+		for _, s := range p.Warnings {
+			fmt.Fprintf(w, "- %s\n", s)
+		}
+	}
+	fmt.Fprint(w, "\n## Assumptions\n\n")
+	for _, s := range p.Assumptions {
+		fmt.Fprintf(w, "- %s\n", s)
+	}
+}

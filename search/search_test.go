@@ -1,0 +1,78 @@
+package search
+
+import (
+	"testing"
+	"time"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+var cat = catalog.MustDefault()
+
+func chatWorkload() *spec.Workload {
+	return &spec.Workload{Name: "chat", Type: spec.LLMInference, Model: &spec.ModelRef{ID: "llama-3.1-70b"},
+		Traffic: &spec.Traffic{PeakRequestsPerSecond: 12, DailyProfile: "business-hours", InputTokens: 1800, OutputTokens: 300},
+		SLO:     &spec.SLO{TTFTP99Ms: 1200, TPOTP99Ms: 60}}
+}
+
+// BenchmarkCandidates measures candidate evaluations per second: each
+// candidate is one (accelerator, TP, precision, instance/region, pricing
+// mode) priced over the traffic shape and checked against every constraint.
+// The per-configuration performance (capacity at the SLO) is computed once
+// per Env and cached, as in a plan.
+func BenchmarkCandidates(b *testing.B) {
+	env := NewEnv(cat, &spec.Constraints{})
+	w := chatWorkload()
+	env.Search(w) // warm the capacity cache
+	b.ResetTimer()
+	n := 0
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		n += env.Search(w).Evaluated
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "candidates/s")
+}
+
+// BenchmarkCandidatesCold includes the performance engine: a fresh Env
+// every iteration, so every capacity-at-SLO bisection runs.
+func BenchmarkCandidatesCold(b *testing.B) {
+	w := chatWorkload()
+	n := 0
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		n += NewEnv(cat, &spec.Constraints{}).Search(w).Evaluated
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "candidates/s")
+}
+
+func TestSearch_RejectsCarryReasons(t *testing.T) {
+	env := NewEnv(cat, &spec.Constraints{Residency: "eu"})
+	r := env.Search(chatWorkload())
+	if r.Choice == nil {
+		t.Fatal("no choice")
+	}
+	for _, o := range r.Rejected {
+		if o.Rejected == "" || o.Summary == "" {
+			t.Errorf("rejected option without reason or summary: %+v", o)
+		}
+	}
+	if reg, _ := cat.Region(r.Choice.Region); reg == nil || reg.Jurisdiction != "eu" {
+		t.Errorf("choice in %s", r.Choice.Region)
+	}
+}
+
+func TestCollector_FrontierIsParetoOptimal(t *testing.T) {
+	env := NewEnv(cat, &spec.Constraints{})
+	r := env.Search(chatWorkload())
+	for i, a := range r.Frontier {
+		for j, b := range r.Frontier {
+			if i != j && rankCost(&b) <= rankCost(&a) && b.LatencyMs < a.LatencyMs {
+				t.Errorf("%s dominated by %s", a.Summary, b.Summary)
+			}
+		}
+	}
+	if r.Choice == nil || len(r.Frontier) == 0 || rankCost(r.Choice) > rankCost(&r.Frontier[0]) {
+		t.Error("the choice should be the cheapest point")
+	}
+}
