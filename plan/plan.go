@@ -104,14 +104,14 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 			if ch.OnPrem != "" {
 				for j := range k.OnPrem {
 					if k.OnPrem[j].Name == ch.OnPrem {
-						held := min(k.OnPrem[j].Count, ch.ReplicasMax*max(ch.GPUsPerUnit, 1))
+						held := min(k.OnPrem[j].Free(), ch.ReplicasMax*max(ch.GPUsPerUnit, 1))
 						if ch.ReplicasMax == 0 {
-							held = min(k.OnPrem[j].Count, ch.GPUsPerUnit)
+							held = min(k.OnPrem[j].Free(), ch.GPUsPerUnit)
 						}
 						if w.Type == spec.Training || w.Type == spec.FineTuning {
 							held = 0 // jobs share the pool in time
 						}
-						k.OnPrem[j].Count -= held
+						k.OnPrem[j].Held += held
 					}
 				}
 			}

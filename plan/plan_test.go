@@ -59,6 +59,9 @@ func TestExamples_AllPlanWithAChoice(t *testing.T) {
 		if p.Totals.MonthlyUSD <= 0 {
 			t.Errorf("%s: zero cost", f)
 		}
+		if _, err := json.Marshal(p); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
 

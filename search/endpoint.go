@@ -132,8 +132,11 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
 			o.PeakGPUs = reps.Max * u.gpus
 			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, u.acc)
-			own := pool.Count / u.gpus
+			own := pool.Free() / u.gpus
 			if own == 0 {
+				o.Rejected = fmt.Sprintf("capacity: pool %s has %d free accelerators, a replica needs %d", pool.Name, pool.Free(), u.gpus)
+				o.summarize = describeEndpoint
+				out = append(out, o)
 				continue
 			}
 			held := min(own, reps.Max)

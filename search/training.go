@@ -157,8 +157,8 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: g, OnPrem: pool.Name, Region: pool.Region, Pricing: "on-prem"}
 			o.Summary = fmt.Sprintf("%d x %s on on-prem %s", g, a.ID, pool.Name)
 			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, a)
-			if g > pool.Count {
-				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs, pool %s has %d free", g, pool.Name, pool.Count)
+			if g > pool.Free() {
+				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs, pool %s has %d free", g, pool.Name, pool.Free())
 			}
 			gh := float64(g) * t.WallHours * perRun
 			comps := []cost.Component{

@@ -64,7 +64,13 @@ type OnPrem struct {
 	AmortizationYears float64 `json:"amortizationYears,omitempty" jsonschema:"minimum=0"`
 	OpsUSDPerMonth    float64 `json:"opsUSDPerMonth,omitempty" jsonschema:"minimum=0"`
 	Region            string  `json:"region,omitempty"`
+	// Held counts accelerators already given to earlier workloads of the
+	// plan (set by the planner, not read from the file).
+	Held int `json:"-"`
 }
+
+// Free is the number of accelerators not yet held by a workload.
+func (o OnPrem) Free() int { return max(o.Count-o.Held, 0) }
 
 // Workload is one item of work; Type selects which fields apply.
 type Workload struct {
