@@ -27,6 +27,7 @@ type Catalog struct {
 	Regions      []*Region
 	Rates        []*Rate
 	HIPAAClouds  []*Eligibility
+	Controls     []*Control
 	Efficiency   *Efficiency
 
 	rates   map[string]*Rate
@@ -48,6 +49,7 @@ type File struct {
 	Regions      []*Region      `yaml:"regions"`
 	Rates        []*Rate        `yaml:"rates"`
 	HIPAAClouds  []*Eligibility `yaml:"hipaa_eligible_clouds"`
+	Controls     []*Control     `yaml:"controls"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 }
 
@@ -136,6 +138,7 @@ func merge(dst, src *File) {
 	dst.Regions = mergeByID(dst.Regions, src.Regions, func(a *Region) string { return a.ID })
 	dst.Rates = mergeByID(dst.Rates, src.Rates, func(a *Rate) string { return a.ID })
 	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
+	dst.Controls = mergeByID(dst.Controls, src.Controls, func(a *Control) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
 	}
@@ -283,6 +286,13 @@ func (f *File) validate() []string {
 		}
 		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
 	}
+	for _, k := range f.Controls {
+		if k == nil || k.ID == "" || k.Regime == "" || k.Clause == "" || len(k.Requires) == 0 {
+			errs = append(errs, "controls: every control needs id, regime, clause and requires")
+			continue
+		}
+		prov("control", k.ID, k.Source, k.AsOf)
+	}
 	if f.Efficiency != nil {
 		errs = append(errs, f.Efficiency.validate()...)
 	}
@@ -292,7 +302,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
-		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, rates: map[string]*Rate{}, regions: map[string]*Region{},
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {

@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/compliance"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
 )
@@ -18,17 +20,19 @@ const FormatVersion = "1"
 
 // Plan is the planner's answer for one workload file.
 type Plan struct {
-	FormatVersion string           `json:"format_version"`
-	Name          string           `json:"name"`
-	Constraints   spec.Constraints `json:"constraints"`
-	Workloads     []Workload       `json:"workloads"`
-	Totals        Totals           `json:"totals"`
-	Budget        *Budget          `json:"budget,omitempty"`
-	PeakGPUs      int              `json:"peak_gpus"`
-	Warnings      []string         `json:"warnings"`
-	Assumptions   []string         `json:"assumptions"`
-	Evaluated     int              `json:"candidates_evaluated"`
-	Spec          *spec.File       `json:"-"`
+	FormatVersion string               `json:"format_version"`
+	Name          string               `json:"name"`
+	Constraints   spec.Constraints     `json:"constraints"`
+	Workloads     []Workload           `json:"workloads"`
+	Totals        Totals               `json:"totals"`
+	Budget        *Budget              `json:"budget,omitempty"`
+	PeakGPUs      int                  `json:"peak_gpus"`
+	Warnings      []string             `json:"warnings"`
+	Assumptions   []string             `json:"assumptions"`
+	Evaluated     int                  `json:"candidates_evaluated"`
+	Blueprint     *blueprint.Blueprint `json:"blueprint"`
+	Compliance    *compliance.Report   `json:"compliance"`
+	Spec          *spec.File           `json:"-"`
 }
 
 // Workload is one workload's decision.
@@ -94,7 +98,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 			}
 			key := ch.Cloud
 			if key == "" {
-				key = "self-managed"
+				key = "(primary cloud)" // storage and pipelines live with the platform; resolved below
 			}
 			if ch.OnPrem != "" && !strings.Contains(ch.Pricing, "burst") {
 				key = "on-prem"
@@ -124,6 +128,31 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 		p.Totals.MonthlyUSD += wp.MonthlyUSD
 		p.Totals.OneOffUSD += wp.OneOffUSD
 		p.Totals.ByWorkload = append(p.Totals.ByWorkload, Amount{w.Name, wp.MonthlyUSD})
+	}
+	// The architecture around the workloads, and its tooling cost.
+	var results []search.Result
+	for _, w := range p.Workloads {
+		results = append(results, w.Result)
+	}
+	p.Blueprint = blueprint.Design(blueprint.Input{File: f, Results: results, Pricer: env.P, Hours: env.Hours})
+	if v, ok := cloud["(primary cloud)"]; ok {
+		delete(cloud, "(primary cloud)")
+		cloud[p.Blueprint.PrimaryCloud] += v
+	}
+	for _, comp := range p.Blueprint.Components {
+		for _, line := range comp.Costs {
+			cat[line.Category] += line.MonthlyUSD
+			cloud[comp.Cloud] += line.MonthlyUSD
+		}
+	}
+	if p.Blueprint.MonthlyUSD > 0 {
+		p.Totals.MonthlyUSD += p.Blueprint.MonthlyUSD
+		p.Totals.ByWorkload = append(p.Totals.ByWorkload, Amount{"platform (blueprint)", p.Blueprint.MonthlyUSD})
+	}
+	p.Compliance = compliance.Assess(c, f, p.Blueprint)
+	p.Warnings = append(p.Warnings, p.Compliance.Warnings...)
+	if p.Compliance.Gaps > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("compliance: %d control(s) with a gap; see the coverage matrix", p.Compliance.Gaps))
 	}
 	p.Totals.FirstYearUSD = 12*p.Totals.MonthlyUSD + p.Totals.OneOffUSD
 	p.Totals.ByCategory = sorted(cat)

@@ -170,7 +170,7 @@ func TestPlan_Deterministic(t *testing.T) {
 func TestPlan_TotalsEqualSumOfWorkloads(t *testing.T) {
 	p := buildFile(t, "../examples/hybrid-onprem.yaml")
 	sum := 0.0
-	for _, w := range p.Workloads {
+	for _, w := range p.Totals.ByWorkload {
 		sum += w.MonthlyUSD
 	}
 	if d := sum - p.Totals.MonthlyUSD; d > 1e-6 || d < -1e-6 {

@@ -156,8 +156,13 @@ func frontierChart(wl *plan.Workload) template.HTML {
 }
 
 func fmtLat(ms float64) string {
-	if ms >= 3.6e6 {
+	switch {
+	case ms >= 3.6e6:
 		return fmt.Sprintf("%.1f h", ms/3.6e6)
+	case ms >= 6e4:
+		return fmt.Sprintf("%.0f min", ms/6e4)
+	case ms >= 1e4:
+		return fmt.Sprintf("%.0f s", ms/1e3)
 	}
 	return fmt.Sprintf("%.0f ms", ms)
 }
