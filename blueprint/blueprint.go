@@ -184,11 +184,31 @@ func (b *builder) clouds() {
 		b.bp.Clouds = append(b.bp.Clouds, c)
 	}
 	sort.Strings(b.bp.Clouds)
+	// The platform (lake, managed services, keys) lives on the hyperscaler
+	// with the most spend; GPU clouds host node pools only.
 	best := ""
 	for _, c := range b.bp.Clouds {
-		if best == "" || spend[c] > spend[best] {
+		if hyperscaler[c] && (best == "" || spend[c] > spend[best]) {
 			best = c
 		}
+	}
+	if best == "" {
+		for _, c := range b.in.File.Constraints.Clouds {
+			if hyperscaler[c] {
+				best = c
+				break
+			}
+		}
+	}
+	if best == "" && len(b.in.File.Constraints.Clouds) == 0 {
+		best = "aws"
+	}
+	if best == "" && len(b.bp.Clouds) > 0 {
+		best = b.bp.Clouds[0]
+	}
+	if best != "" && !has(b.bp.Clouds, best) {
+		b.bp.Clouds = append(b.bp.Clouds, best)
+		sort.Strings(b.bp.Clouds)
 	}
 	if best == "" {
 		best = "aws"
@@ -206,6 +226,8 @@ func (b *builder) clouds() {
 	}
 	sort.Strings(b.bp.Regions)
 }
+
+var hyperscaler = map[string]bool{"aws": true, "gcp": true, "azure": true}
 
 // Names of managed services per cloud.
 var managedNames = map[string]map[string]string{
@@ -306,10 +328,11 @@ func (b *builder) data() {
 	}
 	if analytics {
 		name := managed("warehouse", cl)
-		if name == "" {
+		m := name != ""
+		if !m {
 			name = "Trino on Kubernetes"
 		}
-		b.add(Component{ID: "warehouse", Layer: "warehouse", Name: name, Managed: true, Serves: pipes,
+		b.add(Component{ID: "warehouse", Layer: "warehouse", Name: name, Managed: m, Serves: pipes,
 			Reason:       "analytics queries run over the lake's Iceberg tables without copying data",
 			Alternatives: []Alternative{{"Snowflake", "a second copy of the data and another vendor contract"}, {"self-hosted Trino", "more operations for a workload a serverless engine covers"}},
 			Provides:     []string{"access-control"}})

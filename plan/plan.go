@@ -32,7 +32,10 @@ type Plan struct {
 	Evaluated     int                  `json:"candidates_evaluated"`
 	Blueprint     *blueprint.Blueprint `json:"blueprint"`
 	Compliance    *compliance.Report   `json:"compliance"`
-	Spec          *spec.File           `json:"-"`
+	// Exports lists files written by `aiplan export`, relative to the
+	// report, so reports can link them.
+	Exports []string   `json:"exports,omitempty"`
+	Spec    *spec.File `json:"-"`
 }
 
 // Workload is one workload's decision.

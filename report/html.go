@@ -14,11 +14,15 @@ import (
 // HTML writes one self-contained page: inline CSS and SVG, no network.
 func HTML(w io.Writer, p *plan.Plan) {
 	data := struct {
-		P      *plan.Plan
-		Rows   []htmlRow
-		Costs  template.HTML
-		Clouds template.HTML
+		P       *plan.Plan
+		Rows    []htmlRow
+		Costs   template.HTML
+		Clouds  template.HTML
+		Diagram template.HTML
 	}{P: p, Costs: barChart(p.Totals.ByWorkload, "Monthly cost by workload"), Clouds: barChart(append(p.Totals.ByCategory, p.Totals.ByCloud...), "Monthly cost by component and by cloud")}
+	if p.Blueprint != nil {
+		data.Diagram = template.HTML(p.Blueprint.SVG())
+	}
 	for i := range p.Workloads {
 		wl := &p.Workloads[i]
 		r := htmlRow{W: wl, Headline: Headline(wl), Cost: cost(wl)}
@@ -178,7 +182,8 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;p
 .over{color:#b3261e;font-weight:600}.ok{color:#1b7f3b;font-weight:600}.warn li{color:#8a5300}
 svg .t{font-weight:600;font-size:12px}svg .l,svg .v{font-size:11px;fill:#3b4558}svg .bar{fill:#4a78c2}svg .ax{stroke:#9aa5b8}
 svg .alt{fill:#9fb3d6}svg .front{fill:#4a78c2}svg .choice{fill:#e8770e;stroke:#7a3a00}
-.charts{display:flex;gap:2rem;flex-wrap:wrap}details{margin:.4rem 0}small{color:#5b6578}
+.charts{display:flex;gap:2rem;flex-wrap:wrap}.diagram{overflow-x:auto;border:1px solid #e8ecf2;border-radius:8px;padding:.5rem}
+.st-met{color:#1b7f3b;font-weight:600}.st-partially,.part{color:#8a5300;font-weight:600}.st-gap{color:#b3261e;font-weight:600}details{margin:.4rem 0}small{color:#5b6578}
 </style></head><body>
 <h1>Plan: {{.P.Name}}</h1>
 <small>aiplan plan format {{.P.FormatVersion}} · {{.P.Evaluated}} candidates evaluated</small>
@@ -198,6 +203,19 @@ svg .alt{fill:#9fb3d6}svg .front{fill:#4a78c2}svg .choice{fill:#e8770e;stroke:#7
 {{if .W.Rejected}}<details><summary>Rejected candidates ({{len .W.Rejected}})</summary><table>{{range .W.Rejected}}<tr><td>{{.Summary}}</td><td>{{.Rejected}}</td></tr>{{end}}</table></details>{{end}}
 {{range .W.Notes}}<p><small>{{.}}</small></p>{{end}}
 {{end}}
+{{with .P.Blueprint}}<h2>Architecture</h2>
+<p>Primary cloud <b>{{.PrimaryCloud}}</b> · regions {{range $i, $r := .Regions}}{{if $i}}, {{end}}{{$r}}{{end}} · {{.Managed}} · platform tooling {{usd .MonthlyUSD}}/month</p>
+<div class="diagram">{{$.Diagram}}</div>
+<details open><summary>Components, why each was chosen, and what it beat ({{len .Components}})</summary><table><tr><th>Layer</th><th>Component</th><th>Why</th><th>Instead of</th><th>USD/mo</th></tr>
+{{range .Components}}<tr><td>{{.Layer}}</td><td>{{.Name}}{{if .Managed}} <small>(managed)</small>{{end}}</td><td>{{.Reason}}</td><td>{{range .Alternatives}}{{.Name}}: <small>{{.WhyNot}}</small><br>{{end}}</td><td>{{printf "%.0f" .MonthlyUSD}}</td></tr>{{end}}</table></details>
+<h2>Rollout roadmap</h2><ol class="road">{{range .Roadmap}}<li><b>{{.Name}}</b>: {{range $i, $c := .Components}}{{if $i}}, {{end}}{{$c}}{{end}}{{if .DependsOn}} <small>after phase {{range $i, $d := .DependsOn}}{{if $i}} and {{end}}{{$d}}{{end}}</small>{{end}}{{if .Unblocks}} <small>→ unblocks {{range $i, $u := .Unblocks}}{{if $i}}, {{end}}{{$u}}{{end}}</small>{{end}}</li>{{end}}</ol>
+{{end}}
+{{with .P.Compliance}}{{if .Rows}}<h2>Compliance: {{range $i, $r := .Regimes}}{{if $i}}, {{end}}{{$r}}{{end}}</h2>
+<p><span class="ok">{{.Met}} met</span> · <span class="part">{{.Partial}} partially</span> · <span class="over">{{.Gaps}} gaps</span></p>
+{{range .Imposed}}<p><small>Imposed on the search: {{.}}</small></p>{{end}}
+<table><tr><th>Control</th><th>Clause</th><th>Status</th><th>Met by</th><th>Missing</th></tr>
+{{range .Rows}}<tr><td>{{.Title}}</td><td><small>{{.Clause}}</small></td><td class="st-{{.Status}}">{{.Status}}</td><td><small>{{range $i, $b := .By}}{{if $i}}; {{end}}{{$b}}{{end}}</small>{{if .Note}}<br><small><i>{{.Note}}</i></small>{{end}}</td><td><small>{{range $i, $m := .Missing}}{{if $i}}, {{end}}{{$m}}{{end}}</small></td></tr>{{end}}</table>{{end}}{{end}}
+{{if .P.Exports}}<h2>Exported files</h2><ul>{{range .P.Exports}}<li><a href="{{.}}">{{.}}</a></li>{{end}}</ul>{{end}}
 {{if .P.Warnings}}<h2>Warnings</h2><ul class="warn">{{range .P.Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <h2>Assumptions</h2><ul>{{range .P.Assumptions}}<li>{{.}}</li>{{end}}</ul>
 </body></html>

@@ -85,8 +85,51 @@ func Markdown(w io.Writer, p *plan.Plan) {
 			fmt.Fprintf(w, "> %s\n\n", n)
 		}
 	}
+	if bp := p.Blueprint; bp != nil {
+		fmt.Fprint(w, "\n## Architecture\n\n")
+		fmt.Fprintf(w, "Primary cloud **%s**; clouds %s; regions %s. Policy: %s.\n\n", bp.PrimaryCloud, strings.Join(bp.Clouds, ", "), strings.Join(bp.Regions, ", "), bp.Managed)
+		fmt.Fprintf(w, "```mermaid\n%s```\n\n", bp.Mermaid())
+		fmt.Fprintln(w, "| layer | component | why | instead of | USD/month |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- | ---: |")
+		for _, c := range bp.Components {
+			var alts []string
+			for _, a := range c.Alternatives {
+				alts = append(alts, a.Name+" ("+a.WhyNot+")")
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f |\n", c.Layer, mdEscape(c.Name), mdEscape(c.Reason), mdEscape(strings.Join(alts, "; ")), c.MonthlyUSD)
+		}
+		fmt.Fprint(w, "\n## Rollout roadmap\n\n")
+		for _, ph := range bp.Roadmap {
+			fmt.Fprintf(w, "- **%s**: %s", ph.Name, strings.Join(ph.Components, ", "))
+			if len(ph.DependsOn) > 0 {
+				fmt.Fprintf(w, "; after phase %s", strings.Join(ph.DependsOn, " and "))
+			}
+			if len(ph.Unblocks) > 0 {
+				fmt.Fprintf(w, "; unblocks %s", strings.Join(ph.Unblocks, ", "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	if cr := p.Compliance; cr != nil && len(cr.Rows) > 0 {
+		fmt.Fprintf(w, "\n## Compliance: %s\n\n", strings.Join(cr.Regimes, ", "))
+		fmt.Fprintf(w, "%d met, %d partially, %d gaps.\n\n", cr.Met, cr.Partial, cr.Gaps)
+		for _, im := range cr.Imposed {
+			fmt.Fprintf(w, "- Imposed on the search: %s\n", im)
+		}
+		fmt.Fprintln(w, "\n| control | clause | status | by | missing |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
+		for _, r := range cr.Rows {
+			fmt.Fprintf(w, "| %s | %s | **%s** | %s | %s |\n", mdEscape(r.Title), mdEscape(r.Clause), r.Status, mdEscape(strings.Join(r.By, "; ")), strings.Join(r.Missing, ", "))
+		}
+	}
+	if len(p.Exports) > 0 {
+		fmt.Fprint(w, "\n## Exported files\n\n")
+		for _, e := range p.Exports {
+			fmt.Fprintf(w, "- [%s](%s)\n", e, e)
+		}
+	}
 	if len(p.Warnings) > 0 {
-		fmt.Fprint(w, "## Warnings\n\n")
+		fmt.Fprint(w, "\n## Warnings\n\n")
 		for _, s := range p.Warnings {
 			fmt.Fprintf(w, "- %s\n", s)
 		}
