@@ -86,7 +86,7 @@ Everything runs offline on the embedded, sourced catalog.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return flagError{fmt.Errorf("%w (see `%s --help`)", err, c.CommandPath())}
 	})
-	root.AddCommand(newVersionCmd(), newPlanCmd(), newValidateCmd(), newSchemaCmd(), newCatalogCmd(), newEstimateCmd(), newCalibrateCmd())
+	root.AddCommand(newVersionCmd(), newPlanCmd(), newExportCmd(), newValidateCmd(), newSchemaCmd(), newCatalogCmd(), newEstimateCmd(), newCalibrateCmd())
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}

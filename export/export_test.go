@@ -1,0 +1,238 @@
+package export
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/spec"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+)
+
+var cat = catalog.MustDefault()
+
+func examplePlan(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	b, err := os.ReadFile("../examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ds := spec.Load(b, name, cat)
+	if ds.HasErrors() {
+		t.Fatal(ds.Err())
+	}
+	return plan.Build(f, cat)
+}
+
+func examples(t *testing.T) []string {
+	files, _ := filepath.Glob("../examples/*.yaml")
+	var out []string
+	for _, f := range files {
+		out = append(out, filepath.Base(f))
+	}
+	return out
+}
+
+func generate(t *testing.T, name string) []File {
+	files, _, err := Generate(examplePlan(t, name), []string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestKubernetes_StrictDecodeWithScheme decodes every object strictly with
+// the Kubernetes scheme: unknown fields or kinds are errors.
+func TestKubernetes_StrictDecodeWithScheme(t *testing.T) {
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, autoscalingv2.AddToScheme, policyv1.AddToScheme, networkingv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ser := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme, json.SerializerOptions{Yaml: true, Strict: true})
+	kinds := map[string]int{}
+	for _, ex := range examples(t) {
+		for _, f := range generate(t, ex) {
+			if !strings.HasPrefix(f.Path, "k8s/") {
+				continue
+			}
+			for i, doc := range strings.Split(string(f.Data), "\n---\n") {
+				if i == 0 {
+					continue // header comment
+				}
+				obj, gvk, err := ser.Decode([]byte(doc), nil, nil)
+				if err != nil {
+					t.Errorf("%s %s doc %d: %v", ex, f.Path, i, err)
+					continue
+				}
+				kinds[gvk.Kind]++
+				if d, ok := obj.(*appsv1.Deployment); ok {
+					c := d.Spec.Template.Spec.Containers[0]
+					if c.ReadinessProbe == nil || c.LivenessProbe == nil || len(c.Resources.Limits) == 0 {
+						t.Errorf("%s %s: deployment without probes or limits", ex, d.Name)
+					}
+					if d.Annotations["aiplan.dev/monthly-cost-usd"] == "" {
+						t.Errorf("%s %s: no cost annotation", ex, d.Name)
+					}
+				}
+			}
+		}
+	}
+	for _, k := range []string{"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job", "CronJob"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s exported across the examples", k)
+		}
+	}
+}
+
+func knownResources(t *testing.T) map[string]string {
+	f, err := os.Open("testdata/provider_resources.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 2 && !strings.HasPrefix(fields[0], "#") {
+			out[fields[1]] = fields[0]
+		}
+	}
+	return out
+}
+
+// TestTerraform_ParsesAndUsesKnownResourceTypes parses every file with
+// hclparse and checks each resource type against its provider's list.
+func TestTerraform_ParsesAndUsesKnownResourceTypes(t *testing.T) {
+	known := knownResources(t)
+	n := 0
+	for _, ex := range examples(t) {
+		for _, f := range generate(t, ex) {
+			if !strings.HasPrefix(f.Path, "terraform/") {
+				continue
+			}
+			n++
+			file, diags := hclparse.NewParser().ParseHCL(f.Data, f.Path)
+			if diags.HasErrors() {
+				t.Fatalf("%s %s: %s", ex, f.Path, diags.Error())
+			}
+			providers := map[string]bool{}
+			for _, blk := range file.Body.(*hclsyntax.Body).Blocks {
+				if blk.Type == "terraform" {
+					for _, rp := range blk.Body.Blocks {
+						for name := range rp.Body.Attributes {
+							providers[name] = true
+						}
+					}
+				}
+			}
+			for _, blk := range file.Body.(*hclsyntax.Body).Blocks {
+				if blk.Type != "resource" {
+					continue
+				}
+				prov, ok := known[blk.Labels[0]]
+				if !ok {
+					t.Errorf("%s %s: unknown resource type %s", ex, f.Path, blk.Labels[0])
+				} else if !providers[prov] {
+					t.Errorf("%s %s: %s needs provider %s, not required", ex, f.Path, blk.Labels[0], prov)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no terraform generated")
+	}
+}
+
+// TestPrometheusRules_PassPromtool runs promtool check rules (installed by
+// .ci/run from Debian's prometheus package).
+func TestPrometheusRules_PassPromtool(t *testing.T) {
+	tool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("promtool missing in CI: .ci/run installs the prometheus package")
+		}
+		t.Skip("promtool not installed (apt-get install prometheus)")
+	}
+	dir := t.TempDir()
+	for _, ex := range examples(t) {
+		for _, f := range generate(t, ex) {
+			if f.Path != "prometheus/rules.yaml" {
+				continue
+			}
+			p := filepath.Join(dir, strings.TrimSuffix(ex, ".yaml")+"-rules.yaml")
+			if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(tool, "check", "rules", p).CombinedOutput()
+			if err != nil {
+				t.Errorf("%s: promtool: %v\n%s", ex, err, out)
+			}
+			if !bytes.Contains(f.Data, []byte("vllm:time_to_first_token_seconds_bucket")) && strings.Contains(ex, "eu-enterprise") {
+				t.Errorf("%s: no TTFT rule", ex)
+			}
+		}
+	}
+}
+
+// TestEUResidency_NoResourceOutsideEUInAnyExport looks for every catalog
+// region name in every exported file of the EU plan.
+func TestEUResidency_NoResourceOutsideEUInAnyExport(t *testing.T) {
+	files := generate(t, "eu-enterprise.yaml")
+	for _, f := range files {
+		for _, r := range cat.Regions {
+			re := regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(r.ID) + `($|[^A-Za-z0-9_-])`)
+			if r.Jurisdiction != "eu" && re.Match(f.Data) {
+				t.Errorf("%s mentions non-EU region %s", f.Path, r.ID)
+			}
+		}
+	}
+	var sawRegion bool
+	for _, f := range files {
+		if strings.HasPrefix(f.Path, "terraform/") && bytes.Contains(f.Data, []byte(`region = "eu-`)) {
+			sawRegion = true
+		}
+	}
+	if !sawRegion {
+		t.Error("terraform provider not pinned to an EU region")
+	}
+}
+
+func TestWrite_ReportsLinkExports(t *testing.T) {
+	dir := t.TempDir()
+	p := examplePlan(t, "fraud-scoring.yaml")
+	written, _, err := Write(p, dir, []string{"all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range written {
+		if strings.HasPrefix(w, "report") {
+			continue
+		}
+		if !bytes.Contains(html, []byte(`href="`+w+`"`)) {
+			t.Errorf("report does not link %s", w)
+		}
+	}
+}
