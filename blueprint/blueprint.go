@@ -284,7 +284,7 @@ func (b *builder) data() {
 			b.add(Component{ID: "batch-ingest", Layer: "ingestion", Name: "batch loads scheduled by the orchestrator", Managed: true, Serves: pipes,
 				Reason:       "no workload needs events in seconds; scheduled loads are simpler and cheaper than a broker",
 				Alternatives: []Alternative{{"Kafka", "a broker fleet costs money and on-call without a streaming need"}},
-				Provides:     []string{"encryption-in-transit"}})
+				Provides:     []string{"encryption-in-transit"}, Settings: []string{"extracts pulled over TLS"}})
 			b.edge("sources", "batch-ingest", "extracts")
 			b.edge("batch-ingest", "lake", "loads")
 		}
@@ -480,14 +480,14 @@ func (b *builder) serving() {
 			Provides:     []string{"encryption-in-transit", "event-logging", "audit-logging", "ai-disclosure", "access-control"}, Settings: []string{"TLS 1.2+", "OIDC/JWT auth", "request and response metadata logged, prompts redacted"}})
 		b.edge("users", "gateway", "HTTPS")
 		b.edge("gateway", "serving", "routes")
-		auto := "KEDA on the engine's queue depth (vllm:num_requests_waiting) and time to first token"
+		auto := "Horizontal Pod Autoscaler on the engine's queue depth (vllm:num_requests_waiting via prometheus-adapter)"
 		if len(llm) == 0 {
 			auto = "Horizontal Pod Autoscaler on CPU and requests per second"
 		}
 		b.add(Component{ID: "autoscaling", Layer: "autoscaling", Name: auto + " with Karpenter/cluster autoscaler for GPU nodes", Serves: append(llm, classic...),
 			Reason:       "replicas follow the planned hourly curve within the planned bounds; queue depth reacts before latency breaks the SLO, GPU utilisation does not",
-			Alternatives: []Alternative{{"HPA on GPU utilisation", "a saturated LLM engine shows high utilisation at every load"}, {"fixed replicas", "pays for the peak all day"}},
-			Provides:     []string{"monitoring"}})
+			Alternatives: []Alternative{{"HPA on GPU utilisation", "a saturated LLM engine shows high utilisation at every load"}, {"KEDA", "equivalent here; adds an operator where prometheus-adapter already serves the metric"}, {"fixed replicas", "pays for the peak all day"}},
+			Provides:     []string{"autoscaling"}})
 	}
 }
 

@@ -165,6 +165,8 @@ type servingModel struct {
 	attnFlopsCtxGPU   float64 // per token per context token
 	hidden            float64
 	busBW, lat        float64 // all-reduce bus bandwidth (bytes/s) and latency (s)
+	ep                float64 // expert-parallel degree
+	epBW, epLat       float64 // all-to-all bandwidth (bytes/s) and latency (s) over the EP group
 	blend             float64
 	model             *catalog.Model
 	linkName          string
@@ -204,6 +206,10 @@ func newServingModel(in *InferenceInput) *servingModel {
 	s.hidden = float64(m.Hidden)
 	s.blend = math.Max(e.RooflineBlend, 1)
 	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e)
+	s.ep = float64(in.EP)
+	if in.EP > 1 {
+		s.epBW, s.epLat, _ = commPath(a, in.EP, e)
+	}
 	return s
 }
 
@@ -238,6 +244,16 @@ func (s *servingModel) allReduce(bytes float64) float64 {
 	return 2*(s.tp-1)/s.tp*bytes/s.busBW + s.lat
 }
 
+// allToAll is the expert-parallel dispatch and combine of one MoE layer:
+// each token's hidden state goes to top-k experts, (ep-1)/ep of them remote.
+func (s *servingModel) allToAll(tokens float64) float64 {
+	if s.ep <= 1 {
+		return 0
+	}
+	bytes := tokens * s.hidden * 2 * s.topK * (s.ep - 1) / s.ep
+	return 2 * (bytes/s.epBW + s.epLat)
+}
+
 func (s *servingModel) roof(tMem, tComp float64) float64 {
 	if s.blend == 1 {
 		return tMem + tComp
@@ -264,6 +280,7 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	tMem = (wBytes + b*effCtx*s.kvTokGPU) / s.bw
 	tComp = b * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) / s.peakDecode
 	tComm = 2 * s.layersStage * s.allReduce(b*s.hidden*2)
+	tComm += s.moeLayersStage * s.allToAll(b)
 	if s.pp > 1 {
 		tComm += s.lat + b*s.hidden*2/s.busBW
 	}
@@ -285,7 +302,7 @@ func (s *servingModel) decodeStep(b, ctx float64) (t, tMem, tComp, tComm float64
 func (s *servingModel) prefillCompute(n float64) float64 {
 	effCtx := s.model.EffectiveKVTokens(n) / 2
 	flops := n * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) * s.pp
-	return flops/(s.peakPrefill*s.pp) + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)
+	return flops/(s.peakPrefill*s.pp) + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2) + float64(s.model.MoELayers())*s.allToAll(n)
 }
 
 // prefillAlone is the latency to prefill n tokens on an idle replica:

@@ -191,3 +191,23 @@ func BenchmarkTrainingPlanSearch(b *testing.B) {
 		}
 	}
 }
+
+func TestInference_ExpertParallel_AddsAllToAll(t *testing.T) {
+	in := inf(t, "mixtral-8x7b", "h100-pcie", 2, catalog.BF16)
+	a, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.EP = 2
+	b, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.TPOTMs <= a.TPOTMs {
+		t.Errorf("EP all-to-all should add time per token: %v vs %v", b.TPOTMs, a.TPOTMs)
+	}
+	in.EP = 3
+	if _, err := Inference(in); err == nil {
+		t.Error("ep 3 does not divide 8 experts")
+	}
+}

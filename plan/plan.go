@@ -11,6 +11,7 @@ import (
 	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/compliance"
+	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
 )
@@ -91,6 +92,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 			}
 		} else {
 			ch := r.Choice
+			addEgress(ch, w, env)
 			wp.MonthlyUSD, wp.OneOffUSD = ch.MonthlyUSD, ch.OneOffUSD
 			scale := 1.0
 			if ch.MonthlyUSD == 0 && ch.OneOffUSD > 0 {
@@ -180,6 +182,27 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 		"reserved pricing covers the always-on baseline with bursts on demand; spot for latency-critical endpoints runs above an on-demand baseline",
 	}
 	return p
+}
+
+// addEgress prices responses leaving the cloud: about 4 bytes per output
+// token plus 2 KB of protocol overhead per request (classic: 2 KB). The
+// same for every candidate of a workload, so it is added after the choice.
+func addEgress(ch *search.Option, w *spec.Workload, env *search.Env) {
+	if ch.Pricing == "api" || ch.Cloud == "" || w.Traffic == nil || w.Traffic.PeakRequestsPerSecond == 0 {
+		return
+	}
+	if w.Type != spec.LLMInference && w.Type != spec.Inference {
+		return
+	}
+	price, src, ok := env.P.Rate("egress-internet")
+	if !ok {
+		return
+	}
+	reqs := w.Traffic.PeakRequestsPerSecond * cost.ShapeOf(w.Traffic).MeanFraction() * env.Hours * 3600
+	gb := reqs * (4*w.Traffic.OutputTokens + 2048) / 1e9
+	line := cost.Line("internet egress (responses)", "network", "GB", gb, price, src)
+	ch.Components = append(ch.Components, line)
+	ch.MonthlyUSD += line.MonthlyUSD
 }
 
 // breakEven records the peak request rate below which the per-token API is
