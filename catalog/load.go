@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml"
 )
@@ -56,26 +57,25 @@ type File struct {
 // Load reads the embedded catalog and applies the overlay files in order.
 // An overlay entry with an existing id replaces that entry; a new id is added.
 func Load(overlays ...string) (*Catalog, error) {
-	var base File
-	entries, err := embedded.ReadDir("data")
+	emb, err := embeddedFile()
 	if err != nil {
-		return nil, fmt.Errorf("read embedded catalog: %w", err)
+		return nil, err
 	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
+	// Copy the slices: overlays replace entries in place.
+	base := File{
+		Accelerators: append([]*Accelerator(nil), emb.Accelerators...),
+		Instances:    append([]*Instance(nil), emb.Instances...),
+		Models:       append([]*Model(nil), emb.Models...),
+		APIPrices:    append([]*APIPrice(nil), emb.APIPrices...),
+		Regions:      append([]*Region(nil), emb.Regions...),
+		Rates:        append([]*Rate(nil), emb.Rates...),
+		HIPAAClouds:  append([]*Eligibility(nil), emb.HIPAAClouds...),
+		Controls:     append([]*Control(nil), emb.Controls...),
+		Efficiency:   emb.Efficiency,
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		b, err := embedded.ReadFile("data/" + n)
-		if err != nil {
-			return nil, fmt.Errorf("read embedded %s: %w", n, err)
-		}
-		f, err := Parse(b, "embedded:"+n)
-		if err != nil {
-			return nil, err
-		}
-		merge(&base, f)
+	if emb.Efficiency != nil {
+		e := *emb.Efficiency // callers such as the fitter change it in place
+		base.Efficiency = &e
 	}
 	for _, p := range overlays {
 		b, err := os.ReadFile(p)
@@ -89,6 +89,58 @@ func Load(overlays ...string) (*Catalog, error) {
 		merge(&base, f)
 	}
 	return build(&base)
+}
+
+var (
+	embOnce sync.Once
+	embFile *File
+	embErr  error
+)
+
+// embeddedFile parses the embedded data once per process, the files in
+// parallel. Entries are shared read-only between catalogs.
+func embeddedFile() (*File, error) {
+	embOnce.Do(func() {
+		entries, err := embedded.ReadDir("data")
+		if err != nil {
+			embErr = fmt.Errorf("read embedded catalog: %w", err)
+			return
+		}
+		names := make([]string, 0, len(entries))
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		sort.Strings(names)
+		files := make([]*File, len(names))
+		errs := make([]error, len(names))
+		var wg sync.WaitGroup
+		for i, n := range names {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b, err := embedded.ReadFile("data/" + n)
+				if err != nil {
+					errs[i] = fmt.Errorf("read embedded %s: %w", n, err)
+					return
+				}
+				files[i], errs[i] = Parse(b, "embedded:"+n)
+			}()
+		}
+		wg.Wait()
+		var f File
+		for i := range names {
+			if errs[i] != nil {
+				embErr = errs[i]
+				return
+			}
+			merge(&f, files[i])
+		}
+		for _, m := range f.Models {
+			m.derive() // before sharing: derive caches its results
+		}
+		embFile = &f
+	})
+	return embFile, embErr
 }
 
 // MustDefault loads the embedded catalog and panics on error; the embedded
