@@ -277,6 +277,9 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 	var bestEv trainEval
 	found := false
 	bestAny := math.Inf(1)
+	// Smallest tensor-parallel degree first, then the shallowest pipeline
+	// that fits: more TP or PP than memory needs only adds communication
+	// and bubble. Stop growing TP once it stops helping.
 	for _, tp := range tps {
 		if m.Heads%tp != 0 || in.GPUs%tp != 0 || (in.TP == 0 && tp > max(a.LinkDomain, 1)) {
 			continue
@@ -285,6 +288,7 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 		if in.PP > 0 {
 			pps = []int{in.PP}
 		}
+		tpBest := math.Inf(1)
 		for _, pp := range pps {
 			if pp > m.Layers || in.GPUs%(tp*pp) != 0 {
 				continue
@@ -297,6 +301,7 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 			if in.Zero >= 0 && (in.Zero > 0 || in.TP+in.PP+in.DP > 0 || in.Recompute != "") {
 				zeros = []int{in.Zero}
 			}
+			fitHere := false
 			for _, z := range zeros {
 				recs := []string{RecomputeNone, RecomputeSelective, RecomputeFull}
 				if in.Recompute != "" {
@@ -312,10 +317,18 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 						best, bestEv, bestAny = p, ev, ev.memGB
 					}
 					if ev.fits {
+						fitHere = true
+						tpBest = math.Min(tpBest, ev.step)
 						break // more recomputation only slows a plan that already fits
 					}
 				}
 			}
+			if fitHere {
+				break // a deeper pipeline adds bubble without saving memory we need
+			}
+		}
+		if found && tpBest > bestEv.step {
+			break // a larger TP degree made it slower; larger still will not help
 		}
 	}
 	return best, bestEv, found
