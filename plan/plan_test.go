@@ -216,3 +216,32 @@ type optView struct{ r, s string }
 
 func (o optView) region() string  { return o.r }
 func (o optView) summary() string { return o.s }
+
+func TestPlan_ServerlessScalesToZeroForSparseTraffic(t *testing.T) {
+	src := `apiVersion: aiplan.dev/v1
+kind: Plan
+metadata: {name: t}
+constraints: {pricing: [on-demand, serverless]}
+workloads:
+  - name: internal-tool
+    type: llm-inference
+    model: llama-3.1-8b
+    traffic: {peakRequestsPerSecond: 0.5, inputTokens: 500, outputTokens: 200, hourly: [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0]}
+`
+	p := build(t, src)
+	c := p.Workloads[0].Choice
+	if c == nil || c.Pricing != "serverless" || c.ReplicasMin != 0 {
+		t.Fatalf("sparse business-hours traffic without an SLO should scale to zero on serverless, got %+v", c)
+	}
+	// A TTFT SLO shorter than a cold start keeps one replica warm.
+	withSLO := src + "    slo: {ttftP99Ms: 2000}\n"
+	p = build(t, withSLO)
+	if p.Workloads[0].Spec.SLO == nil {
+		t.Fatal("SLO not applied")
+	}
+	for _, o := range append(p.Workloads[0].Alternatives, *p.Workloads[0].Choice) {
+		if o.Pricing == "serverless" && o.ReplicasMin < 1 {
+			t.Errorf("serverless with a 2 s TTFT SLO must keep a warm replica: %+v", o.Summary)
+		}
+	}
+}

@@ -124,6 +124,12 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			out = append(out, o)
 		}
 	}
+	if e.Modes["serverless"] && u.gpus == 1 {
+		if o, ok := e.serverless(w, u, base, shape, peak, latencyCritical); ok {
+			*evaluated++
+			out = append(out, o)
+		}
+	}
 	if e.Modes["on-prem"] {
 		for _, pool := range e.onPremFor(u.acc.ID) {
 			*evaluated++
@@ -219,4 +225,44 @@ func describeEndpoint(o *Option) string {
 		c = " (" + strings.Join(cfg, ", ") + ")"
 	}
 	return fmt.Sprintf("%d x %s per replica%s, %d-%d replicas on %s, %s", o.GPUsPerUnit, o.Accelerator, c, o.ReplicasMin, o.ReplicasMax, where, o.Pricing)
+}
+
+// serverless prices a single-GPU replica on a per-second serverless GPU
+// platform: billed only while replicas run, scaling to zero when traffic
+// stops. A cold start (container start plus loading the weights) must fit
+// the TTFT SLO, or one replica stays warm around the clock.
+func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape, peak float64, latencyCritical bool) (Option, bool) {
+	for _, provider := range []string{"modal"} {
+		r, ok := e.C.Rate("serverless/" + provider + "/" + u.acc.ID)
+		if !ok {
+			continue
+		}
+		o := base
+		o.Pricing, o.Cloud, o.Instance = "serverless", provider, "serverless "+u.acc.ID
+		reps := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 0, 0, e.Hours)
+		cold := e.P.RateOr("serverless-cold-start-base-s", 15) + o.Metrics.MemoryGBPerGPU/e.P.RateOr("serverless-weight-load-gbps", 2)
+		warm := 0.0
+		if latencyCritical && w.SLO != nil && w.SLO.TTFTP99Ms > 0 && cold*1000 > w.SLO.TTFTP99Ms {
+			// Keep one replica warm: cold starts would break the TTFT SLO.
+			warm = 1
+			reps = cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 1, 0, e.Hours)
+		}
+		hourly := reps.Weekday
+		o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+		o.PeakGPUs = reps.Max
+		o.Components = []cost.Component{cost.Line(provider+" serverless "+u.acc.ID, "compute", "GPU-hours", reps.MonthlyHours, r.Value, r.Source)}
+		o.MonthlyUSD = cost.Sum(o.Components)
+		o.Metrics.Parallelism = fmt.Sprintf("cold start %.0f s; %g replica(s) kept warm", cold, warm)
+		o.summarize = describeEndpoint
+		switch {
+		case e.K.Residency == "eu" || e.K.Residency == "us":
+			o.Rejected = "residency: the serverless platform's region is not pinned in the catalog"
+		case hasRegime(e.K.Compliance, "hipaa"):
+			o.Rejected = "compliance: no BAA for the serverless platform in the catalog"
+		case len(e.K.Clouds) > 0 && !contains(e.K.Clouds, provider):
+			o.Rejected = "cloud " + provider + " not allowed"
+		}
+		return o, true
+	}
+	return Option{}, false
 }

@@ -120,7 +120,7 @@ func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
 	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[string]bool{}, cache: map[capKey]capVal{}}
 	modes := k.Pricing
 	if len(modes) == 0 {
-		modes = []string{"on-demand", "spot", "reserved-1y", "on-prem", "api"}
+		modes = []string{"on-demand", "spot", "reserved-1y", "serverless", "on-prem", "api"}
 	}
 	for _, m := range modes {
 		e.Modes[m] = true

@@ -37,7 +37,8 @@ type Constraints struct {
 	Regions []string `json:"regions,omitempty"`
 	// Residency restricts regions to a jurisdiction: eu or us.
 	Residency string `json:"residency,omitempty" jsonschema:"enum=eu,enum=us,enum=any"`
-	// Pricing modes allowed: on-demand, spot, reserved-1y, reserved-3y, on-prem, api.
+	// Pricing modes allowed: on-demand, spot, reserved-1y, reserved-3y,
+	// serverless (per-second GPU billing, scale to zero), on-prem, api.
 	Pricing []string `json:"pricing,omitempty"`
 	// MaxGPUs caps the GPUs running at peak across all workloads.
 	MaxGPUs int `json:"maxGPUs,omitempty" jsonschema:"minimum=0"`
