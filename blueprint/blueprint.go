@@ -571,7 +571,7 @@ func (b *builder) operations() {
 	for _, c := range b.bp.Clouds {
 		k := managed("k8s", c)
 		if k == "" {
-			k = "Kubernetes (provider-managed)"
+			k = "Kubernetes on " + c
 		}
 		b.add(Component{ID: "cluster-" + c, Layer: "training", Name: k + " cluster with GPU node pools", Managed: true, Cloud: c,
 			Reason:       "one control plane per cloud hosts serving, jobs and platform services; node pools follow the planned instance types",
