@@ -70,8 +70,8 @@ func Kubernetes(p *plan.Plan) ([]File, error) {
 	}}
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
-		if w.Choice == nil || w.Choice.Pricing == "api" || w.Choice.Pricing == "device" {
-			continue
+		if w.Choice == nil || w.Choice.Pricing == "api" || w.Choice.Pricing == "device" || w.Choice.Pricing == "serverless" {
+			continue // runs outside the clusters
 		}
 		path := "k8s/" + slug(w.Workload) + ".yaml"
 		switch w.Type {
@@ -314,8 +314,9 @@ func (b *k8sBuilder) trainingJob(w *plan.Workload) *batchv1.Job {
 	name := slug(w.Workload)
 	nodes := max(o.Instances, 1)
 	perNode := max(o.GPUsPerUnit/nodes, 1)
-	if o.Instances == 0 {
-		perNode = max(o.GPUsPerUnit, 1)
+	if o.Instances == 0 { // on-prem: eight accelerators per server
+		perNode = min(max(o.GPUsPerUnit, 1), 8)
+		nodes = (max(o.GPUsPerUnit, 1) + perNode - 1) / perNode
 	}
 	sel, tol := scheduling(o)
 	dev := deviceResource(o.Accelerator)
