@@ -65,7 +65,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 		instHours := reps.MonthlyHours / float64(perInst)
 		minInst := math.Ceil(float64(reps.Min) / float64(perInst))
 		maxInst := math.Ceil(float64(reps.Max) / float64(perInst))
-		for _, mode := range []string{"on-demand", "reserved-1y", "reserved-3y", "spot"} {
+		for _, mode := range []string{"on-demand", "reserved-1y", "reserved-3y", "spot", "managed-platform"} {
 			if !e.Modes[mode] {
 				continue
 			}
@@ -95,6 +95,15 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 				if burst := instHours - minInst*e.Hours; burst > 0 {
 					comps = append(comps, cost.Line(label+" on-demand burst", "compute", "instance-hours", burst, od, in.Source))
 				}
+			case "managed-platform":
+				// A managed endpoint (SageMaker-style) on the same instance,
+				// at the platform's markup; clouds without a markup in the
+				// catalog do not offer it.
+				mk, ok := e.C.Rate("managed-platform/" + in.Cloud)
+				if !ok || !okOD {
+					continue
+				}
+				comps = append(comps, cost.Line(label+" managed endpoint", "compute", "instance-hours", instHours, od*(1+mk.Value), mk.Source))
 			case "spot":
 				sp, ok := e.P.HourlyUSD(in, "spot")
 				if !ok {

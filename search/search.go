@@ -120,7 +120,7 @@ func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
 	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[string]bool{}, cache: map[capKey]capVal{}}
 	modes := k.Pricing
 	if len(modes) == 0 {
-		modes = []string{"on-demand", "spot", "reserved-1y", "serverless", "on-prem", "api"}
+		modes = []string{"on-demand", "spot", "reserved-1y", "serverless", "managed-platform", "on-prem", "api"}
 	}
 	for _, m := range modes {
 		e.Modes[m] = true
@@ -297,14 +297,38 @@ func sortedOptions(m map[string]*Option) []*Option {
 func (c *collector) finish(r *Result) {
 	r.APIMonthlyUSD = c.api
 	best := sortedOptions(c.best)
+	// Alternatives: the best of every other pricing mode first (so each
+	// mode's verdict is visible), then the cheapest other configurations.
+	picked := map[*Option]bool{}
+	var alts []*Option
+	modes := map[string]bool{}
 	for i, o := range best {
-		o.describe()
 		if i == 0 {
+			o.describe()
 			ch := *o
 			r.Choice = &ch
-		} else if len(r.Alternatives) < 8 {
-			r.Alternatives = append(r.Alternatives, *o)
+			modes[o.Pricing] = true
+			continue
 		}
+		if !modes[o.Pricing] {
+			modes[o.Pricing] = true
+			picked[o] = true
+			alts = append(alts, o)
+		}
+	}
+	for _, o := range best[min(1, len(best)):] {
+		if len(alts) >= 10 {
+			break
+		}
+		if !picked[o] {
+			picked[o] = true
+			alts = append(alts, o)
+		}
+	}
+	sort.Slice(alts, func(i, j int) bool { return before(alts[i], alts[j]) })
+	for _, o := range alts {
+		o.describe()
+		r.Alternatives = append(r.Alternatives, *o)
 	}
 	sort.Slice(c.frontier, func(i, j int) bool { return before(c.frontier[i], c.frontier[j]) })
 	for _, o := range c.frontier {
@@ -341,13 +365,15 @@ func Why(choice, alt *Option) string {
 	switch {
 	case dc > 0 && base > 0:
 		s := fmt.Sprintf("costs %.0f%% more", dc/base*100)
-		if alt.LatencyMs < choice.LatencyMs {
+		if alt.LatencyMs > 0 && alt.LatencyMs < choice.LatencyMs {
 			s += fmt.Sprintf(" for %.0f%% lower latency", (1-alt.LatencyMs/choice.LatencyMs)*100)
 		}
 		return s
 	case dc > 0:
 		return "costs more"
-	default:
+	case alt.LatencyMs > choice.LatencyMs:
 		return "equal cost, higher latency"
+	default:
+		return "equal cost and latency; ranked by configuration"
 	}
 }

@@ -38,7 +38,9 @@ type Constraints struct {
 	// Residency restricts regions to a jurisdiction: eu or us.
 	Residency string `json:"residency,omitempty" jsonschema:"enum=eu,enum=us,enum=any"`
 	// Pricing modes allowed: on-demand, spot, reserved-1y, reserved-3y,
-	// serverless (per-second GPU billing, scale to zero), on-prem, api.
+	// serverless (per-second GPU billing, scale to zero), managed-platform
+	// (SageMaker-style managed endpoints on the same instances, with a
+	// markup), on-prem, api.
 	Pricing []string `json:"pricing,omitempty"`
 	// MaxGPUs caps the GPUs running at peak across all workloads.
 	MaxGPUs int `json:"maxGPUs,omitempty" jsonschema:"minimum=0"`

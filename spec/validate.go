@@ -26,7 +26,7 @@ const (
 var WorkloadTypes = []string{LLMInference, BatchInference, Training, FineTuning, Embeddings, Inference, Edge, DataPipeline}
 
 // PricingModes lists the valid pricing modes.
-var PricingModes = []string{"on-demand", "spot", "reserved-1y", "reserved-3y", "serverless", "on-prem", "api"}
+var PricingModes = []string{"on-demand", "spot", "reserved-1y", "reserved-3y", "serverless", "managed-platform", "on-prem", "api"}
 
 // Regimes lists the valid compliance regimes.
 var Regimes = []string{"gdpr", "hipaa", "soc2", "iso42001", "nist-ai-rmf", "eu-ai-act:minimal", "eu-ai-act:limited-risk", "eu-ai-act:high-risk", "eu-ai-act:gpai"}
