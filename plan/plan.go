@@ -184,14 +184,15 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 	return p
 }
 
-// addEgress prices responses leaving the cloud: about 4 bytes per output
-// token plus 2 KB of protocol overhead per request (classic: 2 KB). The
+// addEgress prices LLM responses leaving the cloud to users: about 4 bytes
+// per output token plus 2 KB of protocol overhead per request. Classic
+// endpoints usually answer services in the same network, so no egress. The
 // same for every candidate of a workload, so it is added after the choice.
 func addEgress(ch *search.Option, w *spec.Workload, env *search.Env) {
 	if ch.Pricing == "api" || ch.Cloud == "" || w.Traffic == nil || w.Traffic.PeakRequestsPerSecond == 0 {
 		return
 	}
-	if w.Type != spec.LLMInference && w.Type != spec.Inference {
+	if w.Type != spec.LLMInference {
 		return
 	}
 	price, src, ok := env.P.Rate("egress-internet")
