@@ -15,12 +15,12 @@ var rank = map[string]int{
 	"diag": 0, "catalog": 0,
 	"spec": 1, "perf": 1,
 	"calib": 2, "cost": 2,
-	"search": 3,
-	"blueprint": 4,
+	"search":     3,
+	"blueprint":  4,
 	"compliance": 5,
-	"plan": 6,
-	"report": 7,
-	"export": 8,
+	"plan":       6,
+	"report":     7,
+	"export":     8,
 	"cmd/aiplan": 9,
 }
 
