@@ -119,9 +119,8 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 // LLMInference searches a real-time LLM endpoint.
 func (e *Env) LLMInference(w *spec.Workload) Result {
 	r := Result{Workload: w.Name, Type: w.Type}
-	m, err := e.C.Model(w.Model.ID)
-	if err != nil {
-		r.Notes = append(r.Notes, err.Error())
+	m, ok := e.model(w, &r)
+	if !ok {
 		return r
 	}
 	col := newCollector()

@@ -14,9 +14,8 @@ import (
 // requests within the deadline, at maximum throughput.
 func (e *Env) BatchInference(w *spec.Workload) Result {
 	r := Result{Workload: w.Name, Type: w.Type}
-	m, err := e.C.Model(w.Model.ID)
-	if err != nil {
-		r.Notes = append(r.Notes, err.Error())
+	m, ok := e.model(w, &r)
+	if !ok {
 		return r
 	}
 	deadline := w.DeadlineHours
@@ -190,9 +189,8 @@ func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason st
 // Embeddings sizes corpus (re)indexing, query encoding and the vector index.
 func (e *Env) Embeddings(w *spec.Workload) Result {
 	r := Result{Workload: w.Name, Type: w.Type}
-	m, err := e.C.Model(w.Model.ID)
-	if err != nil {
-		r.Notes = append(r.Notes, err.Error())
+	m, ok := e.model(w, &r)
+	if !ok {
 		return r
 	}
 	tpd := w.TokensPerDocument
@@ -259,9 +257,8 @@ func (e *Env) Edge(w *spec.Workload) Result {
 		r.Notes = append(r.Notes, err.Error())
 		return r
 	}
-	m, err := e.C.Model(w.Model.ID)
-	if err != nil {
-		r.Notes = append(r.Notes, err.Error())
+	m, ok := e.model(w, &r)
+	if !ok {
 		return r
 	}
 	var opts []Option

@@ -377,3 +377,18 @@ func Why(choice, alt *Option) string {
 		return "equal cost and latency; ranked by configuration"
 	}
 }
+
+// model resolves the workload's catalog model, noting the error in the
+// result when it cannot (validation normally catches that first).
+func (e *Env) model(w *spec.Workload, r *Result) (*catalog.Model, bool) {
+	if w.Model == nil {
+		r.Notes = append(r.Notes, "no model given")
+		return nil, false
+	}
+	m, err := e.C.Model(w.Model.ID)
+	if err != nil {
+		r.Notes = append(r.Notes, err.Error())
+		return nil, false
+	}
+	return m, true
+}

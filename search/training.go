@@ -28,9 +28,8 @@ func RunsPerMonth(schedule string) float64 {
 // within the deadline.
 func (e *Env) Training(w *spec.Workload) Result {
 	r := Result{Workload: w.Name, Type: w.Type}
-	m, err := e.C.Model(w.Model.ID)
-	if err != nil {
-		r.Notes = append(r.Notes, err.Error())
+	m, ok := e.model(w, &r)
+	if !ok {
 		return r
 	}
 	tokens := w.Tokens
