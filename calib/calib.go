@@ -150,7 +150,7 @@ func PredictInference(c *catalog.Catalog, r Row) Result {
 		isl, osl = shareGPTInput, shareGPTOutput
 	}
 	batch := num(r["batch_or_concurrency"])
-	in := perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: gpus, TP: tp, Precision: prec, Quiet: true,
+	in := perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: gpus, TP: tp, EP: int(num(r["ep"])), Precision: prec, Quiet: true,
 		InputTokens: math.Max(isl, 1), OutputTokens: math.Max(osl, 1), RequestRate: num(r["request_rate"])}
 	if staticEngine(r["engine"]) {
 		in.Batching = perf.Static
@@ -160,6 +160,13 @@ func PredictInference(c *catalog.Catalog, r Row) Result {
 	}
 	if gpus == 0 || gpus%tp != 0 {
 		in.GPUs = tp
+	}
+	// Rows that report a per-node figure of a larger deployment give the
+	// deployment's size in system_gpus: predict it, then scale to the node.
+	perNode := 1.0
+	if sys := num(r["system_gpus"]); sys > float64(gpus) && gpus > 0 {
+		in.GPUs = int(sys)
+		perNode = float64(gpus) / sys
 	}
 	switch {
 	case res.Class == "memory":
@@ -175,11 +182,18 @@ func PredictInference(c *catalog.Catalog, r Row) Result {
 			res.Predicted = p.Memory.KVCapacityTokens
 		}
 		return res
-	case strings.Contains(r["id"], "sglang-ep-prefill"):
-		res.Predicted = perf.PrefillThroughput(in, batch)
+	case strings.Contains(r["scenario"]+r["notes"], "PD disaggregation") && r["metric"] == "total_tokens_per_sec":
+		// Prefill-only deployment: input tokens/s at the prompt length.
+		res.Predicted = perf.PrefillThroughput(in, isl) * perNode
 		return res
-	case strings.Contains(r["id"], "sglang-ep-decode"):
-		res.Predicted = perf.DecodeThroughput(in, batch, isl)
+	case strings.Contains(r["scenario"]+r["notes"], "PD disaggregation"):
+		// Decode-only deployment at the stated batch and KV length; with
+		// data-parallel attention the batch is per attention rank.
+		b := batch
+		if in.EP > tp {
+			b *= float64(in.EP / tp)
+		}
+		res.Predicted = perf.DecodeThroughput(in, b, isl) * perNode
 		return res
 	}
 	if osl == 0 && res.Class != "TTFT" {

@@ -75,6 +75,13 @@ func inputErr(format string, a ...any) error {
 
 func badNum(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
+// ReplicaGPUs is the size of one serving replica: tp x pp, or ep when
+// expert parallelism spans more GPUs (data-parallel attention groups of
+// tp x pp GPUs share one expert-parallel group, as in DeepSeek-style serving).
+func (in *InferenceInput) ReplicaGPUs() int {
+	return max(max(in.TP, 1)*max(in.PP, 1), in.EP)
+}
+
 // Validate checks an input and fills defaults.
 func (in *InferenceInput) Validate() error {
 	if in.Model == nil || in.Accel == nil || in.Eff == nil {
@@ -99,15 +106,18 @@ func (in *InferenceInput) Validate() error {
 	if in.PP > m.Layers {
 		return inputErr("--pp %d exceeds the %d layers of %s", in.PP, m.Layers, m.ID)
 	}
-	if in.EP > 1 && (!m.IsMoE() || m.MoE.Experts%in.EP != 0) {
-		return inputErr("--ep %d needs a MoE model whose expert count it divides", in.EP)
+	if in.EP > 1 && (!m.IsMoE() || in.EP > 2*m.MoE.Experts) {
+		return inputErr("--ep %d needs a MoE model with at least ep/2 experts (redundant expert copies allowed)", in.EP)
 	}
-	rep := in.TP * in.PP
+	if in.EP > in.TP*in.PP && in.EP%(in.TP*in.PP) != 0 {
+		return inputErr("--ep %d must be a multiple of tp x pp = %d when it is larger", in.EP, in.TP*in.PP)
+	}
+	rep := in.ReplicaGPUs()
 	if in.GPUs <= 0 {
 		in.GPUs = rep
 	}
 	if in.GPUs%rep != 0 {
-		return inputErr("--gpus %d is not a multiple of tp x pp = %d", in.GPUs, rep)
+		return inputErr("--gpus %d is not a multiple of the replica size %d (max of tp x pp and ep)", in.GPUs, rep)
 	}
 	if in.Precision == "" {
 		in.Precision = catalog.BF16
@@ -161,7 +171,9 @@ type servingModel struct {
 	expertBytesGPU    float64
 	experts, topK     float64
 	kvTokGPU          float64
-	activeFlopsTokGPU float64
+	denseFlopsTokGPU  float64 // attention projections, dense FFN, shared experts: per token, per GPU of a group
+	expertFlopsTokGPU float64 // routed experts: per token, spread over the whole replica
+	groups            float64 // data-parallel attention groups per replica (ep / (tp x pp))
 	attnFlopsCtxGPU   float64 // per token per context token
 	hidden            float64
 	busBW, lat        float64 // all-reduce bus bandwidth (bytes/s) and latency (s)
@@ -176,7 +188,8 @@ type servingModel struct {
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP)}
-	s.replica = s.tp * s.pp
+	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
+	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
 	s.moeLayersStage = float64(m.MoELayers()) / s.pp
 	s.bw = a.MemoryBandwidth() * e.MemoryBWEfficiency
@@ -195,14 +208,16 @@ func newServingModel(in *InferenceInput) *servingModel {
 	bpw := in.Precision.BytesPerWeight()
 	total := m.TotalParams()
 	ef := m.ExpertFraction()
-	s.nonExpertBytesGPU = total * (1 - ef) * bpw / s.replica
+	s.nonExpertBytesGPU = total * (1 - ef) * bpw / (s.tp * s.pp)
 	s.expertBytesGPU = total * ef * bpw / s.replica
 	if m.IsMoE() {
 		s.experts, s.topK = float64(m.MoE.Experts), float64(m.MoE.TopK)
 	}
 	s.kvTokGPU = kvBytesPerTokenPerGPU(m, in.KVPrecision, in.TP, in.PP)
-	s.activeFlopsTokGPU = 2 * m.ActiveParams() / s.replica
-	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / s.replica
+	expertActive := math.Max(m.ActiveParams()-total*(1-ef), 0)
+	s.denseFlopsTokGPU = 2 * (m.ActiveParams() - expertActive) / (s.tp * s.pp)
+	s.expertFlopsTokGPU = 2 * expertActive / s.replica
+	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / (s.tp * s.pp)
 	s.hidden = float64(m.Hidden)
 	s.blend = math.Max(e.RooflineBlend, 1)
 	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e)
@@ -276,11 +291,12 @@ func (s *servingModel) roof(tMem, tComp float64) float64 {
 // kipply's inference arithmetic).
 func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64) {
 	effCtx := s.model.EffectiveKVTokens(ctx)
+	bg := b / s.groups // sequences per attention group
 	wBytes := s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(b)
-	tMem = (wBytes + b*effCtx*s.kvTokGPU) / s.bw
-	tComp = b * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) / s.peakDecode
-	tComm = 2 * s.layersStage * s.allReduce(b*s.hidden*2)
-	tComm += s.moeLayersStage * s.allToAll(b)
+	tMem = (wBytes + bg*effCtx*s.kvTokGPU) / s.bw
+	tComp = (bg*(s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx) + b*s.expertFlopsTokGPU) / s.peakDecode
+	tComm = 2 * s.layersStage * s.allReduce(bg*s.hidden*2)
+	tComm += s.moeLayersStage * s.allToAll(bg)
 	if s.pp > 1 {
 		tComm += s.lat + b*s.hidden*2/s.busBW
 	}
@@ -301,15 +317,16 @@ func (s *servingModel) decodeStep(b, ctx float64) (t, tMem, tComp, tComm float64
 // plus causal attention 2·L·n·ctx·width FLOPs (seconds).
 func (s *servingModel) prefillCompute(n float64) float64 {
 	effCtx := s.model.EffectiveKVTokens(n) / 2
-	flops := n * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) * s.pp
-	return flops/(s.peakPrefill*s.pp) + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2) + float64(s.model.MoELayers())*s.allToAll(n)
+	// Amortised over the replica: attention groups prefill in parallel.
+	flops := n * ((s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx)/s.groups + s.expertFlopsTokGPU)
+	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
 }
 
 // prefillAlone is the latency to prefill n tokens on an idle replica:
 // compute against reading every weight once, plus per-layer launch overhead.
 func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
 	effCtx := s.model.EffectiveKVTokens(n) / 2
-	tComp := n * (s.activeFlopsTokGPU + s.attnFlopsCtxGPU*effCtx) / s.peakPrefill
+	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
 	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6
@@ -323,7 +340,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	}
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	s := newServingModel(&in)
-	replicas := in.GPUs / (in.TP * in.PP)
+	replicas := in.GPUs / in.ReplicaGPUs()
 	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
 
 	// Memory per GPU.
@@ -347,7 +364,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		r.Assumptions = []string{"memory per GPU = weights / (tp x pp) + activation peak + runtime overhead; KV cache gets the rest of gpu_memory_utilization"}
 		return r, nil
 	}
-	kvTokens := kvBytes / s.kvTokGPU
+	kvTokens := kvBytes / s.kvTokGPU * s.groups // each attention group holds its own sequences
 	r.Memory.KVCacheGB = kvBytes / GiB
 	r.Memory.TotalGB = (weights + act + over + kvBytes) / GiB
 	r.Memory.KVCapacityTokens = math.Floor(kvTokens)
@@ -513,7 +530,7 @@ func band(b catalog.Band, extra int, widen float64) catalog.Band {
 func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, limit string, preCB bool, r InferenceResult) []string {
 	e := &in.Eff.Inference
 	out := []string{
-		fmt.Sprintf("weights in %s (%.3g bytes/param), KV cache in %s; %d replica(s) of tp=%d x pp=%d", in.Precision, in.Precision.BytesPerWeight(), in.KVPrecision, r.Replicas, in.TP, in.PP),
+		fmt.Sprintf("weights in %s (%.3g bytes/param), KV cache in %s; %d replica(s) of tp=%d x pp=%d x ep=%d (%d GPUs each)", in.Precision, in.Precision.BytesPerWeight(), in.KVPrecision, r.Replicas, in.TP, in.PP, in.EP, in.ReplicaGPUs()),
 		fmt.Sprintf("decode: roofline of weight+KV reads at %.0f%% of %.0f GB/s vs FLOPs at %.0f%% of peak; prefill at %.0f%% of peak", e.MemoryBWEfficiency*100, *in.Accel.MemoryBWGBs, e.DecodeComputeEfficiency*100, e.PrefillComputeEfficiency*100),
 		fmt.Sprintf("%s batching; max %.0f concurrent sequences per replica (limited by %s)", in.Batching, bMax, limit),
 		fmt.Sprintf("memory: %.0f%% of GPU memory used, activation peak for %.0f batched tokens, %.1f GiB runtime overhead", e.GPUMemoryUtilization*100, e.ActivationChunkTokens, e.RuntimeOverheadGiB),
@@ -549,7 +566,7 @@ func PrefillThroughput(in InferenceInput, n float64) float64 {
 		return 0
 	}
 	s := newServingModel(&in)
-	return n / s.prefillCompute(n) * float64(in.GPUs/(in.TP*in.PP))
+	return n / s.prefillCompute(n) * float64(in.GPUs/in.ReplicaGPUs())
 }
 
 // DecodeThroughput is the output tokens/s of a decode-only deployment with b
@@ -559,5 +576,5 @@ func DecodeThroughput(in InferenceInput, b, ctx float64) float64 {
 		return 0
 	}
 	s := newServingModel(&in)
-	return b / s.mustStep(b, ctx) * float64(in.GPUs/(in.TP*in.PP))
+	return b / s.mustStep(b, ctx) * float64(in.GPUs/in.ReplicaGPUs())
 }
