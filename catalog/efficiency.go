@@ -55,6 +55,12 @@ type TrainingEff struct {
 	StepOverheadMS         float64 `yaml:"step_overhead_ms"`
 	TokensPerBatchPretrain float64 `yaml:"tokens_per_batch_pretrain"`
 	TokensPerBatchFinetune float64 `yaml:"tokens_per_batch_finetune"`
+	// TokensPerGPUInBatch grows the default pretraining batch with the
+	// cluster (Llama 3: 16M tokens on 16K GPUs).
+	TokensPerGPUInBatch float64 `yaml:"tokens_per_gpu_in_batch"`
+	// VirtualStages is the interleaved-1F1B depth (model chunks per GPU)
+	// that divides the pipeline bubble (Narayanan et al. 2021, section 2.2.2).
+	VirtualStages float64 `yaml:"virtual_stages"`
 	LoRAEfficiency         float64 `yaml:"lora_efficiency"`
 	QLoRAEfficiency        float64 `yaml:"qlora_efficiency"`
 	FailuresPerGPUHour     float64 `yaml:"failures_per_gpu_hour"`

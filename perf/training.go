@@ -265,7 +265,11 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	return r, nil
 }
 
-var ppChoices = [...]int{1, 2, 4, 8, 16, 32, 64}
+var (
+	ppChoices   = [...]int{1, 2, 4, 8, 16, 32, 64}
+	zeroChoices = [...]int{1, 3}
+	recomputes  = [...]string{RecomputeNone, RecomputeSelective, RecomputeFull}
+)
 
 func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 	m, a := in.Model, in.Accel
@@ -289,6 +293,7 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 			pps = []int{in.PP}
 		}
 		tpBest := math.Inf(1)
+		prevPP := math.Inf(1) // best step at the previous pipeline depth that fit
 		for _, pp := range pps {
 			if pp > m.Layers || in.GPUs%(tp*pp) != 0 {
 				continue
@@ -297,19 +302,24 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 			if in.DP > 0 && dp != in.DP {
 				continue
 			}
-			zeros := []int{1, 3}
+			zeros := zeroChoices[:]
+			if dp == 1 {
+				zeros = zeros[:1] // nothing to shard across
+			}
 			if in.Zero >= 0 && (in.Zero > 0 || in.TP+in.PP+in.DP > 0 || in.Recompute != "") {
 				zeros = []int{in.Zero}
 			}
 			fitHere := false
+			ppBest := math.Inf(1)
 			for _, z := range zeros {
-				recs := []string{RecomputeNone, RecomputeSelective, RecomputeFull}
+				fitPlain := false
+				recs := recomputes[:]
 				if in.Recompute != "" {
 					recs = []string{in.Recompute}
 				}
 				for _, rc := range recs {
 					p := trainPlan{tp: tp, pp: pp, dp: dp, zero: z, recompute: rc}
-					ev := evalPlan(in, &p)
+					ev := evalPlan(in, &p, false)
 					if ev.fits && (!found || ev.step < bestEv.step) {
 						best, bestEv, found = p, ev, true
 					}
@@ -318,120 +328,57 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 					}
 					if ev.fits {
 						fitHere = true
-						tpBest = math.Min(tpBest, ev.step)
+						fitPlain = rc == RecomputeNone
+						tpBest = min(tpBest, ev.step)
+						ppBest = min(ppBest, ev.step)
 						break // more recomputation only slows a plan that already fits
 					}
 				}
+				if fitPlain {
+					break // ZeRO-1 without recomputation fits: ZeRO-3 only adds traffic
+				}
 			}
 			if fitHere {
-				break // a deeper pipeline adds bubble without saving memory we need
+				// Deeper pipelines cut data-parallel traffic but add bubble:
+				// keep going while they help.
+				if ppBest > prevPP {
+					break
+				}
+				prevPP = ppBest
 			}
 		}
 		if found && tpBest > bestEv.step {
 			break // a larger TP degree made it slower; larger still will not help
 		}
 	}
+	if !found {
+		bestEv = evalPlan(in, &best, true) // report the closest plan's speed too
+	}
 	return best, bestEv, found
 }
 
-func evalPlan(in *TrainingInput, p *trainPlan) trainEval {
+// evalPlan computes a plan's memory and, when it fits (or always is set),
+// its step time.
+func evalPlan(in *TrainingInput, p *trainPlan, always bool) trainEval {
 	m, a, e := in.Model, in.Accel, &in.Eff.Training
 	seq := float64(in.SeqLen)
 	tp, pp, dp := float64(p.tp), float64(p.pp), float64(p.dp)
 	gbs := in.GlobalBatch
 	if gbs == 0 {
-		tpb := e.TokensPerBatchPretrain
+		tpb := max(e.TokensPerBatchPretrain, e.TokensPerGPUInBatch*float64(in.GPUs))
 		if in.Method != Pretrain {
 			tpb = e.TokensPerBatchFinetune
 		}
-		gbs = int(math.Max(math.Round(tpb/seq), 1))
+		gbs = int(max(math.Round(tpb/seq), 1))
 	}
 	if gbs < p.dp {
 		gbs = p.dp
 	}
 	p.gbs = gbs
-	p.mbs = int(math.Max(1, math.Min(math.Floor(4096/seq), float64(gbs/p.dp))))
-	micro := math.Max(1, float64(gbs)/(dp*float64(p.mbs)))
+	p.mbs = int(max(1, min(math.Floor(4096/seq), float64(gbs/p.dp))))
+	micro := max(1, float64(gbs)/(dp*float64(p.mbs)))
 	tokDP := float64(gbs) * seq / dp
-
-	peak, _ := a.PeakTFLOPS(in.Precision)
-	peakBF, _ := a.PeakTFLOPS(catalog.BF16)
-	bw := a.MemoryBandwidth()
-	intensity := peak * 1e12 / bw
-	eta := e.GEMMEfficiency * e.IntensityKnee / (e.IntensityKnee + intensity)
-	switch in.Method {
-	case LoRA:
-		eta *= e.LoRAEfficiency
-	case QLoRA:
-		eta *= e.QLoRAEfficiency
-	}
-	pa := m.ActiveParams()
-	gemmTok := 6 * pa
-	if in.Method == LoRA || in.Method == QLoRA {
-		gemmTok = 4 * pa
-	}
-	attnTok := 12 * float64(m.Layers) * m.AttnDim() * seq
-	nongemmFactor := 1.0
-	switch p.recompute {
-	case RecomputeFull:
-		gemmTok += 2 * pa
-		attnTok += attnTok / 3
-		nongemmFactor = 4.0 / 3
-	case RecomputeSelective:
-		attnTok += attnTok / 3
-	}
 	var ev trainEval
-	ev.gemm = tokDP * gemmTok / (tp * pp) / (peak * 1e12 * eta)
-	ev.attn = tokDP * attnTok / (tp * pp) / (peakBF * 1e12 * e.AttentionEfficiency)
-	ev.nongemm = tokDP * float64(m.Layers) / pp * e.NonGEMMBytesPerHidden * float64(m.Hidden) * 2 / tp * nongemmFactor / bw
-	compute := ev.gemm + ev.attn + ev.nongemm
-
-	// Tensor parallel: 4 all-reduces per layer (6 with full recomputation)
-	// over the scale-up link when the group fits in one domain.
-	scaleOut := e.ScaleOutGBsPerGPU * 1e9
-	if a.ScaleOutGBs != nil {
-		scaleOut = *a.ScaleOutGBs * 1e9
-	}
-	if p.tp > 1 {
-		var bus float64
-		if p.tp <= a.LinkDomain && a.LinkBWGBs != nil {
-			bus = *a.LinkBWGBs / 2 * 1e9 * in.Eff.Inference.LinkEfficiency
-		} else {
-			bus = math.Min(scaleOut, a.PCIeBWGBs/2*1e9)
-		}
-		n := 4.0
-		if p.recompute == RecomputeFull {
-			n = 6
-		}
-		bytes := tokDP * float64(m.Hidden) * 2 * n * float64(m.Layers) / pp
-		ev.tpComm = 2 * (tp - 1) / tp * bytes / bus * (1 - e.CommOverlap/2)
-	}
-	// Pipeline bubble of the 1F1B schedule: (pp-1)/micro-batches of compute.
-	if p.pp > 1 {
-		ev.bubble = (pp - 1) / micro * (compute + ev.tpComm)
-	}
-	// Data parallel: gradient all-reduce (ZeRO-1/2) or parameter all-gather
-	// twice plus gradient reduce-scatter (ZeRO-3/FSDP), overlapped with the
-	// backward pass (two thirds of compute).
-	if p.dp > 1 {
-		gradParams := m.TotalParams()
-		if in.Method == LoRA || in.Method == QLoRA {
-			gradParams *= 0.005
-		}
-		bytes := 2 * gradParams / (tp * pp)
-		vol := 2 * (dp - 1) / dp * bytes
-		if p.zero == 3 {
-			vol = 3 * (dp - 1) / dp * 2 * m.TotalParams() / (tp * pp)
-		}
-		bus := scaleOut
-		if p.tp*p.pp*p.dp <= a.LinkDomain && a.LinkBWGBs != nil {
-			bus = *a.LinkBWGBs / 2 * 1e9 * in.Eff.Inference.LinkEfficiency
-		}
-		t := vol/bus + e.ScaleOutLatencyUS*1e-6*math.Log2(dp)*float64(m.Layers)/pp
-		ev.dp = math.Max(0, t-e.CommOverlap*compute*2/3)
-	}
-	ev.step = compute + ev.tpComm + ev.bubble + ev.dp + e.StepOverheadMS*1e-3
-
 	// Memory (GiB per GPU).
 	P := m.TotalParams()
 	shard := tp * pp
@@ -466,7 +413,7 @@ func evalPlan(in *TrainingInput, p *trainPlan) trainEval {
 	default:
 		perLayer = 34 * sbh / tp // FlashAttention removes the 5·a·s/h term
 	}
-	inflight := math.Min(pp, micro)
+	inflight := min(pp, micro)
 	acts := perLayer * float64(m.Layers) / pp * inflight
 	if p.recompute == RecomputeFull {
 		acts += 34 * sbh / tp // one layer rebuilt at a time
@@ -477,5 +424,88 @@ func evalPlan(in *TrainingInput, p *trainPlan) trainEval {
 	ev.memGB = total / GiB
 	ev.states, ev.acts, ev.logits, ev.reserve = states, acts, logits, reserve
 	ev.fits = total <= a.MemoryGB*GiB
+	if !ev.fits && !always {
+		return ev // the time model is only needed for plans that fit
+	}
+
+	peak, _ := a.PeakTFLOPS(in.Precision)
+	peakBF, _ := a.PeakTFLOPS(catalog.BF16)
+	bw := a.MemoryBandwidth()
+	intensity := peak * 1e12 / bw
+	eta := e.GEMMEfficiency * e.IntensityKnee / (e.IntensityKnee + intensity)
+	switch in.Method {
+	case LoRA:
+		eta *= e.LoRAEfficiency
+	case QLoRA:
+		eta *= e.QLoRAEfficiency
+	}
+	pa := m.ActiveParams()
+	gemmTok := 6 * pa
+	if in.Method == LoRA || in.Method == QLoRA {
+		gemmTok = 4 * pa
+	}
+	attnTok := 12 * float64(m.Layers) * m.AttnDim() * seq
+	nongemmFactor := 1.0
+	switch p.recompute {
+	case RecomputeFull:
+		gemmTok += 2 * pa
+		attnTok += attnTok / 3
+		nongemmFactor = 4.0 / 3
+	case RecomputeSelective:
+		attnTok += attnTok / 3
+	}
+	ev.gemm = tokDP * gemmTok / (tp * pp) / (peak * 1e12 * eta)
+	ev.attn = tokDP * attnTok / (tp * pp) / (peakBF * 1e12 * e.AttentionEfficiency)
+	ev.nongemm = tokDP * float64(m.Layers) / pp * e.NonGEMMBytesPerHidden * float64(m.Hidden) * 2 / tp * nongemmFactor / bw
+	compute := ev.gemm + ev.attn + ev.nongemm
+
+	// Tensor parallel: 4 all-reduces per layer (6 with full recomputation)
+	// over the scale-up link when the group fits in one domain.
+	scaleOut := e.ScaleOutGBsPerGPU * 1e9
+	if a.ScaleOutGBs != nil {
+		scaleOut = *a.ScaleOutGBs * 1e9
+	}
+	if p.tp > 1 {
+		var bus float64
+		if p.tp <= a.LinkDomain && a.LinkBWGBs != nil {
+			bus = *a.LinkBWGBs / 2 * 1e9 * in.Eff.Inference.LinkEfficiency
+		} else {
+			bus = min(scaleOut, a.PCIeBWGBs/2*1e9)
+		}
+		n := 4.0
+		if p.recompute == RecomputeFull {
+			n = 6
+		}
+		bytes := tokDP * float64(m.Hidden) * 2 * n * float64(m.Layers) / pp
+		ev.tpComm = 2 * (tp - 1) / tp * bytes / bus * (1 - e.CommOverlap/2)
+	}
+	// Pipeline bubble of the interleaved 1F1B schedule: (pp-1)/(m x v) of
+	// compute, with v model chunks per GPU (bounded by the layers per stage).
+	if p.pp > 1 {
+		v := max(1, min(e.VirtualStages, math.Floor(float64(m.Layers)/pp)))
+		ev.bubble = (pp - 1) / (micro * v) * (compute + ev.tpComm)
+	}
+	// Data parallel: gradient all-reduce (ZeRO-1/2) or parameter all-gather
+	// twice plus gradient reduce-scatter (ZeRO-3/FSDP), overlapped with the
+	// backward pass (two thirds of compute).
+	if p.dp > 1 {
+		gradParams := m.TotalParams()
+		if in.Method == LoRA || in.Method == QLoRA {
+			gradParams *= 0.005
+		}
+		bytes := 2 * gradParams / (tp * pp)
+		vol := 2 * (dp - 1) / dp * bytes
+		if p.zero == 3 {
+			vol = 3 * (dp - 1) / dp * 2 * m.TotalParams() / (tp * pp)
+		}
+		bus := scaleOut
+		if p.tp*p.pp*p.dp <= a.LinkDomain && a.LinkBWGBs != nil {
+			bus = *a.LinkBWGBs / 2 * 1e9 * in.Eff.Inference.LinkEfficiency
+		}
+		t := vol/bus + e.ScaleOutLatencyUS*1e-6*math.Log2(dp)*float64(m.Layers)/pp
+		ev.dp = max(0, t-e.CommOverlap*compute*2/3)
+	}
+	ev.step = compute + ev.tpComm + ev.bubble + ev.dp + e.StepOverheadMS*1e-3
+
 	return ev
 }
