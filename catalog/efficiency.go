@@ -60,13 +60,13 @@ type TrainingEff struct {
 	TokensPerGPUInBatch float64 `yaml:"tokens_per_gpu_in_batch"`
 	// VirtualStages is the interleaved-1F1B depth (model chunks per GPU)
 	// that divides the pipeline bubble (Narayanan et al. 2021, section 2.2.2).
-	VirtualStages float64 `yaml:"virtual_stages"`
-	LoRAEfficiency         float64 `yaml:"lora_efficiency"`
-	QLoRAEfficiency        float64 `yaml:"qlora_efficiency"`
-	FailuresPerGPUHour     float64 `yaml:"failures_per_gpu_hour"`
-	RestartHours           float64 `yaml:"restart_hours"`
-	CheckpointHours        float64 `yaml:"checkpoint_hours"`
-	MemoryReserveGiB       float64 `yaml:"memory_reserve_gib"`
+	VirtualStages      float64 `yaml:"virtual_stages"`
+	LoRAEfficiency     float64 `yaml:"lora_efficiency"`
+	QLoRAEfficiency    float64 `yaml:"qlora_efficiency"`
+	FailuresPerGPUHour float64 `yaml:"failures_per_gpu_hour"`
+	RestartHours       float64 `yaml:"restart_hours"`
+	CheckpointHours    float64 `yaml:"checkpoint_hours"`
+	MemoryReserveGiB   float64 `yaml:"memory_reserve_gib"`
 }
 
 // ClassicEff are the factors for CV, recommendation, tabular and embedding models.
