@@ -17,6 +17,8 @@ type Efficiency struct {
 	Uncertainty UncertaintyEff `yaml:"uncertainty" json:"uncertainty"`
 	Source      string         `yaml:"source" json:"source"`
 	AsOf        string         `yaml:"as_of" json:"as_of"`
+	// Notes give the provenance of the factors that are not fitted.
+	Notes []string `yaml:"notes" json:"notes,omitempty"`
 }
 
 // InferenceEff are the serving factors. Times are in the unit their name says.
