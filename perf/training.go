@@ -109,6 +109,9 @@ func (in *TrainingInput) Validate() error {
 	if in.Precision == "" {
 		in.Precision = catalog.BF16
 	}
+	if peak, _ := in.Accel.PeakTFLOPS(in.Precision); peak <= 0 || in.Accel.MemoryBandwidth() <= 0 {
+		return inputErr("accelerator %s lacks the compute or memory-bandwidth figures training estimates need; add them with --catalog", in.Accel.ID)
+	}
 	switch in.Precision {
 	case catalog.BF16, catalog.FP16, catalog.FP8, catalog.FP32:
 	default:
