@@ -90,6 +90,18 @@ func ShapeOf(t *spec.Traffic) Shape {
 	return s
 }
 
+// Leading returns the shape an autoscaler with a scale-up delay must
+// provision: each hour carries the larger of its own and the next hour's
+// traffic, so replicas are ready before a ramp arrives.
+func (s Shape) Leading() Shape {
+	out := s
+	for h := 0; h < 24; h++ {
+		out.Weekday[h] = max(s.Weekday[h], s.Weekday[(h+1)%24])
+		out.Weekend[h] = max(s.Weekend[h], s.Weekend[(h+1)%24])
+	}
+	return out
+}
+
 // MeanFraction is the time-averaged fraction of peak.
 func (s Shape) MeanFraction() float64 {
 	var wd, we float64

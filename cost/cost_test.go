@@ -71,3 +71,11 @@ func TestLine_SumIsConserved(t *testing.T) {
 		t.Errorf("sum %v", Sum(cs))
 	}
 }
+
+func TestShape_LeadingProvisionsBeforeTheRamp(t *testing.T) {
+	s := ShapeOf(&spec.Traffic{DailyProfile: "business-hours"})
+	l := s.Leading()
+	if l.Weekday[7] != s.Weekday[8] || l.MeanFraction() < s.MeanFraction() {
+		t.Errorf("leading shape %v vs %v", l.Weekday[7], s.Weekday[8])
+	}
+}

@@ -177,7 +177,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 	}
 	p.Assumptions = []string{
 		fmt.Sprintf("a month is %.0f hours; prices are catalog list prices (see `aiplan catalog list instances` for sources and dates)", env.Hours),
-		fmt.Sprintf("replicas per hour = ceil(traffic x (1 + %.0f%% headroom) / capacity per replica at the SLO), clamped to the autoscaling bounds", env.Headroom*100),
+		fmt.Sprintf("replicas per hour = ceil(traffic x (1 + %.0f%% headroom) / capacity per replica at the SLO), clamped to the autoscaling bounds; with a scale-up delay, each hour is provisioned for the next hour's traffic too", env.Headroom*100),
 		"p99 latencies come from a queueing model on the engine's predictions (M/M/1 tail on prefill), not from simulation",
 		"reserved pricing covers the always-on baseline with bursts on demand; spot for latency-critical endpoints runs above an on-demand baseline",
 	}

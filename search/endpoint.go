@@ -30,6 +30,9 @@ type unit struct {
 func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, evaluated *int) []Option {
 	var out []Option
 	shape := cost.ShapeOf(w.Traffic)
+	if w.Autoscaling != nil && w.Autoscaling.ScaleUpDelayMinutes > 0 {
+		shape = shape.Leading() // replicas must be up before the ramp
+	}
 	peak := w.Traffic.PeakRequestsPerSecond
 	minR, maxR := 1, 0
 	if a := w.Autoscaling; a != nil {
