@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -64,9 +65,17 @@ type k8sBuilder struct {
 // Kubernetes builds one file per workload (and one for the namespace).
 func Kubernetes(p *plan.Plan) ([]File, error) {
 	b := &k8sBuilder{p: p, ns: slug(p.Name), out: map[string][]runtime.Object{}}
+	nsLabels := map[string]string{labelPlan: b.ns}
+	if p.Spec != nil {
+		for k, v := range p.Spec.Metadata.Labels {
+			if len(validation.IsQualifiedName(k)) == 0 && len(validation.IsValidLabelValue(v)) == 0 {
+				nsLabels[k] = v // the file's metadata.labels, where Kubernetes accepts them
+			}
+		}
+	}
 	b.out["k8s/00-namespace.yaml"] = []runtime.Object{&corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: b.ns, Labels: map[string]string{labelPlan: b.ns}, Annotations: map[string]string{annCost: fmt.Sprintf("%.0f", p.Totals.MonthlyUSD), "aiplan.dev/format-version": plan.FormatVersion}},
+		ObjectMeta: metav1.ObjectMeta{Name: b.ns, Labels: nsLabels, Annotations: map[string]string{annCost: fmt.Sprintf("%.0f", p.Totals.MonthlyUSD), "aiplan.dev/format-version": plan.FormatVersion}},
 	}}
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
