@@ -68,11 +68,16 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "aiplan",
 		Short: "aiplan plans AI infrastructure: fit, speed, cost, architecture and compliance",
-		Long: `aiplan is the AI infrastructure planner. From a model's architecture and the
-hardware's specifications it predicts memory, throughput, latency and training
-time, checked against published measurements, and prices them.
+		Long: `aiplan is the AI infrastructure planner. From one workload file it finds the
+cheapest way to run every workload that meets its latency targets, budget,
+regions and compliance regimes; prices it over the traffic shape; designs the
+architecture around it; maps the regimes to controls; and writes Kubernetes,
+Terraform and Prometheus files. Its estimates of memory, throughput, latency
+and training time come from model architecture and hardware specifications,
+checked against published measurements.
 
-Everything runs offline on the embedded, sourced catalog.`,
+Everything runs offline on the embedded, sourced catalog. Start with:
+  aiplan plan examples/eu-enterprise.yaml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
