@@ -63,6 +63,9 @@ type InferenceResult struct {
 	Bottleneck   string       `json:"bottleneck"`
 	Memory       Memory       `json:"memory"`
 	Uncertainty  catalog.Band `json:"uncertainty"`
+	// UncertaintyFor names the headline figure the band applies to:
+	// "throughput", or "latency" at a fixed request rate.
+	UncertaintyFor string `json:"uncertainty_for"`
 	Assumptions  []string     `json:"assumptions"`
 }
 
@@ -490,7 +493,14 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		r.Bottleneck = "overloaded: request rate exceeds capacity"
 	}
 
+	// The headline is throughput, except at a fixed request rate, where the
+	// throughput is the offered load and latency is what is predicted.
 	r.Uncertainty = band(in.Eff.Uncertainty.Throughput, extrapolation(&in, s), in.Eff.Uncertainty.Extrapolate)
+	r.UncertaintyFor = "throughput"
+	if in.RequestRate > 0 {
+		r.Uncertainty = band(in.Eff.Uncertainty.TPOT, extrapolation(&in, s), in.Eff.Uncertainty.Extrapolate)
+		r.UncertaintyFor = "latency"
+	}
 	if !in.Quiet {
 		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
 	}

@@ -165,11 +165,20 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, r per
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 	} else {
 		u := r.Uncertainty
-		fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; likely %.0f-%.0f)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU, r.OutputTokensPerSecond*u.Low, r.OutputTokensPerSecond*u.High)
+		latencyHeadline := r.UncertaintyFor == "latency"
+		if latencyHeadline {
+			fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; the offered load)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU)
+		} else {
+			fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; likely %.0f-%.0f)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU, r.OutputTokensPerSecond*u.Low, r.OutputTokensPerSecond*u.High)
+		}
 		fmt.Fprintf(tw, "requests/s\t%.2f\t\n", r.RequestsPerSecond)
 		fmt.Fprintf(tw, "TTFT\t%.1f ms\t(p99 %.0f ms, queueing model)\n", r.TTFTMs, r.TTFTP99Ms)
 		fmt.Fprintf(tw, "TPOT\t%.2f ms\t(p99 %.1f ms)\n", r.TPOTMs, r.TPOTP99Ms)
-		fmt.Fprintf(tw, "end-to-end\t%.0f ms\t(p99 %.0f ms)\n", r.E2ELatencyMs, r.E2EP99Ms)
+		if latencyHeadline {
+			fmt.Fprintf(tw, "end-to-end\t%.0f ms\t(p99 %.0f ms; mean likely %.0f-%.0f ms)\n", r.E2ELatencyMs, r.E2EP99Ms, r.E2ELatencyMs*u.Low, r.E2ELatencyMs*u.High)
+		} else {
+			fmt.Fprintf(tw, "end-to-end\t%.0f ms\t(p99 %.0f ms)\n", r.E2ELatencyMs, r.E2EP99Ms)
+		}
 		fmt.Fprintf(tw, "batch\t%.1f\t(max %.0f per replica)\n", r.BatchSize, r.MaxBatchSize)
 	}
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
