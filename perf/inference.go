@@ -65,8 +65,8 @@ type InferenceResult struct {
 	Uncertainty  catalog.Band `json:"uncertainty"`
 	// UncertaintyFor names the headline figure the band applies to:
 	// "throughput", or "latency" at a fixed request rate.
-	UncertaintyFor string `json:"uncertainty_for"`
-	Assumptions  []string     `json:"assumptions"`
+	UncertaintyFor string   `json:"uncertainty_for"`
+	Assumptions    []string `json:"assumptions"`
 }
 
 // ErrInput marks an invalid input (exit code 2 in the CLI).
