@@ -49,6 +49,8 @@ func TestResolve_CommonSpellings(t *testing.T) {
 	for in, want := range map[string]string{
 		"Llama-3.1-70B": "llama-3.1-70b", "meta-llama/Llama-3.1-70B-Instruct": "llama-3.1-70b", "meta-llama/Meta-Llama-3.1-8B-Instruct": "llama-3.1-8b",
 		"mistralai/Mixtral-8x7B-Instruct-v0.1": "mixtral-8x7b", "deepseek-ai/DeepSeek-R1": "deepseek-r1", "Qwen/Qwen3-30B-A3B": "qwen3-30b-a3b",
+		"mistralai/Mistral-7B-Instruct-v0.3": "mistral-7b", "Qwen/Qwen3-30B-A3B-Instruct-2507": "qwen3-30b-a3b", "meta-llama/Llama-3.1-405B-Instruct-FP8": "llama-3.1-405b",
+		"openai/gpt-oss-120b": "gpt-oss-120b", "meta-llama/Llama-4-Scout-17B-16E-Instruct": "llama-4-scout",
 	} {
 		m, err := c.Model(in)
 		if err != nil || m.ID != want {

@@ -60,18 +60,39 @@ func (c *Catalog) Accelerator(id string) (*Accelerator, error) {
 }
 
 // Model resolves a model id, name, alias or Hugging Face repository name
-// ("meta-llama/Llama-3.1-70B-Instruct"), case-insensitively.
+// ("meta-llama/Llama-3.1-70B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3"),
+// case-insensitively.
 func (c *Catalog) Model(id string) (*Model, error) {
 	s := id
 	if i := strings.LastIndex(s, "/"); i >= 0 {
 		s = s[i+1:]
 	}
 	n := normalize(s)
-	if m, ok := c.model[n]; ok {
+	if m, ok := c.lookupModel(n); ok {
 		return m, nil
+	}
+	// Drop trailing release tags one component at a time ("-v0.3",
+	// "-2507", "-Instruct"), accepting only an exact match.
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' })
+	for k := len(parts) - 1; k >= 2 && k >= len(parts)-3; k-- {
+		if m, ok := c.lookupModel(normalize(strings.Join(parts[:k], "-"))); ok {
+			return m, nil
+		}
+	}
+	return nil, &NotFoundError{Kind: "model", ID: id, Suggestions: closest(n, keys(c.model), func(k string) string { return c.model[k].ID })}
+}
+
+// lookupModel matches a normalized name, then again without a "meta" prefix
+// and without release suffixes such as "instruct" or "fp8".
+func (c *Catalog) lookupModel(n string) (*Model, bool) {
+	if m, ok := c.model[n]; ok {
+		return m, true
 	}
 	trimmed := strings.TrimPrefix(n, "meta")
 	for changed := true; changed; {
+		if m, ok := c.model[trimmed]; ok {
+			return m, true
+		}
 		changed = false
 		for _, suf := range modelSuffixes {
 			if strings.HasSuffix(trimmed, suf) && len(trimmed) > len(suf)+2 {
@@ -79,11 +100,8 @@ func (c *Catalog) Model(id string) (*Model, error) {
 				changed = true
 			}
 		}
-		if m, ok := c.model[trimmed]; ok {
-			return m, nil
-		}
 	}
-	return nil, &NotFoundError{Kind: "model", ID: id, Suggestions: closest(n, keys(c.model), func(k string) string { return c.model[k].ID })}
+	return nil, false
 }
 
 // Instance returns an instance by its "cloud/type/region" id.
