@@ -57,7 +57,8 @@ func TestResolve_CommonSpellings(t *testing.T) {
 			t.Errorf("Model(%q) = %v, %v; want %s", in, m, err, want)
 		}
 	}
-	for in, want := range map[string]string{"H100-SXM-80GB": "h100-sxm", "NVIDIA A100-80GB": "a100-sxm-80gb", "H200-SXM-141GB": "h200-sxm", "L40S-48GB": "l40s", "MI300X": "mi300x"} {
+	for in, want := range map[string]string{"H100-SXM-80GB": "h100-sxm", "NVIDIA A100-80GB": "a100-sxm-80gb", "H200-SXM-141GB": "h200-sxm", "L40S-48GB": "l40s", "MI300X": "mi300x",
+		"NVIDIA H100 80GB HBM3": "h100-sxm", "NVIDIA A100-SXM4-80GB": "a100-sxm-80gb", "AMD Instinct MI300X OAM": "mi300x", "TPU v5e": "tpu-v5e", "NVIDIA L4": "l4"} {
 		a, err := c.Accelerator(in)
 		if err != nil || a.ID != want {
 			t.Errorf("Accelerator(%q) = %v, %v; want %s", in, a, err, want)

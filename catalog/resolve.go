@@ -56,6 +56,17 @@ func (c *Catalog) Accelerator(id string) (*Accelerator, error) {
 			return a, nil
 		}
 	}
+	// Drop trailing descriptors one at a time ("H100 80GB HBM3", "MI300X OAM").
+	parts := strings.FieldsFunc(id, func(r rune) bool { return r == '-' || r == '_' || r == ' ' })
+	for k := len(parts) - 1; k >= 1 && k >= len(parts)-3; k-- {
+		p := normalize(strings.Join(parts[:k], ""))
+		for _, v := range []string{"nvidia", "amd", "intel", "google", "aws"} {
+			p = strings.TrimPrefix(p, v)
+		}
+		if a, ok := c.acc[p]; ok && p != "" {
+			return a, nil
+		}
+	}
 	return nil, &NotFoundError{Kind: "accelerator", ID: id, Suggestions: closest(n, keys(c.acc), func(k string) string { return c.acc[k].ID })}
 }
 
