@@ -10,6 +10,7 @@ import (
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 )
 
 func loadCatalog(paths []string) (*catalog.Catalog, error) {
@@ -152,7 +153,8 @@ func newCatalogCmd() *cobra.Command {
 				}
 				d := withDerived{Model: m}
 				if m.IsLLM() {
-					d.TotalParamsB, d.ActiveParamsB = m.TotalParams()/1e9, m.ActiveParams()/1e9
+					t, a := m.DerivedParams() // from the architecture, beside the published counts
+					d.TotalParamsB, d.ActiveParamsB = t/1e9, a/1e9
 					d.KVBytesToken = float64(m.Layers) * m.KVElemsPerTokenPerLayer() * 2
 				}
 				v = d
@@ -164,9 +166,17 @@ func newCatalogCmd() *cobra.Command {
 			if out == "json" {
 				return writeJSON(cmd.OutOrStdout(), v)
 			}
-			b, _ := json.MarshalIndent(v, "", "  ")
-			fmt.Fprintln(cmd.OutOrStdout(), strings.NewReplacer(`"`, "", "{", "", "}", "", ",\n", "\n").Replace(string(b)))
-			return nil
+			// Human view: the same fields as YAML (via JSON, so the names match -o json).
+			j, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			y, err := yaml.JSONToYAML(j)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(y)
+			return err
 		},
 	}
 	cmd.AddCommand(list, show)
