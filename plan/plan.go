@@ -75,6 +75,7 @@ type Budget struct {
 func Build(f *spec.File, c *catalog.Catalog) *Plan {
 	k := f.Constraints
 	k.OnPrem = append([]spec.OnPrem(nil), k.OnPrem...) // the pools shrink as workloads take them
+	k.Commitments = append([]spec.Commitment(nil), k.Commitments...)
 	env := search.NewEnv(c, &k)
 	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
 	cat := map[string]float64{}
@@ -121,6 +122,13 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 							held = 0 // jobs share the pool in time
 						}
 						k.OnPrem[j].Held += held
+					}
+				}
+			}
+			if ch.Commitment != "" {
+				for j := range k.Commitments {
+					if k.Commitments[j].ID() == ch.Commitment {
+						k.Commitments[j].Held += min(k.Commitments[j].Free(), ch.Instances)
 					}
 				}
 			}

@@ -245,3 +245,38 @@ workloads:
 		}
 	}
 }
+
+func TestPlan_CommitmentsUsedFirstAndOnlyOnce(t *testing.T) {
+	src := `apiVersion: aiplan.dev/v1
+kind: Plan
+metadata: {name: t}
+constraints:
+  clouds: [aws]
+  pricing: [on-demand]
+  commitments:
+    - {cloud: aws, instanceType: p5.48xlarge, region: us-east-1, count: 1}
+workloads:
+  - name: a
+    type: llm-inference
+    model: llama-3.1-70b
+    traffic: {peakRequestsPerSecond: 3, dailyProfile: flat, inputTokens: 1000, outputTokens: 200}
+    slo: {ttftP99Ms: 2000, tpotP99Ms: 80}
+  - name: b
+    type: llm-inference
+    model: llama-3.1-70b
+    traffic: {peakRequestsPerSecond: 3, dailyProfile: flat, inputTokens: 1000, outputTokens: 200}
+    slo: {ttftP99Ms: 2000, tpotP99Ms: 80}
+`
+	p := build(t, src)
+	a, b := p.Workloads[0].Choice, p.Workloads[1].Choice
+	if a == nil || !strings.HasPrefix(a.Pricing, "committed") || a.SunkUSD <= 0 {
+		t.Fatalf("the committed p5 should serve the first workload: %+v", a)
+	}
+	if b != nil && b.Commitment != "" && b.Instances > 0 && a.Instances >= 1 {
+		t.Errorf("the single committed instance was used twice: %s", b.Summary)
+	}
+	bad := strings.Replace(src, "p5.48xlarge", "p9.mega", 1)
+	if _, ds := spec.Load([]byte(bad), "t.yaml", cat); !ds.HasErrors() {
+		t.Error("unknown committed instance accepted")
+	}
+}

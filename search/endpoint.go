@@ -136,6 +136,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			out = append(out, o)
 		}
 	}
+	out = append(out, e.committed(u, base, shape, reps, &hourly, evaluated)...)
 	if e.Modes["serverless"] && u.gpus == 1 {
 		if o, ok := e.serverless(w, u, base, shape, peak, latencyCritical); ok {
 			*evaluated++
@@ -277,4 +278,55 @@ func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape
 		return o, true
 	}
 	return Option{}, false
+}
+
+// committed prices replicas on capacity the organisation already bought:
+// the commitment is paid whatever happens (sunk, shown but not a reason to
+// prefer it or not), and hours that need more instances overflow on demand.
+func (e *Env) committed(u unit, base Option, shape cost.Shape, reps cost.Replicas, hourly *[24]int, evaluated *int) []Option {
+	var out []Option
+	for _, cm := range e.K.Commitments {
+		if cm.Free() == 0 {
+			continue
+		}
+		for _, ic := range e.instances {
+			in := ic.in
+			if in.ID != cm.ID() || in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+				continue
+			}
+			*evaluated++
+			per := in.AcceleratorCount / u.gpus
+			maxInst := (reps.Max + per - 1) / per
+			usable := min(cm.Free(), maxInst)
+			price := cm.USDPerHour
+			src := "committed price from the workload file"
+			if price == 0 {
+				p, ok := e.P.HourlyUSD(in, "reserved-1y")
+				if !ok {
+					p, _ = e.P.HourlyUSD(in, "on-demand")
+				}
+				price, src = p, "catalog reserved-1y price (the file gave no usdPerHour)"
+			}
+			o := base
+			o.Cloud, o.Region, o.Instance, o.Commitment = in.Cloud, in.Region, in.InstanceType, cm.ID()
+			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, hourly
+			o.PeakGPUs, o.Instances = maxInst*in.AcceleratorCount, maxInst
+			o.Pricing = "committed"
+			o.Rejected = ic.reason
+			o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s committed (%d held, sunk)", in.Cloud, in.InstanceType, usable), "compute", "instance-hours", float64(usable)*e.Hours, price, src)}
+			o.SunkUSD = o.Components[0].MonthlyUSD
+			if over := burstHours(reps, shape, usable*per, e.Hours) / float64(per); over > 0 {
+				od, ok := e.P.HourlyUSD(in, "on-demand")
+				if !ok {
+					o.Rejected = "capacity: the commitment is too small and the instance has no on-demand price"
+				}
+				o.Pricing = "committed+on-demand"
+				o.Components = append(o.Components, cost.Line(in.Cloud+" "+in.InstanceType+" on-demand overflow", "compute", "instance-hours", over, od, in.Source))
+			}
+			o.MonthlyUSD = cost.Sum(o.Components)
+			o.summarize = describeEndpoint
+			out = append(out, o)
+		}
+	}
+	return out
 }

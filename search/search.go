@@ -30,6 +30,8 @@ type Option struct {
 	Region      string `json:"region,omitempty"`
 	Instance    string `json:"instance,omitempty"`
 	OnPrem      string `json:"on_prem,omitempty"`
+	// Commitment is the id of the committed capacity an option uses.
+	Commitment string `json:"commitment,omitempty"`
 	Pricing     string `json:"pricing"`
 	// Endpoint sizing.
 	ReplicasMin        int      `json:"replicas_min,omitempty"`

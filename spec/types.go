@@ -47,6 +47,9 @@ type Constraints struct {
 	// Compliance regimes: gdpr, hipaa, soc2, iso42001, nist-ai-rmf, eu-ai-act:<risk>.
 	Compliance []string `json:"compliance,omitempty"`
 	OnPrem     []OnPrem `json:"onPrem,omitempty"`
+	// Commitments are cloud capacity already bought (reserved instances,
+	// savings plans, committed use); the plan uses them before new spend.
+	Commitments []Commitment `json:"commitments,omitempty"`
 	// Discounts are negotiated fractions off list price per cloud (0.1 = 10%).
 	Discounts map[string]float64 `json:"discounts,omitempty"`
 	// AllowSpotForLatencyCritical lets real-time endpoints run on spot without
@@ -55,6 +58,25 @@ type Constraints struct {
 	// HumanOversight describes the human-oversight process (EU AI Act high risk).
 	HumanOversight string `json:"humanOversight,omitempty"`
 }
+
+// Commitment is reserved cloud capacity the organisation already pays for.
+type Commitment struct {
+	Cloud        string `json:"cloud"`
+	InstanceType string `json:"instanceType"`
+	Region       string `json:"region"`
+	Count        int    `json:"count" jsonschema:"minimum=1"`
+	// USDPerHour is the committed price per instance (default: the
+	// catalog's 1-year reserved price).
+	USDPerHour float64 `json:"usdPerHour,omitempty" jsonschema:"minimum=0"`
+	// Held counts instances given to earlier workloads (set by the planner).
+	Held int `json:"-"`
+}
+
+// ID is the catalog instance id of the commitment.
+func (c Commitment) ID() string { return c.Cloud + "/" + c.InstanceType + "/" + c.Region }
+
+// Free is the number of committed instances not yet used.
+func (c Commitment) Free() int { return max(c.Count-c.Held, 0) }
 
 // OnPrem is owned hardware.
 type OnPrem struct {

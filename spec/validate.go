@@ -174,6 +174,18 @@ func (v *validator) constraints(k *Constraints) {
 			o.Name = fmt.Sprintf("onprem-%d", i)
 		}
 	}
+	for i := range k.Commitments {
+		cm := &k.Commitments[i]
+		path := fmt.Sprintf("constraints.commitments[%d]", i)
+		in, err := v.c.Instance(cm.ID())
+		if err != nil {
+			v.err(path, "unknown committed instance (cloud/instanceType/region)", quote(cm.ID()), "an instance id from `aiplan catalog list instances`")
+		} else {
+			cm.Cloud, cm.InstanceType, cm.Region = in.Cloud, in.InstanceType, in.Region
+		}
+		v.rangeCheck(path+".count", float64(cm.Count), 1, 1e5, true)
+		v.rangeCheck(path+".usdPerHour", cm.USDPerHour, 0, 1e4, false)
+	}
 	keys := make([]string, 0, len(k.Discounts))
 	for cl := range k.Discounts {
 		keys = append(keys, cl)
