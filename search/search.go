@@ -32,7 +32,7 @@ type Option struct {
 	OnPrem      string `json:"on_prem,omitempty"`
 	// Commitment is the id of the committed capacity an option uses.
 	Commitment string `json:"commitment,omitempty"`
-	Pricing     string `json:"pricing"`
+	Pricing    string `json:"pricing"`
 	// Endpoint sizing.
 	ReplicasMin        int      `json:"replicas_min,omitempty"`
 	ReplicasMax        int      `json:"replicas_max,omitempty"`
