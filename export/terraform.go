@@ -15,7 +15,7 @@ import (
 // pool is a planned node group: one instance type and capacity type.
 type pool struct {
 	cloud, region, instance, accelerator, capacity string
-	gpus, min, max                                 int
+	min, max                                       int
 }
 
 // pools collects the node groups per cloud from the chosen options.
