@@ -13,6 +13,7 @@ import (
 
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/report"
+	"github.com/aiplan-dev/aiplan/spec"
 )
 
 // Targets lists the export kinds.
@@ -94,23 +95,5 @@ func Write(p *plan.Plan, dir string, targets []string) ([]string, []string, erro
 	return written, notes, nil
 }
 
-// slug makes a DNS-1123 label.
-func slug(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 50 {
-		out = strings.TrimRight(out[:50], "-")
-	}
-	if out == "" {
-		out = "plan"
-	}
-	return out
-}
+// slug is spec.Slug, the one function that makes identifiers from names.
+func slug(s string) string { return spec.Slug(s) }
