@@ -40,7 +40,8 @@ type CVResult struct {
 	Extrap  []int
 	Groups  []string
 	// Widen is the per-extrapolation band factor measured on these results.
-	Widen float64
+	Widen   float64
+	alphaOf map[string]float64
 }
 
 // paramGroup says which parameter groups predict a class (training
@@ -149,7 +150,7 @@ func widenFactor(rs []Result, ext []int) float64 {
 // bandOf is the 10th and 90th percentile of measured/predicted among
 // ratios, with each row's ratio first pulled toward 1 by the widening it
 // would get, so that widened bands still hold about 80% of rows.
-func bandOf(ratios []float64, ext []int, widen float64) (catalog.Band, bool) {
+func bandOf(ratios []float64, ext []int, widen, alpha float64) (catalog.Band, bool) {
 	if len(ratios) < 5 {
 		return catalog.Band{}, false
 	}
@@ -161,7 +162,7 @@ func bandOf(ratios []float64, ext []int, widen float64) (catalog.Band, bool) {
 	}
 	sort.Float64s(lo)
 	sort.Float64s(hi)
-	return catalog.Band{Low: round3(math.Min(quantile(lo, 0.1), 0.99)), High: round3(math.Max(quantile(hi, 0.9), 1.01))}, true
+	return catalog.Band{Low: round3(math.Min(quantile(lo, alpha), 0.99)), High: round3(math.Max(quantile(hi, 1-alpha), 1.01))}, true
 }
 
 func (cv *CVResult) ratios(class string, skipGroup string) ([]float64, []int) {
@@ -189,7 +190,7 @@ func classOfBand(class string) string {
 func (cv *CVResult) Bands(old catalog.UncertaintyEff) catalog.UncertaintyEff {
 	set := func(dst *catalog.Band, class string) {
 		rs, ext := cv.ratios(class, "")
-		if b, ok := bandOf(rs, ext, cv.Widen); ok {
+		if b, ok := bandOf(rs, ext, cv.Widen, cv.alpha(class)); ok {
 			*dst = b
 		}
 	}
@@ -213,44 +214,80 @@ type CVStats struct {
 	Coverage float64
 }
 
-// Summary is the per-class error and nested band coverage.
-func (cv *CVResult) Summary() []CVStats {
-	stats := Summarize(cv.Results)
-	inside := map[string]int{}
-	total := map[string]int{}
-	bandCache := map[[2]string]catalog.Band{}
+// alphas are the tail shares tried per class, widest last: the band is the
+// alpha and 1-alpha quantile of cross-validated measured/predicted, with the
+// alpha whose nested coverage comes closest to 80% (pooled residuals cover a
+// held-out source's bias less often than their own rows).
+var alphas = func() []float64 {
+	var a []float64
+	for x := 0.15; x > 0.015; x -= 0.005 {
+		a = append(a, x)
+	}
+	return a
+}()
+
+func (cv *CVResult) alpha(class string) float64 {
+	if a, ok := cv.alphaOf[class]; ok {
+		return a
+	}
+	if cv.alphaOf == nil {
+		cv.alphaOf = map[string]float64{}
+	}
+	a, best := 0.1, math.Inf(1)
+	for _, x := range alphas {
+		in, n := cv.nested(class, x)
+		if n == 0 {
+			break
+		}
+		if d := math.Abs(float64(in)/float64(n) - 0.8); d < best-1e-9 {
+			a, best = x, d
+		}
+	}
+	cv.alphaOf[class] = a
+	return a
+}
+
+// nested counts the rows of a band class inside a band built without the
+// row's own group at tail share alpha.
+func (cv *CVResult) nested(class string, alpha float64) (inside, total int) {
+	cache := map[string]catalog.Band{}
 	for i, r := range cv.Results {
-		if r.Skipped != "" || !(r.Predicted > 0) {
+		if r.Skipped != "" || !(r.Predicted > 0) || classOfBand(r.Class) != class {
 			continue
 		}
-		cls := classOfBand(r.Class)
-		key := [2]string{cls, cv.Groups[i]}
-		b, ok := bandCache[key]
+		b, ok := cache[cv.Groups[i]]
 		if !ok {
-			rs, ext := cv.ratios(cls, cv.Groups[i])
-			b, ok = bandOf(rs, ext, cv.Widen)
-			if !ok {
+			rs, ext := cv.ratios(class, cv.Groups[i])
+			if b, ok = bandOf(rs, ext, cv.Widen, alpha); !ok {
 				continue
 			}
-			bandCache[key] = b
+			cache[cv.Groups[i]] = b
 		}
 		f := math.Pow(cv.Widen, float64(cv.Extrap[i]))
 		ratio := r.Measured / r.Predicted
-		total[r.Class]++
+		total++
 		if ratio >= b.Low/f && ratio <= b.High*f {
-			inside[r.Class]++
+			inside++
 		}
 	}
+	return inside, total
+}
+
+// Summary is the per-class error and nested band coverage.
+func (cv *CVResult) Summary() []CVStats {
+	stats := Summarize(cv.Results)
 	out := make([]CVStats, len(stats))
 	for i, s := range stats {
 		out[i] = CVStats{ClassStats: s}
-		if s.Class == "training (all)" {
-			in, t := inside[ClassTraining]+inside[ClassTrainingHours], total[ClassTraining]+total[ClassTrainingHours]
-			if t > 0 {
-				out[i].Coverage = float64(in) / float64(t)
-			}
-		} else if total[s.Class] > 0 {
-			out[i].Coverage = float64(inside[s.Class]) / float64(total[s.Class])
+		cls := s.Class
+		if cls == "training (all)" {
+			cls = ClassTraining
+		}
+		if s.Class == ClassTrainingHours {
+			continue
+		}
+		if in, n := cv.nested(cls, cv.alpha(cls)); n > 0 {
+			out[i].Coverage = float64(in) / float64(n)
 		}
 	}
 	return out

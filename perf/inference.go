@@ -259,7 +259,9 @@ func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff) (bw, lat 
 		}
 		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6, "scale-up link"
 	}
-	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, e.PCIeLatencyUS * 1e-6, "PCIe"
+	// PCIe pays the scale-up link's software latency plus its own extra
+	// (host bridges, no in-switch reduction): pcie_latency_us is that extra.
+	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6, "PCIe"
 }
 
 // expertFraction is the expected share of routed experts that B tokens touch
