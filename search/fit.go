@@ -282,8 +282,8 @@ func (sh trainShape) matches(in *catalog.Instance, a *catalog.Accelerator) bool 
 	if in.Accelerator != a.ID || in.AcceleratorCount != sh.count || in.LinkDomain(a) != sh.domain {
 		return false
 	}
-	net, _ := netPerAccel(in)
-	return net == sh.netGBs
+	net, words := netPerAccel(in)
+	return net == sh.netGBs && words == sh.network
 }
 
 // trainShapes lists the node shapes of an accelerator's instances and owned
@@ -339,4 +339,14 @@ func (sh trainShape) installed(a *catalog.Accelerator, nodes int) (*catalog.Acce
 type trainRun struct {
 	gpus, domain int
 	scaleOutGBs  float64
+}
+
+// FlaggedPrice is why an instance's catalog prices are not used: the
+// catalog flags them as anomalous (price_flag) and the plan did not opt in
+// (constraints.allowFlaggedPrices). "" when they can be used.
+func FlaggedPrice(in *catalog.Instance, optIn bool) string {
+	if in.PriceFlag == "" || optIn {
+		return ""
+	}
+	return "price: the catalog flags this entry's price as anomalous (" + in.PriceFlag + "); set allowFlaggedPrices to use it"
 }
