@@ -228,7 +228,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		peak = p * e.ComputeEfficiency * f.Compute
 		bw = in.Accel.MemoryBandwidth()
 		fixed = e.FixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
-		memGB = in.Accel.MemoryGB
+		memGB = in.Accel.UsableMemoryGiB()
 		name = in.Accel.ID
 	}
 	peak *= lowpEff
