@@ -291,7 +291,7 @@ func (b *builder) data() {
 			b.add(Component{ID: "streaming", Layer: "ingestion", Name: name, Managed: m, Serves: pipes,
 				Reason:       "streaming ingest needs a durable log that replays events into the lake and the online feature store",
 				Alternatives: []Alternative{{"batch file drops", "cannot feed online features within seconds"}, {"Apache Pulsar", "smaller ecosystem of connectors than Kafka"}},
-				Settings: []string{"TLS listeners with SCRAM or mTLS client authentication and topic ACLs", "replication factor 3", fmt.Sprintf("topic retention.ms = %d days: the stream is a buffer, the lake keeps the record", streamRetentionDays)}})
+				Settings:     []string{"TLS listeners with SCRAM or mTLS client authentication and topic ACLs", "replication factor 3", fmt.Sprintf("topic retention.ms = %d days: the stream is a buffer, the lake keeps the record", streamRetentionDays)}})
 			b.edge("sources", "streaming", "events")
 			b.edge("streaming", "lake", "stream to Iceberg")
 		} else {
@@ -361,7 +361,7 @@ func (b *builder) data() {
 			Serves:       pipes,
 			Reason:       "online features served in milliseconds with the same definitions as the offline training sets (no training/serving skew)",
 			Alternatives: []Alternative{{"SageMaker/Vertex feature store", "ties feature definitions to one cloud"}, {"Tecton", "a commercial platform for a need Feast covers"}},
-			Provides: []string{"feature-serving"}, Settings: []string{"Redis with TLS and AUTH (ACL users per service)", "online key TTL (see retention)", "offline store on the lake"}})
+			Provides:     []string{"feature-serving"}, Settings: []string{"Redis with TLS and AUTH (ACL users per service)", "online key TTL (see retention)", "offline store on the lake"}})
 		b.edge("streaming", "feature-store", "materialise")
 		b.edge("feature-store", "serving", "features")
 	}

@@ -155,7 +155,7 @@ func (b *builder) dataPlane() {
 		Reason:       "request logs are evidence (who asked what, when, which model answered) and hold personal data, so they get a retention that the export writes",
 		Alternatives: []Alternative{{"logs kept forever", "breaks storage limitation and keeps erased data"}, {"no request logs", "no record of events for audits or incidents"}},
 		Provides:     []string{"log-store"}, Settings: []string{"prompts redacted at the gateway, user ids pseudonymised", "provider encryption at rest"},
-		Retention:    []Retention{{Days: days, Why: "request logs kept at least six months where the EU AI Act applies (Art. 19(1), 26(6)), otherwise 90 days"}}})
+		Retention: []Retention{{Days: days, Why: "request logs kept at least six months where the EU AI Act applies (Art. 19(1), 26(6)), otherwise 90 days"}}})
 	if b.find("lake") != nil || len(models) > 0 {
 		name := map[string]string{"aws": "AWS Backup", "gcp": "Backup and DR Service", "azure": "Azure Backup"}[cl]
 		if name == "" {
@@ -165,7 +165,7 @@ func (b *builder) dataPlane() {
 			Reason:       "bucket versioning is not a backup (same bucket, same account, same region); a copy elsewhere survives deletion, ransomware and a regional outage",
 			Alternatives: []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}},
 			Provides:     []string{"backup-copies"}, Settings: []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion", "restores re-apply the erasure log before data is used again"},
-			Retention:    []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
+			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
 	}
 }
 
