@@ -31,6 +31,7 @@ type Catalog struct {
 	Controls     []*Control
 	Regimes      []*Regime
 	Efficiency   *Efficiency
+	Engines      []*Engine
 
 	rates   map[string]*Rate
 	regions map[string]*Region
@@ -54,6 +55,7 @@ type File struct {
 	Controls     []*Control     `yaml:"controls"`
 	Regimes      []*Regime      `yaml:"regimes"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
+	Engines      []*Engine      `yaml:"engines"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
@@ -75,6 +77,7 @@ func Load(overlays ...string) (*Catalog, error) {
 		Controls:     append([]*Control(nil), emb.Controls...),
 		Regimes:      append([]*Regime(nil), emb.Regimes...),
 		Efficiency:   emb.Efficiency,
+		Engines:      append([]*Engine(nil), emb.Engines...),
 	}
 	if emb.Efficiency != nil {
 		e := *emb.Efficiency // callers such as the fitter change it in place
@@ -195,6 +198,7 @@ func merge(dst, src *File) {
 	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
 	dst.Controls = mergeByID(dst.Controls, src.Controls, func(a *Control) string { return a.ID })
 	dst.Regimes = mergeByID(dst.Regimes, src.Regimes, func(a *Regime) string { return a.ID })
+	dst.Engines = mergeByID(dst.Engines, src.Engines, func(a *Engine) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
 	}
@@ -214,6 +218,15 @@ func mergeByID[T any](dst, src []T, id func(T) string) []T {
 		dst = append(dst, s)
 	}
 	return dst
+}
+
+func validPrecision(p Precision) bool {
+	for _, q := range Precisions {
+		if p == q {
+			return true
+		}
+	}
+	return false
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -255,6 +268,16 @@ func (f *File) validate() []string {
 			bad("accelerator", a.ID, "link_domain", a.LinkDomain, "must be >= 1 (1 = no scale-up link)")
 		}
 		pos("accelerator", a.ID, "pcie_bw_gbps", a.PCIeBWGBs)
+		for n, ps := range map[string][]Precision{"native_precisions": a.NativePrecisions, "weight_only_precisions": a.WeightOnlyPrecisions} {
+			for _, p := range ps {
+				if !validPrecision(p) {
+					bad("accelerator", a.ID, n, fmt.Sprintf("%q", p), fmt.Sprintf("allowed: %v", Precisions))
+				}
+				if n == "weight_only_precisions" && a.Supports(p) == SupportNative {
+					bad("accelerator", a.ID, n, p, "already listed in native_precisions")
+				}
+			}
+		}
 		prov("accelerator", a.ID, a.Source, a.AsOf)
 	}
 	for i, in := range f.Instances {
@@ -272,6 +295,22 @@ func (f *File) validate() []string {
 		optPos("instance", in.ID, "price_spot_usd_hr", in.PriceSpot)
 		if in.IsCPU() && (in.CPUVectorGFLOPS <= 0 || in.CPUMemoryBWGBs <= 0) {
 			bad("instance", in.ID, "cpu_vector_gflops/cpu_memory_bw_gbps", "0", "CPU instances need both figures")
+		}
+		if in.ScaleUpDomain < 0 {
+			bad("instance", in.ID, "scale_up_domain", in.ScaleUpDomain, "must be >= 0 (0 = derive from the accelerator, 1 = PCIe only)")
+		}
+		if n := in.Network; n != nil {
+			ok := false
+			for _, t := range NetworkTypes {
+				ok = ok || n.Type == t
+			}
+			if !ok {
+				bad("instance", in.ID, "network.type", fmt.Sprintf("%q", n.Type), "allowed: "+strings.Join(NetworkTypes, ", "))
+			}
+			if !finite(n.Gbps) || n.Gbps < 0 {
+				bad("instance", in.ID, "network.gbps", n.Gbps, "must be a finite number >= 0 (0 = not published)")
+			}
+			prov("instance", in.ID+" network", n.Source, n.AsOf)
 		}
 		prov("instance", in.ID, in.Source, in.AsOf)
 	}
@@ -343,6 +382,14 @@ func (f *File) validate() []string {
 		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
 	}
 	errs = append(errs, f.validateCompliance(bad, prov)...)
+	for i, e := range f.Engines {
+		if e == nil || e.ID == "" {
+			errs = append(errs, fmt.Sprintf("engines[%d]: missing id", i))
+			continue
+		}
+		errs = append(errs, e.validate()...)
+		prov("engine", e.ID, e.Source, e.AsOf)
+	}
 	if f.Efficiency != nil {
 		errs = append(errs, f.Efficiency.validate()...)
 	}
@@ -352,7 +399,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
-		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Regimes: f.Regimes, rates: map[string]*Rate{}, regions: map[string]*Region{},
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Regimes: f.Regimes, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {
