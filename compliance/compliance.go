@@ -271,13 +271,20 @@ func Assess(c *catalog.Catalog, f *spec.File, bp *blueprint.Blueprint) *Report {
 	}
 	rep.Gaps = rep.Counts.Gap
 	rep.Imposed = imposed(c, f)
+	var phi, personal []string
 	for _, w := range f.Workloads {
 		if w.PHI && !a.active["hipaa"] {
-			a.warnings = append(a.warnings, fmt.Sprintf("%s handles PHI but hipaa is not in constraints.compliance", w.Name))
+			phi = append(phi, w.Name)
 		}
 		if (w.PersonalData || w.PHI) && !a.active["gdpr"] {
-			a.warnings = append(a.warnings, fmt.Sprintf("%s processes personal data: if any of the people are in the EU, GDPR applies wherever the data is processed (Art. 3); add gdpr to constraints.compliance", w.Name))
+			personal = append(personal, w.Name)
 		}
+	}
+	if len(phi) > 0 {
+		a.warnings = append(a.warnings, fmt.Sprintf("%s handle PHI but hipaa is not in constraints.compliance", strings.Join(phi, ", ")))
+	}
+	if len(personal) > 0 {
+		a.warnings = append(a.warnings, fmt.Sprintf("%s process personal data: if any of the people are in the EU, GDPR applies wherever the data is processed (Art. 3); add gdpr to constraints.compliance", strings.Join(personal, ", ")))
 	}
 	rep.Warnings = a.warnings
 	return rep

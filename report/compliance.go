@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/compliance"
+	"github.com/aiplan-dev/aiplan/plan"
 )
 
 // statusCell is a row's status with its applicability date when upcoming.
@@ -90,4 +91,13 @@ func complianceMarkdown(w io.Writer, cr *compliance.Report) {
 // mdCell escapes a value for a Markdown table cell (pipes and line breaks).
 func mdCell(s string) string {
 	return mdEscape(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
+}
+
+// complianceLine is the terminal summary of the matrix.
+func complianceLine(w io.Writer, p *plan.Plan) {
+	cr := p.Compliance
+	if cr == nil || len(cr.Rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "Compliance (%s, as of %s): %s. A plan is not an audit: -o md for the matrix.\n", strings.Join(cr.RegimeIDs(), ", "), cr.AssessedOn, countsLine(cr.Counts))
 }
