@@ -122,13 +122,13 @@ func Terraform(p *plan.Plan) ([]File, []string) {
 
 // defaultRegion is the first allowed region of the cloud, or its usual home.
 func defaultRegion(p *plan.Plan, cl string) string {
-	for i := range p.Workloads {
-		if o := p.Workloads[i].Choice; o != nil && o.Region != "" && o.Cloud == "" {
-			return o.Region
-		}
+	onprem := map[string]bool{} // on-prem regions never reach a cloud provider block
+	for _, o := range p.Constraints.OnPrem {
+		onprem[o.Region] = true
 	}
 	for _, r := range p.Constraints.Regions {
 		switch {
+		case onprem[r]:
 		case cl == "aws" && (strings.HasPrefix(r, "us-") || strings.HasPrefix(r, "eu-")) && !strings.Contains(r, "central1") && !strings.Contains(r, "east4"):
 			return r
 		case cl == "gcp" && (strings.HasPrefix(r, "europe-") || strings.HasSuffix(r, "1") && strings.Contains(r, "central")):

@@ -51,16 +51,16 @@ func countsLine(c compliance.Counts) string {
 
 func complianceMarkdown(w io.Writer, cr *compliance.Report) {
 	fmt.Fprintf(w, "\n## Compliance: %s\n\n", strings.Join(cr.RegimeIDs(), ", "))
-	fmt.Fprintf(w, "> %s\n\n", mdCell(cr.Disclaimer))
+	fmt.Fprintf(w, "> %s\n\n", mdEscape(cr.Disclaimer))
 	fmt.Fprintf(w, "Assessed as of %s: %s.\n\n", cr.AssessedOn, countsLine(cr.Counts))
 	fmt.Fprintln(w, "| regime | edition | official reference | source | as of | counts |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	for _, g := range cr.Regimes {
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", mdCell(g.Name), mdCell(g.Edition), mdCell(g.Reference), mdCell(g.URL), g.AsOf, countsLine(g.Counts))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", mdEscape(g.Name), mdEscape(g.Edition), mdEscape(g.Reference), mdEscape(g.URL), g.AsOf, countsLine(g.Counts))
 	}
 	fmt.Fprintln(w)
 	for _, im := range cr.Imposed {
-		fmt.Fprintf(w, "- Imposed on the search: %s\n", mdCell(im))
+		fmt.Fprintf(w, "- Imposed on the search: %s\n", mdEscape(im))
 	}
 	if len(cr.Systems) > 0 {
 		fmt.Fprintln(w, "\n| AI system | type | risk class | role | GPAI provider |")
@@ -70,27 +70,22 @@ func complianceMarkdown(w io.Writer, cr *compliance.Report) {
 			if s.GPAIReason != "" {
 				g = fmt.Sprintf("%t: %s", s.GPAIProvider, s.GPAIReason)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdCell(s.Workload), s.Type, s.RiskClass, s.Role, mdCell(g))
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdEscape(s.Workload), s.Type, s.RiskClass, s.Role, mdEscape(g))
 		}
 	}
 	if len(cr.Holders) > 0 {
 		fmt.Fprintln(w, "\n| component holding regulated data | stores or moves | kind | data |")
 		fmt.Fprintln(w, "| --- | --- | --- | --- |")
 		for _, h := range cr.Holders {
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdCell(h.Name), h.Data, h.Store, strings.Join(h.Holds, ", "))
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", mdEscape(h.Name), h.Data, h.Store, strings.Join(h.Holds, ", "))
 		}
 	}
 	fmt.Fprintln(w, "\n| control | clause | kind | status | components | detail |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- | --- |")
 	for i := range cr.Rows {
 		r := &cr.Rows[i]
-		fmt.Fprintf(w, "| %s | %s | %s | **%s** | %s | %s |\n", mdCell(r.Title), mdCell(r.Clause), r.Kind, statusCell(r), mdCell(strings.Join(r.By, ", ")), mdCell(rowDetail(r)))
+		fmt.Fprintf(w, "| %s | %s | %s | **%s** | %s | %s |\n", mdEscape(r.Title), mdEscape(r.Clause), r.Kind, statusCell(r), mdEscape(strings.Join(r.By, ", ")), mdEscape(rowDetail(r)))
 	}
-}
-
-// mdCell escapes a value for a Markdown table cell (pipes and line breaks).
-func mdCell(s string) string {
-	return mdEscape(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s))
 }
 
 // complianceLine is the terminal summary of the matrix.
