@@ -17,6 +17,7 @@ type unit struct {
 	gpus      int
 	precision string
 	tp        int
+	link      link    // the link the TP group was modelled on (fit.go)
 	capacity  float64 // requests/s per replica within the SLO
 	latencyMs float64 // headline latency at that capacity
 	metrics   Metrics
@@ -61,7 +62,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 	}
 	for _, ic := range e.instances {
 		in := ic.in
-		if in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+		if !u.runsOn(in) {
 			continue
 		}
 		perInst := in.AcceleratorCount / u.gpus
@@ -145,6 +146,9 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 	}
 	if e.Modes["on-prem"] {
 		for _, pool := range e.onPremFor(u.acc.ID) {
+			if !u.runsOnPool(pool) {
+				continue
+			}
 			*evaluated++
 			o := base
 			o.OnPrem, o.Pricing, o.Region = pool.Name, "on-prem", pool.Region
@@ -203,7 +207,7 @@ func (e *Env) cheapestCloud(u unit) (*catalog.Instance, float64) {
 	var best *catalog.Instance
 	bp := 0.0
 	for _, ic := range e.instances {
-		if ic.reason != "" || ic.in.Accelerator != u.acc.ID || ic.in.AcceleratorCount < u.gpus {
+		if ic.reason != "" || !u.runsOn(ic.in) {
 			continue
 		}
 		p, ok := e.P.HourlyUSD(ic.in, "on-demand")
@@ -291,7 +295,7 @@ func (e *Env) committed(u unit, base Option, shape cost.Shape, reps cost.Replica
 		}
 		for _, ic := range e.instances {
 			in := ic.in
-			if in.ID != cm.ID() || in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+			if in.ID != cm.ID() || !u.runsOn(in) {
 				continue
 			}
 			*evaluated++

@@ -26,6 +26,7 @@ type Option struct {
 	TP          int    `json:"tp,omitempty"`
 	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
 	Precision   string `json:"precision,omitempty"`
+	Engine      string `json:"engine,omitempty"` // catalog engine id
 	Cloud       string `json:"cloud,omitempty"`
 	Region      string `json:"region,omitempty"`
 	Instance    string `json:"instance,omitempty"`
@@ -50,6 +51,9 @@ type Option struct {
 	LatencyMs float64 `json:"latency_ms"`
 	Metrics   Metrics `json:"metrics"`
 	Rejected  string  `json:"rejected,omitempty"`
+	// Caveats qualify a feasible option (for example a quality risk of
+	// quantisation below 8 bits that the file did not ask for).
+	Caveats []string `json:"caveats,omitempty"`
 	// Instances is the number of cloud instances at peak (jobs: for the run).
 	Instances int `json:"instances,omitempty"`
 
