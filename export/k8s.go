@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/blueprint"
+	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -25,34 +27,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Serving images, pinned: change them to the versions you validated.
-var engineImages = map[string]string{
-	"vLLM":                   "vllm/vllm-openai:v0.11.0",
-	"SGLang":                 "lmsysorg/sglang:v0.5.3-cu126",
-	"TensorRT-LLM on Triton": "nvcr.io/nvidia/tritonserver:25.08-trtllm-python-py3",
-}
-
 const (
 	labelPlan     = "aiplan.dev/plan"
 	labelWorkload = "aiplan.dev/workload"
 	annCost       = "aiplan.dev/monthly-cost-usd"
 	gatewayNS     = "envoy-gateway-system"
 )
-
-// deviceResource is the extended resource of an accelerator's device plugin.
-func deviceResource(acc string) corev1.ResourceName {
-	switch {
-	case strings.HasPrefix(acc, "mi"):
-		return "amd.com/gpu"
-	case strings.HasPrefix(acc, "tpu"):
-		return "google.com/tpu"
-	case strings.HasPrefix(acc, "inferentia") || strings.HasPrefix(acc, "trainium"):
-		return "aws.amazon.com/neuron"
-	case strings.HasPrefix(acc, "gaudi"):
-		return "habana.ai/gaudi"
-	}
-	return "nvidia.com/gpu"
-}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -85,18 +65,23 @@ func Kubernetes(p *plan.Plan) ([]File, []string, error) {
 		if w.Choice == nil || !inCluster(w.Choice) || w.Spec == nil {
 			continue // runs outside the clusters
 		}
-		path := "k8s/" + slug(w.Workload) + ".yaml"
+		var objs []runtime.Object
 		switch w.Type {
 		case spec.LLMInference:
-			b.out[path] = b.llmEndpoint(w)
+			objs = b.llmEndpoint(w)
 		case spec.Inference:
-			b.out[path] = b.classicEndpoint(w)
+			objs = b.classicEndpoint(w)
 		case spec.Embeddings:
-			b.out[path] = b.embedder(w)
+			objs = b.embedder(w)
 		case spec.Training, spec.FineTuning:
-			b.out[path] = b.trainingJob(w)
+			objs = b.trainingJob(w)
 		case spec.BatchInference:
-			b.out[path] = []runtime.Object{b.batchJob(w)}
+			if cj := b.batchJob(w); cj != nil {
+				objs = []runtime.Object{cj}
+			}
+		}
+		if len(objs) > 0 { // a workload that cannot be deployed as planned has a note instead
+			b.out["k8s/"+slug(w.Workload)+".yaml"] = objs
 		}
 	}
 	var files []File
@@ -189,18 +174,97 @@ func gib(v float64) resource.Quantity {
 	return resource.MustParse(strconv.Itoa(int(math.Ceil(math.Max(v, 1)))) + "Gi")
 }
 
-// scheduling pins pods to the planned instance type and tolerates the
-// accelerator taint.
-func scheduling(o *search.Option) (map[string]string, []corev1.Toleration) {
+// accelerator is the catalog accelerator of an option; nil for CPU.
+func accelerator(c *catalog.Catalog, o *search.Option) *catalog.Accelerator {
+	if c == nil || o.Accelerator == "" || o.Accelerator == "cpu" {
+		return nil
+	}
+	a, err := c.Accelerator(o.Accelerator)
+	if err != nil {
+		return nil
+	}
+	return a
+}
+
+// device is the Kubernetes extended resource of the accelerator's device
+// plugin, as the catalog records it (nvidia.com/gpu, aws.amazon.com/neuron,
+// google.com/tpu, amd.com/gpu, habana.ai/gaudi).
+func device(a *catalog.Accelerator) corev1.ResourceName {
+	if a == nil {
+		return ""
+	}
+	return corev1.ResourceName(a.DeviceResource)
+}
+
+// deviceResource is device() by accelerator id, for the node pools.
+func deviceResource(c *catalog.Catalog, acc string) string {
+	return string(device(accelerator(c, &search.Option{Accelerator: acc})))
+}
+
+// vendor is the engine vendor key of an accelerator ("" for CPU).
+func vendor(a *catalog.Accelerator) string {
+	if a == nil {
+		return ""
+	}
+	return catalog.VendorKey(a.Vendor)
+}
+
+// scheduling pins pods to the planned instance type (and TPU slice), and
+// tolerates the accelerator's taint and, on Azure, the spot taint.
+func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.Toleration) {
 	sel := map[string]string{}
-	if o.Instance != "" {
-		sel["node.kubernetes.io/instance-type"] = o.Instance
+	if cloudPricing(o) {
+		machine, _, _ := gceMachine(o.Instance)
+		if t, ok := gkeTPUs[o.Instance]; ok {
+			machine = t.machine
+			sel["cloud.google.com/gke-tpu-accelerator"] = t.label
+			sel["cloud.google.com/gke-tpu-topology"] = t.topology
+		}
+		sel["node.kubernetes.io/instance-type"] = machine
 	}
 	var tol []corev1.Toleration
-	if o.Accelerator != "" && o.Accelerator != "cpu" {
-		tol = append(tol, corev1.Toleration{Key: string(deviceResource(o.Accelerator)), Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	if d := device(accelerator(b.p.Catalog, o)); d != "" {
+		tol = append(tol, corev1.Toleration{Key: string(d), Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	}
+	if o.Cloud == "azure" && strings.Contains(o.Pricing, "spot") {
+		tol = append(tol, corev1.Toleration{Key: "kubernetes.azure.com/scalesetpriority", Operator: corev1.TolerationOpEqual, Value: "spot", Effect: corev1.TaintEffectNoSchedule})
 	}
 	return sel, tol
+}
+
+// share is the fraction of the planned instance one pod with n
+// accelerators gets, and the instance; nil when the catalog does not list it.
+func (b *k8sBuilder) share(o *search.Option, n int) (float64, *catalog.Instance) {
+	if b.p.Catalog == nil || !cloudPricing(o) {
+		return 0, nil
+	}
+	in, err := b.p.Catalog.Instance(o.Cloud + "/" + o.Instance + "/" + o.Region)
+	if err != nil || in.AcceleratorCount == 0 {
+		return 0, nil
+	}
+	return math.Min(float64(n)/float64(in.AcceleratorCount), 1), in
+}
+
+// cpu is want cores, capped at the pod's share of the instance's vCPUs less
+// a tenth for the kubelet and system daemons, so the pod fits the node the
+// plan priced.
+func (b *k8sBuilder) cpu(o *search.Option, want, n int) resource.Quantity {
+	if f, in := b.share(o, n); in != nil && in.VCPUs > 0 {
+		capM := int(float64(in.VCPUs) * f * 0.9 * 1000)
+		if m := want * 1000; m > capM {
+			return *resource.NewMilliQuantity(int64(max(capM, 500)), resource.DecimalSI)
+		}
+	}
+	return resource.MustParse(strconv.Itoa(want))
+}
+
+// memory is want GiB, capped like cpu at the pod's share of the instance's
+// memory less a tenth.
+func (b *k8sBuilder) memory(o *search.Option, wantGiB float64, n int) resource.Quantity {
+	if f, in := b.share(o, n); in != nil && in.MemoryGiB > 0 {
+		wantGiB = math.Min(wantGiB, math.Floor(in.MemoryGiB*f*0.9))
+	}
+	return gib(wantGiB)
 }
 
 func probes(port int32, path string) (*corev1.Probe, *corev1.Probe, *corev1.Probe) {
@@ -210,52 +274,188 @@ func probes(port int32, path string) (*corev1.Probe, *corev1.Probe, *corev1.Prob
 		&corev1.Probe{ProbeHandler: h, PeriodSeconds: 10, FailureThreshold: 90} // model load: up to 15 minutes
 }
 
+// blueprintEngines maps the engine names blueprint.Engine derives to
+// catalog engine ids, for options the search did not name an engine for.
+var blueprintEngines = map[string]string{
+	"vLLM": "vllm", "vLLM (ROCm)": "vllm", "SGLang": "sglang", "TensorRT-LLM on Triton": "trtllm",
+	"vLLM (TPU backend)": "vllm-tpu", "vLLM with AWS Neuron (NxD Inference)": "neuron", "vLLM (Intel Gaudi)": "gaudi",
+}
+
+// servingEngine is the engine an LLM workload deploys: the one the search
+// chose (Option.Engine), else the one the blueprint derives. It must run on
+// the chosen accelerator and have an image for its vendor; the export never
+// falls back to another vendor's image.
+func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Accelerator, error) {
+	o := w.Choice
+	c := p.Catalog
+	if c == nil {
+		return nil, nil, fmt.Errorf("%s: the plan carries no catalog", w.Workload)
+	}
+	a := accelerator(c, o)
+	if a == nil {
+		return nil, nil, fmt.Errorf("%s: no engine serves an LLM on %q", w.Workload, o.Accelerator)
+	}
+	id := o.Engine
+	if id == "" && w.Spec != nil {
+		id = blueprintEngines[blueprint.Engine(*w.Spec, o)]
+	}
+	e, err := c.Engine(id)
+	if err != nil || !e.RunsOn(a) {
+		// The derived engine does not run here: the vendor's preferred one.
+		e = nil
+		for _, x := range c.EnginesFor(a) {
+			if x.Kind == "llm" {
+				e = x
+				break
+			}
+		}
+		if e == nil || o.Engine != "" {
+			return nil, a, fmt.Errorf("%s: engine %q does not run on %s (%s); engines for it: %s", w.Workload, id, a.ID, vendor(a), engineIDs(c.EnginesFor(a)))
+		}
+	}
+	if e.Image(a) == "" {
+		return nil, a, fmt.Errorf("%s: engine %s has no image for %s accelerators", w.Workload, e.ID, vendor(a))
+	}
+	return e, a, nil
+}
+
+func engineIDs(es []*catalog.Engine) string {
+	var ids []string
+	for _, e := range es {
+		ids = append(ids, e.ID)
+	}
+	if len(ids) == 0 {
+		return "none"
+	}
+	return strings.Join(ids, ", ")
+}
+
+// neuronCoresPerChip: vLLM on Neuron counts tensor parallelism in
+// NeuronCores. Source: AWS Neuron docs, "Inferentia2 / Trainium
+// architecture" (2 NeuronCore-v2 per Inferentia2 and Trainium1 chip; 8
+// NeuronCore-v3 per Trainium2 chip, 4 logical cores at the default LNC=2).
+var neuronCoresPerChip = map[string]int{"inferentia2": 2, "trainium1": 2, "trainium2": 4}
+
+// launch is how an engine's container starts and where it reports.
+type launch struct {
+	command, args []string
+	port          int32
+	metricsPort   int32
+	health        string
+}
+
+// launchFor builds the engine's command line for the chosen option: model,
+// tensor parallelism and weight format, in the engine's own flags.
+func launchFor(e *catalog.Engine, a *catalog.Accelerator, o *search.Option, w *plan.Workload) launch {
+	tp := max(o.TP, 1)
+	if n, ok := neuronCoresPerChip[a.ID]; ok {
+		tp *= n
+	}
+	ctx := 0
+	if w.Spec != nil && w.Spec.Traffic != nil {
+		ctx = int(w.Spec.Traffic.InputTokens + w.Spec.Traffic.OutputTokens)
+	}
+	prec := catalog.Precision(o.Precision)
+	l := launch{port: 8000, metricsPort: 8000, health: "/health"}
+	switch e.ID {
+	case "sglang":
+		l.command = []string{"python3", "-m", "sglang.launch_server"}
+		l.args = []string{"--model-path", "$(MODEL)", "--tp", strconv.Itoa(tp), "--host", "0.0.0.0", "--port", "8000", "--enable-metrics"}
+		if ctx > 0 {
+			l.args = append(l.args, "--context-length", strconv.Itoa(ctx))
+		}
+		if prec == catalog.FP8 {
+			l.args = append(l.args, "--quantization", "fp8")
+		}
+	case "trtllm":
+		l.command = []string{"trtllm-serve", "$(MODEL)"}
+		l.args = []string{"--host", "0.0.0.0", "--port", "8000", "--tp_size", strconv.Itoa(tp)}
+		if ctx > 0 {
+			l.args = append(l.args, "--max_seq_len", strconv.Itoa(ctx))
+		}
+	case "tgi":
+		l.args = []string{"--model-id", "$(MODEL)", "--num-shard", strconv.Itoa(tp), "--port", "8000", "--prometheus-port", "9000"}
+		l.metricsPort = 9000
+		if ctx > 0 {
+			l.args = append(l.args, "--max-total-tokens", strconv.Itoa(ctx))
+		}
+		if prec == catalog.FP8 {
+			l.args = append(l.args, "--quantize", "fp8")
+		}
+	default: // the vLLM family: vllm, neuron, vllm-tpu, gaudi
+		l.command = []string{"vllm", "serve", "$(MODEL)"}
+		l.args = []string{"--tensor-parallel-size", strconv.Itoa(tp), "--host", "0.0.0.0", "--port", "8000", "--enable-prefix-caching"}
+		if ctx > 0 {
+			l.args = append(l.args, "--max-model-len", strconv.Itoa(ctx))
+		}
+		if prec == catalog.FP8 {
+			l.args = append(l.args, "--quantization", "fp8")
+			if a.Supports(catalog.FP8) == catalog.SupportNative {
+				l.args = append(l.args, "--kv-cache-dtype", "fp8")
+			}
+		}
+	}
+	return l
+}
+
+// autoscaleMetric is the HPA metric of an engine: its queue gauge, else its
+// running-requests gauge, else (NVIDIA) GPU utilisation from the DCGM
+// exporter. Each is served to the HPA under the same name by
+// prometheus-adapter. ok is false when nothing fits.
+func autoscaleMetric(e *catalog.Engine, a *catalog.Accelerator, o *search.Option) (name string, target resource.Quantity, ok bool) {
+	switch {
+	case e.Metrics.QueueWaiting != "":
+		return e.Metrics.QueueWaiting, resource.MustParse("5"), true
+	case e.Metrics.Running != "":
+		return e.Metrics.Running, resource.MustParse(strconv.Itoa(max(o.Metrics.Batch, 8))), true
+	case vendor(a) == "nvidia":
+		return "DCGM_FI_DEV_GPU_UTIL", resource.MustParse("80"), true
+	}
+	return "", resource.Quantity{}, false
+}
+
 func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
-	engine := blueprint.Engine(*w.Spec, o)
-	image, ok := engineImages[engine]
-	if !ok {
-		image = engineImages["vLLM"]
+	e, a, err := servingEngine(b.p, w)
+	if err != nil {
+		b.notes = append(b.notes, err.Error()+": not exported")
+		return nil
+	}
+	l := launchFor(e, a, o, w)
+	if p := catalog.Precision(o.Precision); p == catalog.INT4 || p == catalog.FP4 {
+		b.notes = append(b.notes, fmt.Sprintf("%s: %s weights: set MODEL to a checkpoint quantised to %s for %s", w.Workload, o.Precision, o.Precision, e.Name))
 	}
 	weightsGB := o.Metrics.MemoryGBPerGPU * float64(max(o.GPUsPerUnit, 1))
-	args := []string{"--model", "$(MODEL)", "--tensor-parallel-size", strconv.Itoa(max(o.TP, 1)), "--port", "8000",
-		"--max-model-len", strconv.Itoa(int(w.Spec.Traffic.InputTokens + w.Spec.Traffic.OutputTokens)), "--enable-prefix-caching"}
-	if o.Precision == "fp8" {
-		args = append(args, "--quantization", "fp8", "--kv-cache-dtype", "fp8")
-	}
-	if engine == "SGLang" {
-		args = []string{"--model-path", "$(MODEL)", "--tp", strconv.Itoa(max(o.TP, 1)), "--port", "8000", "--host", "0.0.0.0"}
-		if o.Precision == "fp8" {
-			args = append(args, "--quantization", "fp8", "--kv-cache-dtype", "fp8_e4m3")
-		}
-	}
-	cmd := []string{}
-	if engine == "SGLang" {
-		cmd = []string{"python3", "-m", "sglang.launch_server"}
-	}
-	sel, tol := scheduling(o)
-	ready, live, start := probes(8000, "/health")
-	dev := deviceResource(o.Accelerator)
+	sel, tol := b.scheduling(o)
+	ready, live, start := probes(l.port, l.health)
+	dev := device(a)
 	gpus := resource.MustParse(strconv.Itoa(max(o.GPUsPerUnit, 1)))
+	model := b.modelEnv(w, name)
 	container := corev1.Container{
-		Name: "engine", Image: image, Command: cmd, Args: args,
+		Name: "engine", Image: e.Image(a), Command: l.command, Args: l.args,
 		Env: []corev1.EnvVar{
-			{Name: "MODEL", Value: w.Spec.Model.ID},
+			model,
 			{Name: "HF_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "model-hub"}, Key: "token", Optional: ptr(true)}}},
 			{Name: "HF_HOME", Value: "/models"},
 		},
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8000}},
+		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: l.port}},
 		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{dev: gpus, corev1.ResourceCPU: resource.MustParse(strconv.Itoa(4 * max(o.GPUsPerUnit, 1))), corev1.ResourceMemory: gib(weightsGB*1.2 + 16)},
-			Limits:   corev1.ResourceList{dev: gpus, corev1.ResourceMemory: gib(weightsGB*1.2 + 32)},
+			Requests: corev1.ResourceList{dev: gpus, corev1.ResourceCPU: b.cpu(o, 4*max(o.GPUsPerUnit, 1), max(o.GPUsPerUnit, 1)), corev1.ResourceMemory: b.memory(o, weightsGB*1.2+16, max(o.GPUsPerUnit, 1))},
+			Limits:   corev1.ResourceList{dev: gpus, corev1.ResourceMemory: b.memory(o, weightsGB*1.2+32, max(o.GPUsPerUnit, 1))},
 		},
 		ReadinessProbe: ready, LivenessProbe: live, StartupProbe: start,
 		VolumeMounts: []corev1.VolumeMount{{Name: "model-cache", MountPath: "/models"}, {Name: "shm", MountPath: "/dev/shm"}},
 	}
+	if l.metricsPort != l.port {
+		container.Ports = append(container.Ports, corev1.ContainerPort{Name: "metrics", ContainerPort: l.metricsPort})
+	}
 	meta := b.meta(w, name)
-	meta.Annotations["aiplan.dev/model-source"] = "set MODEL to the weights' repository or path (catalog id " + w.Spec.Model.ID + ")"
-	meta.Annotations["aiplan.dev/engine"] = engine
+	meta.Annotations["aiplan.dev/engine"] = e.ID
+	meta.Annotations["aiplan.dev/engine-version"] = e.Version
+	if model.Value != "" {
+		meta.Annotations["aiplan.dev/model-source"] = "https://huggingface.co/" + model.Value
+	}
 	minR, maxR := int32(max(o.ReplicasMin, 1)), int32(max(o.ReplicasMax, 1))
 	dep := &appsv1.Deployment{
 		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: meta,
@@ -263,7 +463,8 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 			Replicas: ptr(minR), Selector: selector(name),
 			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: ptr(intstr.FromInt32(0)), MaxSurge: ptr(intstr.FromInt32(1))}},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": name, labelWorkload: slug(w.Workload)}, Annotations: map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": "8000"}},
+				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": name, labelWorkload: slug(w.Workload)}, Annotations: map[string]string{
+					"prometheus.io/scrape": "true", "prometheus.io/port": strconv.Itoa(int(l.metricsPort)), "prometheus.io/path": e.Metrics.Endpoint}},
 				Spec: corev1.PodSpec{
 					NodeSelector: sel, Tolerations: tol, Containers: []corev1.Container{container},
 					TerminationGracePeriodSeconds: ptr(int64(120)),
@@ -275,34 +476,50 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 			},
 		},
 	}
-	objs := []runtime.Object{dep, b.service(w, name, 8000)}
-	// Scale on queue depth (exposed to the HPA by prometheus-adapter as
-	// vllm_num_requests_waiting), within the planned bounds.
-	objs = append(objs, b.hpa(w, name, minR, maxR, autoscalingv2.MetricSpec{
-		Type: autoscalingv2.PodsMetricSourceType,
-		Pods: &autoscalingv2.PodsMetricSource{Metric: autoscalingv2.MetricIdentifier{Name: "vllm_num_requests_waiting"}, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: ptr(resource.MustParse("5"))}},
-	}), b.pdb(w, name), b.netpol(w, name, 8000))
-	return objs
+	objs := []runtime.Object{dep, b.service(w, name, l.port)}
+	// Scale within the planned bounds on the engine's own load metric.
+	if metric, target, ok := autoscaleMetric(e, a, o); ok {
+		h := b.hpa(w, name, minR, maxR, autoscalingv2.MetricSpec{
+			Type: autoscalingv2.PodsMetricSourceType,
+			Pods: &autoscalingv2.PodsMetricSource{Metric: autoscalingv2.MetricIdentifier{Name: metric}, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: ptr(target)}},
+		})
+		h.Annotations["aiplan.dev/metric-source"] = "prometheus-adapter: " + metric + " from the " + e.Name + " pods"
+		objs = append(objs, h)
+	} else {
+		b.notes = append(b.notes, fmt.Sprintf("%s: %s exports no load gauge: no autoscaler written, the deployment runs %d replicas", w.Workload, e.Name, minR))
+	}
+	return append(objs, b.pdb(w, name), b.netpol(w, name, l.port))
 }
+
+// tritonRepository is where Triton reads its model repository from.
+const tritonRepository = "/models/repository"
 
 func (b *k8sBuilder) classicEndpoint(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
-	sel, tol := scheduling(o)
+	a := accelerator(b.p.Catalog, o)
+	sel, tol := b.scheduling(o)
 	req := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")}
 	lim := corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("8Gi")}
-	image := "seldonio/mlserver:1.7.1"
-	port := int32(8080)
-	path := "/v2/health/ready"
-	if o.Accelerator != "cpu" {
-		image, port = "nvcr.io/nvidia/tritonserver:25.08-py3", 8000
-		dev := deviceResource(o.Accelerator)
+	// CPU: MLServer (Seldon, v2 inference protocol); accelerators: the
+	// catalog's classic engine for the vendor.
+	image, port, path := "seldonio/mlserver:1.7.1", int32(8080), "/v2/health/ready"
+	var cmd []string
+	if a != nil {
+		e := classicEngine(b.p.Catalog, a)
+		if e == nil {
+			b.notes = append(b.notes, fmt.Sprintf("%s: no classic serving engine in the catalog runs on %s (%s): not exported", w.Workload, a.ID, vendor(a)))
+			return nil
+		}
+		image, port = e.Image(a), 8000
+		cmd = []string{"tritonserver", "--model-repository=" + tritonRepository, "--http-port=8000", "--metrics-port=8002"}
+		dev := device(a)
 		req[dev], lim[dev] = resource.MustParse("1"), resource.MustParse("1")
 	}
 	ready, live, start := probes(port, path)
-	c := corev1.Container{Name: "server", Image: image, Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: port}},
+	c := corev1.Container{Name: "server", Image: image, Command: cmd, Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: port}},
 		Resources: corev1.ResourceRequirements{Requests: req, Limits: lim}, ReadinessProbe: ready, LivenessProbe: live, StartupProbe: start,
-		Env: []corev1.EnvVar{{Name: "MODEL", Value: modelName(w)}}}
+		Env: []corev1.EnvVar{b.modelEnv(w, name)}}
 	minR, maxR := int32(max(o.ReplicasMin, 1)), int32(max(o.ReplicasMax, o.ReplicasMin, 1))
 	dep := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: b.meta(w, name),
 		Spec: appsv1.DeploymentSpec{Replicas: ptr(minR), Selector: selector(name), Template: corev1.PodTemplateSpec{
@@ -310,6 +527,17 @@ func (b *k8sBuilder) classicEndpoint(w *plan.Workload) []runtime.Object {
 			Spec:       corev1.PodSpec{NodeSelector: sel, Tolerations: tol, Containers: []corev1.Container{c}}}}}
 	metric := autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType, Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(70))}}}
 	return []runtime.Object{dep, b.service(w, name, port), b.hpa(w, name, minR, maxR, metric), b.pdb(w, name), b.netpol(w, name, port)}
+}
+
+// classicEngine is the catalog's first classic (fixed-size inference)
+// engine with an image for the accelerator's vendor.
+func classicEngine(c *catalog.Catalog, a *catalog.Accelerator) *catalog.Engine {
+	for _, x := range c.EnginesFor(a) {
+		if x.Kind == "classic" && x.Image(a) != "" {
+			return x
+		}
+	}
+	return nil
 }
 
 func modelName(w *plan.Workload) string {
@@ -322,17 +550,35 @@ func modelName(w *plan.Workload) string {
 	return w.Workload
 }
 
+// embeddingImages are Hugging Face Text Embeddings Inference builds per
+// vendor ("" = CPU). Source: TEI docs "Supported models and hardware" (CUDA
+// and CPU images on ghcr.io/huggingface/text-embeddings-inference), read
+// 2026-12. No build runs on Neuron, TPU, ROCm or Gaudi.
+var embeddingImages = map[string]string{
+	"nvidia": "ghcr.io/huggingface/text-embeddings-inference:1.8",
+	"":       "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8",
+}
+
 func (b *k8sBuilder) embedder(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload) + "-encoder"
-	sel, tol := scheduling(o)
-	dev := deviceResource(o.Accelerator)
+	a := accelerator(b.p.Catalog, o)
+	image, ok := embeddingImages[vendor(a)]
+	if !ok {
+		b.notes = append(b.notes, fmt.Sprintf("%s: no embedding server image for %s accelerators (%s): not exported; plan it on accelerators TEI supports", w.Workload, vendor(a), o.Accelerator))
+		return nil
+	}
+	sel, tol := b.scheduling(o)
 	ready, live, start := probes(80, "/health")
-	c := corev1.Container{Name: "encoder", Image: "ghcr.io/huggingface/text-embeddings-inference:1.8", Args: []string{"--model-id", "$(MODEL)"},
-		Env:   []corev1.EnvVar{{Name: "MODEL", Value: modelName(w)}},
-		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 80}},
-		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{dev: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("8Gi")},
-			Limits: corev1.ResourceList{dev: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("16Gi")}},
+	req := corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("8Gi")}
+	lim := corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("16Gi")}
+	if dev := device(a); dev != "" {
+		req[dev], lim[dev] = resource.MustParse("1"), resource.MustParse("1")
+	}
+	c := corev1.Container{Name: "encoder", Image: image, Args: []string{"--model-id", "$(MODEL)"},
+		Env:            []corev1.EnvVar{b.modelEnv(w, name)},
+		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: 80}},
+		Resources:      corev1.ResourceRequirements{Requests: req, Limits: lim},
 		ReadinessProbe: ready, LivenessProbe: live, StartupProbe: start}
 	dep := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: b.meta(w, name),
 		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(1)), Selector: selector(name), Template: corev1.PodTemplateSpec{
@@ -377,57 +623,216 @@ func (b *k8sBuilder) netpol(w *plan.Workload, name string, port int32) *networki
 		}}
 }
 
-// trainingJob is a Kueue-queued Job: one pod per node, indexed for torchrun.
-func (b *k8sBuilder) trainingJob(w *plan.Workload) *batchv1.Job {
+// trainingImages are the vendors' PyTorch training containers.
+// Sources (read 2026-12): NGC nvcr.io/nvidia/pytorch release notes; AMD
+// ROCm docs "PyTorch on ROCm" (rocm/pytorch); AWS Neuron Deep Learning
+// Containers (pytorch-training-neuronx, SDK 2.26.1; the registry is in the
+// job's region); PyTorch/XLA README "Cloud TPU VMs Docker" (r2.7.0);
+// Intel Gaudi docs "Docker installation" (vault.habana.ai, 1.22.0).
+func trainingImage(vendor, region string) string {
+	switch vendor {
+	case "nvidia":
+		return "nvcr.io/nvidia/pytorch:25.08-py3"
+	case "amd":
+		return "rocm/pytorch:latest"
+	case "aws":
+		return "763104351884.dkr.ecr." + region + ".amazonaws.com/pytorch-training-neuronx:2.8.0-neuronx-py311-sdk2.26.1-ubuntu22.04"
+	case "google":
+		return "us-central1-docker.pkg.dev/tpu-pytorch-releases/docker/xla:r2.7.0_3.10_tpuvm"
+	case "intel":
+		return "vault.habana.ai/gaudi-docker/1.22.0/ubuntu22.04/habanalabs/pytorch-installer-2.7.1:latest"
+	}
+	return ""
+}
+
+// efaDevices is the number of EFA interfaces an instance type exposes to
+// the aws-efa-k8s-device-plugin (vpc.amazonaws.com/efa); a pod on a whole
+// node asks for all of them. Source: Amazon EC2 User Guide, accelerated
+// computing instance network specifications ("maximum EFA interfaces" /
+// network cards), read 2026-12.
+var efaDevices = map[string]int{
+	"p4d.24xlarge": 4, "p4de.24xlarge": 4, "p5.4xlarge": 1, "p5.48xlarge": 32, "p5e.48xlarge": 32, "p5en.48xlarge": 16,
+	"p6-b200.48xlarge": 8, "p6-b300.48xlarge": 16, "p3dn.24xlarge": 1, "trn1.32xlarge": 8, "trn1n.32xlarge": 16, "trn2.48xlarge": 16,
+	"g4dn.12xlarge": 1, "g5.12xlarge": 1, "g5.48xlarge": 1, "g6.24xlarge": 1, "g6.48xlarge": 1, "g6e.12xlarge": 1, "g6e.48xlarge": 4,
+}
+
+// fabric is the scale-out network request of a multi-node pod: the EFA
+// interfaces (AWS) or the InfiniBand RDMA device (Azure ND, via the NVIDIA
+// Network Operator's RDMA shared device plugin, rdma/shared_ib, as the
+// Azure/aks-rdma-infiniband guide configures it).
+type fabric struct {
+	resource corev1.ResourceName
+	count    int
+	network  string
+	env      []corev1.EnvVar
+}
+
+func (b *k8sBuilder) fabricFor(w *plan.Workload) (fabric, bool) {
+	o := w.Choice
+	if b.p.Catalog == nil || !cloudPricing(o) {
+		return fabric{}, false
+	}
+	in, err := b.p.Catalog.Instance(o.Cloud + "/" + o.Instance + "/" + o.Region)
+	if err != nil || in.Network == nil {
+		return fabric{}, false
+	}
+	switch in.Network.Type {
+	case catalog.NetEFA:
+		n, ok := efaDevices[o.Instance]
+		if !ok {
+			b.notes = append(b.notes, fmt.Sprintf("%s: %s has EFA but its interface count is not in the export table: request vpc.amazonaws.com/efa by hand", w.Workload, o.Instance))
+			return fabric{}, false
+		}
+		return fabric{resource: "vpc.amazonaws.com/efa", count: n, network: "efa", env: []corev1.EnvVar{{Name: "FI_PROVIDER", Value: "efa"}, {Name: "FI_EFA_USE_DEVICE_RDMA", Value: "1"}}}, true
+	case catalog.NetInfiniBand:
+		return fabric{resource: "rdma/shared_ib", count: 1, network: "infiniband", env: []corev1.EnvVar{{Name: "NCCL_IB_DISABLE", Value: "0"}}}, true
+	case catalog.NetRoCE:
+		b.notes = append(b.notes, fmt.Sprintf("%s: %s runs RDMA over Converged Ethernet: attach its RDMA networks with the cloud's multi-networking (GKE: networking.gke.io/interfaces); not written here", w.Workload, o.Instance))
+	}
+	return fabric{}, false
+}
+
+// trainingJob runs a training or fine-tuning job. On one node: a Job with
+// torchrun --standalone. On several: an Indexed Job with one pod per node,
+// a headless Service giving each pod a stable DNS name
+// (<job>-<index>.<service>), and torchrun's c10d rendezvous at pod 0;
+// EFA or InfiniBand devices are requested where the instance has them. TPU
+// slices run PyTorch/XLA on every host (GKE sets the TPU worker variables).
+func (b *k8sBuilder) trainingJob(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
+	a := accelerator(b.p.Catalog, o)
+	if a == nil {
+		b.notes = append(b.notes, fmt.Sprintf("%s: training on %q is not exported (no accelerator)", w.Workload, o.Accelerator))
+		return nil
+	}
+	if a.InferenceOnly {
+		b.notes = append(b.notes, fmt.Sprintf("%s: %s has no training stack: not exported", w.Workload, a.ID))
+		return nil
+	}
 	nodes := max(o.Instances, 1)
 	perNode := max(o.GPUsPerUnit/nodes, 1)
 	if o.Instances == 0 { // on-prem: eight accelerators per server
 		perNode = min(max(o.GPUsPerUnit, 1), 8)
 		nodes = (max(o.GPUsPerUnit, 1) + perNode - 1) / perNode
 	}
-	sel, tol := scheduling(o)
-	dev := deviceResource(o.Accelerator)
+	tpu, isTPU := gkeTPUs[o.Instance]
+	if isTPU {
+		// One pod per TPU VM host: a slice of tpu.hosts VMs, o.Instances slices.
+		nodes = max(o.Instances, 1) * tpu.hosts
+		perNode = max(instanceAccelerators(b.p.Catalog, o)/tpu.hosts, 1)
+	}
+	sel, tol := b.scheduling(o)
+	dev := device(a)
 	g := resource.MustParse(strconv.Itoa(perNode))
 	meta := b.meta(w, name)
 	meta.Labels["kueue.x-k8s.io/queue-name"] = "gpu"
 	meta.Annotations["aiplan.dev/parallelism"] = o.Metrics.Parallelism
-	c := corev1.Container{Name: "trainer", Image: "nvcr.io/nvidia/pytorch:25.08-py3",
-		Command: []string{"torchrun", "--nnodes", strconv.Itoa(nodes), "--nproc-per-node", strconv.Itoa(perNode), "--node-rank", "$(JOB_COMPLETION_INDEX)", "$(TRAIN_ENTRYPOINT)"},
-		Env: []corev1.EnvVar{{Name: "TRAIN_ENTRYPOINT", Value: "/workspace/train.py"}, {Name: "MODEL", Value: modelName(w)},
-			{Name: "METHOD", Value: w.Spec.Method}, {Name: "PARALLELISM", Value: o.Metrics.Parallelism}},
-		Resources:    corev1.ResourceRequirements{Requests: corev1.ResourceList{dev: g, corev1.ResourceCPU: resource.MustParse(strconv.Itoa(8 * perNode))}, Limits: corev1.ResourceList{dev: g}},
+	svc := name + "-workers"
+	env := []corev1.EnvVar{{Name: "TRAIN_ENTRYPOINT", Value: "/workspace/train.py"}, {Name: "METHOD", Value: w.Spec.Method}, {Name: "PARALLELISM", Value: o.Metrics.Parallelism},
+		{Name: "MODEL_ARCHITECTURE", Value: modelName(w)}}
+	if w.Type == spec.FineTuning {
+		env = append(env, b.modelEnv(w, name)) // the weights to fine-tune
+	} else if repo := hfRepo(w, b.p.Catalog); repo != "" {
+		env = append(env, corev1.EnvVar{Name: "MODEL_CONFIG", Value: repo}) // architecture config only: pre-training starts from scratch
+	}
+	var cmd []string
+	switch {
+	case isTPU:
+		env = append(env, corev1.EnvVar{Name: "PJRT_DEVICE", Value: "TPU"})
+		cmd = []string{"python3", "$(TRAIN_ENTRYPOINT)"}
+		if o.Instances > 1 {
+			b.notes = append(b.notes, fmt.Sprintf("%s: %d TPU slices talk over the data-centre network (multislice): run the job with JobSet and the MEGASCALE settings of the GKE multislice guide", w.Workload, o.Instances))
+		}
+	case nodes == 1:
+		cmd = []string{"torchrun", "--standalone", "--nnodes=1", "--nproc-per-node=" + strconv.Itoa(perNode), "$(TRAIN_ENTRYPOINT)"}
+	default:
+		env = append(env, corev1.EnvVar{Name: "MASTER_ADDR", Value: fmt.Sprintf("%s-0.%s.%s.svc", name, svc, b.ns)}, corev1.EnvVar{Name: "MASTER_PORT", Value: "29500"})
+		cmd = []string{"torchrun", "--nnodes=" + strconv.Itoa(nodes), "--nproc-per-node=" + strconv.Itoa(perNode),
+			"--rdzv-backend=c10d", "--rdzv-endpoint=$(MASTER_ADDR):$(MASTER_PORT)", "--rdzv-id=" + name, "$(TRAIN_ENTRYPOINT)"}
+	}
+	req := corev1.ResourceList{dev: g, corev1.ResourceCPU: b.cpu(o, 8*perNode, perNode)}
+	lim := corev1.ResourceList{dev: g}
+	var caps *corev1.SecurityContext
+	if nodes > 1 {
+		if f, ok := b.fabricFor(w); ok {
+			q := resource.MustParse(strconv.Itoa(f.count))
+			req[f.resource], lim[f.resource] = q, q
+			env = append(env, f.env...)
+			meta.Annotations["aiplan.dev/scale-out-network"] = f.network
+			caps = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"IPC_LOCK"}}} // RDMA pins memory
+		}
+	}
+	image := trainingImage(vendor(a), o.Region)
+	c := corev1.Container{Name: "trainer", Image: image, Command: cmd, Env: env, SecurityContext: caps,
+		Ports:        []corev1.ContainerPort{{Name: "rendezvous", ContainerPort: 29500}},
+		Resources:    corev1.ResourceRequirements{Requests: req, Limits: lim},
 		VolumeMounts: []corev1.VolumeMount{{Name: "shm", MountPath: "/dev/shm"}}}
+	podLabels := map[string]string{labelWorkload: name, "app.kubernetes.io/name": name}
 	job := &batchv1.Job{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"}, ObjectMeta: meta,
 		Spec: batchv1.JobSpec{
 			Parallelism: ptr(int32(nodes)), Completions: ptr(int32(nodes)), Suspend: ptr(true), BackoffLimit: ptr(int32(3)),
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{labelWorkload: name}},
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, NodeSelector: sel, Tolerations: tol, Containers: []corev1.Container{c},
 					Volumes: []corev1.Volume{{Name: "shm", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("64Gi"))}}}}}},
 		}}
-	if nodes > 1 {
-		job.Spec.CompletionMode = ptr(batchv1.IndexedCompletion)
+	if nodes == 1 {
+		return []runtime.Object{job}
 	}
-	return job
+	job.Spec.CompletionMode = ptr(batchv1.IndexedCompletion)
+	job.Spec.Template.Spec.Subdomain = svc
+	headless := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: b.meta(w, svc),
+		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, PublishNotReadyAddresses: true, Selector: map[string]string{"app.kubernetes.io/name": name},
+			Ports: []corev1.ServicePort{{Name: "rendezvous", Port: 29500, TargetPort: intstr.FromInt32(29500)}}}}
+	return []runtime.Object{headless, job}
 }
 
-// batchJob runs the nightly batch with the engine's offline batch runner.
+// batchJob runs the nightly batch with the vLLM-family engine of the
+// accelerator's vendor (vLLM's offline batch runner).
 func (b *k8sBuilder) batchJob(w *plan.Workload) *batchv1.CronJob {
 	o := w.Choice
 	name := slug(w.Workload)
-	sel, tol := scheduling(o)
-	dev := deviceResource(o.Accelerator)
+	e, a, err := servingEngine(b.p, w)
+	if err == nil && !vllmFamily(e.ID) {
+		e = nil
+		for _, x := range b.p.Catalog.EnginesFor(a) {
+			if vllmFamily(x.ID) && x.Image(a) != "" {
+				e = x
+				break
+			}
+		}
+		if e == nil {
+			err = fmt.Errorf("%s: no vLLM-family engine with an image for %s", w.Workload, vendor(a))
+		}
+	}
+	if err != nil {
+		b.notes = append(b.notes, err.Error()+": not exported")
+		return nil
+	}
+	l := launchFor(e, a, o, w)
+	sel, tol := b.scheduling(o)
+	dev := device(a)
 	g := resource.MustParse(strconv.Itoa(max(o.GPUsPerUnit, 1)))
-	c := corev1.Container{Name: "batch", Image: engineImages["vLLM"], Command: []string{"python3", "-m", "vllm.entrypoints.openai.run_batch"},
-		Args:      []string{"-i", "$(INPUT_URI)", "-o", "$(OUTPUT_URI)", "--model", "$(MODEL)", "--tensor-parallel-size", strconv.Itoa(max(o.TP, 1))},
-		Env:       []corev1.EnvVar{{Name: "MODEL", Value: modelName(w)}, {Name: "INPUT_URI", Value: "/data/input.jsonl"}, {Name: "OUTPUT_URI", Value: "/data/output.jsonl"}},
+	tpArgs := l.args[:2] // --tensor-parallel-size N, in the engine's units
+	c := corev1.Container{Name: "batch", Image: e.Image(a), Command: []string{"python3", "-m", "vllm.entrypoints.openai.run_batch"},
+		Args:      append([]string{"-i", "$(INPUT_URI)", "-o", "$(OUTPUT_URI)", "--model", "$(MODEL)"}, tpArgs...),
+		Env:       []corev1.EnvVar{b.modelEnv(w, name), {Name: "INPUT_URI", Value: "/data/input.jsonl"}, {Name: "OUTPUT_URI", Value: "/data/output.jsonl"}},
 		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{dev: g}, Limits: corev1.ResourceList{dev: g}}}
+	meta := b.meta(w, name)
+	meta.Annotations["aiplan.dev/engine"] = e.ID
 	parallel := int32(max(o.ReplicasMax, 1))
-	return &batchv1.CronJob{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"}, ObjectMeta: b.meta(w, name),
+	return &batchv1.CronJob{TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"}, ObjectMeta: meta,
 		Spec: batchv1.CronJobSpec{Schedule: "0 1 * * *", ConcurrencyPolicy: batchv1.ForbidConcurrent,
 			JobTemplate: batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{Parallelism: ptr(parallel), Completions: ptr(parallel), CompletionMode: ptr(batchv1.IndexedCompletion),
 				ActiveDeadlineSeconds: ptr(int64(math.Max(w.Spec.DeadlineHours, 1) * 3600)),
 				Template:              corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyOnFailure, NodeSelector: sel, Tolerations: tol, Containers: []corev1.Container{c}}}}}}}
+}
+
+func vllmFamily(id string) bool {
+	switch id {
+	case "vllm", "neuron", "vllm-tpu", "gaudi":
+		return true
+	}
+	return false
 }

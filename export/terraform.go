@@ -22,6 +22,9 @@ type pool struct {
 	// vendor is the accelerator's vendor in lower case ("nvidia", "aws",
 	// "google", "amd", "intel"); empty for CPU-only pools.
 	vendor string
+	// device is the accelerator's device-plugin resource (catalog), the
+	// key of the pool's taint.
+	device string
 	// perInstance is the number of accelerators on one instance (catalog).
 	perInstance int
 	min, max    int
@@ -65,6 +68,7 @@ func pools(p *plan.Plan) map[string][]pool {
 		if pl == nil {
 			pl = &pool{cloud: o.Cloud, region: o.Region, instance: o.Instance, accelerator: o.Accelerator, capacity: capacity}
 			pl.vendor, pl.perInstance = vendorOf(p.Catalog, o)
+			pl.device = deviceResource(p.Catalog, o.Accelerator)
 			by[o.Cloud][key] = pl
 		}
 		pl.min += lo
@@ -119,7 +123,7 @@ func vendorOf(c *catalog.Catalog, o *search.Option) (string, int) {
 		}
 	}
 	if vendor == "" {
-		vendor = "nvidia"
+		vendor = "unknown " + o.Accelerator // no node image is guessed for it
 	}
 	return vendor, max(instanceAccelerators(c, o), 1)
 }
@@ -405,7 +409,7 @@ func awsRegion(s site, pools []pool) {
 			if !pl.cpuPool() {
 				labels["aiplan.dev/accelerator"] = cty.StringVal(pl.accelerator)
 				t := ng.AppendNewBlock("taint", nil).Body()
-				t.SetAttributeValue("key", cty.StringVal(string(deviceResource(pl.accelerator))))
+				t.SetAttributeValue("key", cty.StringVal(pl.device))
 				t.SetAttributeValue("effect", cty.StringVal("NO_SCHEDULE"))
 			}
 			ng.SetAttributeValue("labels", cty.ObjectVal(labels))
@@ -430,16 +434,17 @@ type gkeTPU struct {
 	machine  string
 	hosts    int
 	topology string
+	label    string // cloud.google.com/gke-tpu-accelerator
 }
 
 var gkeTPUs = map[string]gkeTPU{
-	"tpu-v6e-1":         {"ct6e-standard-1t", 1, "1x1"},
-	"tpu-v6e-8":         {"ct6e-standard-8t", 1, "2x4"},
-	"tpu-v6e-256":       {"ct6e-standard-4t", 64, "16x16"},
-	"tpu-v5litepod-32":  {"ct5lp-hightpu-4t", 8, "4x8"},
-	"tpu-v5litepod-256": {"ct5lp-hightpu-4t", 64, "16x16"},
-	"tpu-v5p-8":         {"ct5p-hightpu-4t", 1, "2x2x1"},
-	"tpu-v5p-128":       {"ct5p-hightpu-4t", 16, "4x4x4"},
+	"tpu-v6e-1":         {"ct6e-standard-1t", 1, "1x1", "tpu-v6e-slice"},
+	"tpu-v6e-8":         {"ct6e-standard-8t", 1, "2x4", "tpu-v6e-slice"},
+	"tpu-v6e-256":       {"ct6e-standard-4t", 64, "16x16", "tpu-v6e-slice"},
+	"tpu-v5litepod-32":  {"ct5lp-hightpu-4t", 8, "4x8", "tpu-v5-lite-podslice"},
+	"tpu-v5litepod-256": {"ct5lp-hightpu-4t", 64, "16x16", "tpu-v5-lite-podslice"},
+	"tpu-v5p-8":         {"ct5p-hightpu-4t", 1, "2x2x1", "tpu-v5p-slice"},
+	"tpu-v5p-128":       {"ct5p-hightpu-4t", 16, "4x4x4", "tpu-v5p-slice"},
 }
 
 // gceMachine splits a catalog GCE instance type ("n1-standard-4 + 1x
@@ -564,7 +569,7 @@ func gcpRegion(s site, pools []pool) {
 			nc.SetAttributeValue("spot", cty.BoolVal(pl.capacity == "spot"))
 			if i > 0 && !pl.cpuPool() {
 				tn := nc.AppendNewBlock("taint", nil).Body()
-				tn.SetAttributeValue("key", cty.StringVal(string(deviceResource(pl.accelerator))))
+				tn.SetAttributeValue("key", cty.StringVal(pl.device))
 				tn.SetAttributeValue("value", cty.StringVal("present"))
 				tn.SetAttributeValue("effect", cty.StringVal("NO_SCHEDULE"))
 			}
@@ -637,7 +642,7 @@ func azureRegion(s site, pools []pool) {
 		np.SetAttributeValue("max_count", cty.NumberIntVal(int64(max(pl.max, 1))))
 		np.SetAttributeValue("priority", cty.StringVal(map[string]string{"spot": "Spot", "on-demand": "Regular"}[pl.capacity]))
 		if !pl.cpuPool() {
-			np.SetAttributeValue("node_taints", cty.ListVal([]cty.Value{cty.StringVal(string(deviceResource(pl.accelerator)) + "=present:NoSchedule")}))
+			np.SetAttributeValue("node_taints", cty.ListVal([]cty.Value{cty.StringVal(pl.device + "=present:NoSchedule")}))
 		}
 		body.AppendNewline()
 	}
