@@ -39,6 +39,8 @@ type Catalog struct {
 	inst    map[string]*Instance
 	// instByAcc lists instances per accelerator id, sorted by id.
 	instByAcc map[string][]*Instance
+	findings  []Finding
+	imports   []*ImportInfo
 }
 
 // File is the on-disk shape of a catalog file; the embedded data and a
@@ -54,14 +56,57 @@ type File struct {
 	Controls     []*Control     `yaml:"controls"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 	Engines      []*Engine      `yaml:"engines"`
+	// Import records where an imported overlay's prices came from (set by
+	// `aiplan catalog import`).
+	Import *ImportInfo `yaml:"import"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
 // An overlay entry with an existing id replaces that entry; a new id is added.
+// The catalog checks run on the result: price-band outliers get a
+// PriceFlag/SpotFlag, and any error finding makes Load fail.
 func Load(overlays ...string) (*Catalog, error) {
-	emb, err := embeddedFile()
+	base, imports, err := loadMerged(overlays)
 	if err != nil {
 		return nil, err
+	}
+	flagPrices(base)
+	findings := Check(base)
+	if errs := Errors(findings); len(errs) > 0 {
+		return nil, fmt.Errorf("catalog check failed:%s", checkSummary(errs))
+	}
+	c, err := build(base)
+	if err != nil {
+		return nil, err
+	}
+	c.findings = findings
+	c.imports = imports
+	return c, nil
+}
+
+// CheckFiles merges the embedded catalog with the overlays, as Load does,
+// and returns every finding of the checks (errors included) without
+// building a catalog; `aiplan catalog check` prints them.
+func CheckFiles(overlays ...string) ([]Finding, error) {
+	base, _, err := loadMerged(overlays)
+	if err != nil {
+		return nil, err
+	}
+	flagPrices(base)
+	return Check(base), nil
+}
+
+// Merged returns the embedded catalog with the overlays applied, before
+// the checks (importers and `catalog diff` read it).
+func Merged(overlays ...string) (*File, error) {
+	f, _, err := loadMerged(overlays)
+	return f, err
+}
+
+func loadMerged(overlays []string) (*File, []*ImportInfo, error) {
+	emb, err := embeddedFile()
+	if err != nil {
+		return nil, nil, err
 	}
 	// Copy the slices: overlays replace entries in place.
 	base := File{
@@ -80,18 +125,25 @@ func Load(overlays ...string) (*Catalog, error) {
 		e := *emb.Efficiency // callers such as the fitter change it in place
 		base.Efficiency = &e
 	}
+	var imports []*ImportInfo
 	for _, p := range overlays {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("read catalog %q: %w", p, err)
+			return nil, nil, fmt.Errorf("read catalog %q: %w", p, err)
 		}
 		f, err := Parse(b, p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if f.Import != nil {
+			imp := *f.Import
+			imp.Overlay = p
+			imp.Entries = len(f.Instances)
+			imports = append(imports, &imp)
 		}
 		merge(&base, f)
 	}
-	return build(&base)
+	return &base, imports, nil
 }
 
 var (

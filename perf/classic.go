@@ -76,7 +76,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		peak = p * 1e12 * e.ComputeEfficiency * b / (b + e.BatchHalf)
 		bw = in.Accel.MemoryBandwidth() * e.BWEfficiency
 		fixed = e.FixedLatencyMS * 1e-3
-		memGB = in.Accel.MemoryGB
+		memGB = in.Accel.UsableMemoryGiB()
 		name = in.Accel.ID
 	}
 	if peak <= 0 || bw <= 0 {

@@ -347,13 +347,13 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
 
 	// Memory per GPU.
-	capacity := a.MemoryGB * GiB * e.GPUMemoryUtilization
+	capacity := a.UsableMemoryGiB() * GiB * e.GPUMemoryUtilization
 	weights := s.nonExpertBytesGPU + s.expertBytesGPU
 	act := servingActivationBytes(m, e.ActivationChunkTokens, in.TP)
 	over := e.RuntimeOverheadGiB * GiB
 	kvBytes := capacity - weights - act - over
 	r.Memory = Memory{
-		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.MemoryGB,
+		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.UsableMemoryGiB(),
 		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
 	}
 	isl, osl := in.InputTokens, in.OutputTokens
@@ -361,7 +361,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	if kvBytes <= 0 {
 		r.Fits = false
 		r.Reason = fmt.Sprintf("weights %.1f GB + activations %.1f GB + runtime %.1f GB per GPU exceed the %.0f%% of %.0f GB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
-			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.MemoryGB, a.ID)
+			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.UsableMemoryGiB(), a.ID)
 		r.Memory.TotalGB = (weights + act + over) / GiB
 		r.Bottleneck = "memory capacity"
 		r.Assumptions = []string{"memory per GPU = weights / (tp x pp) + activation peak + runtime overhead; KV cache gets the rest of gpu_memory_utilization"}

@@ -240,7 +240,7 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	}
 	r.Bottleneck = bk
 	if !ok {
-		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GB per GPU of %.0f GB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.MemoryGB)
+		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GB per GPU of %.0f GB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.UsableMemoryGiB())
 		r.Bottleneck = "memory capacity"
 	}
 	ext := 0
@@ -426,7 +426,7 @@ func evalPlan(in *TrainingInput, p *trainPlan, always bool) trainEval {
 	total := states + acts + logits + reserve
 	ev.memGB = total / GiB
 	ev.states, ev.acts, ev.logits, ev.reserve = states, acts, logits, reserve
-	ev.fits = total <= a.MemoryGB*GiB
+	ev.fits = total <= a.UsableMemoryGiB()*GiB
 	if !ev.fits && !always {
 		return ev // the time model is only needed for plans that fit
 	}

@@ -2,16 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/diag"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/report"
+	"github.com/aiplan-dev/aiplan/safefile"
 	"github.com/aiplan-dev/aiplan/spec"
 	"github.com/invopop/jsonschema"
 	"github.com/spf13/cobra"
@@ -64,31 +65,16 @@ func loadPlanInput(cmd *cobra.Command, path string, overlays []string) (*spec.Fi
 	return f, c, nil
 }
 
-// writeOut writes atomically to a file, refusing to overwrite an input.
+// writeOut writes the report to dest through safefile: atomically for a
+// regular file, in place for a device, FIFO or standard stream, never onto
+// an input. A refused path is a usage error.
 func writeOut(dest string, inputs []string, b []byte) error {
-	abs, _ := filepath.Abs(dest)
-	for _, in := range inputs {
-		if ia, _ := filepath.Abs(in); ia == abs {
-			return usage("--out %s would overwrite the workload file; choose another path", dest)
-		}
+	err := safefile.WriteFile(dest, b, inputs...)
+	var re *safefile.RefusedError
+	if errors.As(err, &re) {
+		return usageError{fmt.Errorf("--out %w", err)}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(abs), ".aiplan-*")
-	if err != nil {
-		return usage("--out %s: %v", dest, err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), abs)
+	return err
 }
 
 func newPlanCmd() *cobra.Command {
