@@ -10,10 +10,10 @@ package blueprint
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
+	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -450,22 +450,27 @@ func (b *builder) serving() {
 				continue
 			}
 			llm = append(llm, w.Name)
-			e := Engine(w, r.Choice)
-			engines[e] = append(engines[e], w.Name)
+			engines[r.Choice.Engine] = append(engines[r.Choice.Engine], w.Name)
 		case spec.Inference, spec.Embeddings:
 			classic = append(classic, w.Name)
 		}
 	}
-	var names []string
-	for e := range engines {
-		names = append(names, e)
+	var ids []string
+	for id := range engines {
+		ids = append(ids, id)
 	}
-	sort.Strings(names)
-	for _, e := range names {
-		b.add(Component{ID: "serving-" + slug(e), Layer: "serving", Name: e, Serves: engines[e],
-			Reason:       engineReason(e),
+	sort.Strings(ids)
+	for _, id := range ids {
+		name := id
+		settings := []string{"metrics on /metrics for Prometheus"}
+		if en := b.engine(id); en != nil {
+			name = en.Name
+			settings = []string{"image " + strings.Join(engineImages(en), ", "), "metrics on " + en.Metrics.Endpoint + " for Prometheus"}
+		}
+		b.add(Component{ID: "serving-" + slug(id), Layer: "serving", Name: name, Serves: engines[id],
+			Reason:       engineReason(id),
 			Alternatives: []Alternative{{"TGI", "in maintenance mode upstream; vLLM and SGLang lead on throughput"}, {"a managed endpoint (SageMaker, Vertex AI, Azure ML)", "a markup over the same instances and fewer engine settings"}},
-			Provides:     []string{"event-logging"}, Settings: []string{"--enable-prefix-caching", "metrics on /metrics for Prometheus"}})
+			Provides:     []string{"event-logging"}, Settings: settings})
 	}
 	if len(classic) > 0 {
 		b.add(Component{ID: "serving-classic", Layer: "serving", Name: "KServe with Triton (GPU) and MLServer/XGBoost (CPU) runtimes", Serves: classic,
@@ -480,7 +485,17 @@ func (b *builder) serving() {
 			Provides:     []string{"encryption-in-transit", "event-logging", "audit-logging", "ai-disclosure", "access-control"}, Settings: []string{"TLS 1.2+", "OIDC/JWT auth", "request and response metadata logged, prompts redacted"}})
 		b.edge("users", "gateway", "HTTPS")
 		b.edge("gateway", "serving", "routes")
-		auto := "Horizontal Pod Autoscaler on the engine's queue depth (vllm:num_requests_waiting via prometheus-adapter)"
+		var queues []string
+		for _, id := range ids {
+			if en := b.engine(id); en != nil {
+				q := en.Metrics.QueueWaiting
+				if q == "" {
+					q = "no queue gauge: " + en.Metrics.E2EHistogram + " latency"
+				}
+				queues = append(queues, en.Name+": "+q)
+			}
+		}
+		auto := "Horizontal Pod Autoscaler on the engine's queue depth (" + strings.Join(queues, "; ") + ", via prometheus-adapter)"
 		if len(llm) == 0 {
 			auto = "Horizontal Pod Autoscaler on CPU and requests per second"
 		}
@@ -491,41 +506,45 @@ func (b *builder) serving() {
 	}
 }
 
-// Engine picks the serving engine for an LLM workload.
-func Engine(w spec.Workload, o *search.Option) string {
-	acc := o.Accelerator
-	switch {
-	case strings.HasPrefix(acc, "tpu"):
-		return "vLLM (TPU backend)"
-	case strings.HasPrefix(acc, "inferentia") || strings.HasPrefix(acc, "trainium"):
-		return "vLLM with AWS Neuron (NxD Inference)"
-	case strings.HasPrefix(acc, "mi"):
-		return "vLLM (ROCm)"
-	case strings.HasPrefix(acc, "gaudi"):
-		return "vLLM (Intel Gaudi)"
+// engine is the catalog entry of an engine id (nil when the catalog lacks it).
+func (b *builder) engine(id string) *catalog.Engine {
+	if b.in.Pricer == nil || b.in.Pricer.C == nil {
+		return nil
 	}
-	if w.Traffic != nil && w.Traffic.InputTokens >= 4*math.Max(w.Traffic.OutputTokens, 1) && w.Type == spec.LLMInference {
-		return "SGLang"
+	en, err := b.in.Pricer.C.Engine(id)
+	if err != nil {
+		return nil
 	}
-	if w.SLO != nil && w.SLO.TPOTP99Ms > 0 && w.SLO.TPOTP99Ms < 20 {
-		return "TensorRT-LLM on Triton"
-	}
-	return "vLLM"
+	return en
 }
 
-func engineReason(e string) string {
-	switch e {
-	case "SGLang":
+// engineImages lists an engine's images, one per vendor, in vendor order.
+func engineImages(en *catalog.Engine) []string {
+	var vendors []string
+	for v := range en.Images {
+		vendors = append(vendors, v)
+	}
+	sort.Strings(vendors)
+	out := make([]string, len(vendors))
+	for i, v := range vendors {
+		out[i] = en.Images[v]
+	}
+	return out
+}
+
+// engineReason says why search picked an engine (search/fit.go servingEngine).
+func engineReason(id string) string {
+	switch id {
+	case "sglang":
 		return "long shared prompts (RAG context, system prompts): RadixAttention reuses their KV cache across requests, cutting prefill work"
-	case "TensorRT-LLM on Triton":
+	case "trtllm":
 		return "a tight per-token latency target on NVIDIA GPUs: compiled kernels and in-flight batching give the lowest TPOT"
-	case "vLLM":
+	case "vllm":
 		return "continuous batching, paged KV cache, FP8/INT4 quantisation and tensor parallelism across the broadest set of models and GPUs"
 	}
-	return "the engine with first-party support for the chosen accelerator"
+	return "the engine with first-party support for the chosen accelerator and precision"
 }
 
-// slug is spec.Slug, the one function that makes identifiers from names.
 func slug(s string) string { return spec.Slug(s) }
 
 func (b *builder) operations() {

@@ -428,11 +428,19 @@ func TestTerraform_OnlyPricedRegions(t *testing.T) {
 					t.Errorf("%s %s: priced region %s has no cluster", ex, f.Path, r)
 				}
 			}
-			for _, op := range p.Constraints.OnPrem {
-				if op.Region != "" && strings.Contains(string(f.Data), `"`+op.Region+`"`) {
-					t.Errorf("%s %s: on-prem region %s in a cloud file", ex, f.Path, op.Region)
-				}
-			}
+		}
+	}
+	// Owned capacity alone: no cloud file and no region, only a note.
+	w := llmWorkload("onprem", "", instanceFor(t, "a100-sxm-80gb", "aws"))
+	w.Choice.Cloud, w.Choice.Instance, w.Choice.OnPrem, w.Choice.Region, w.Choice.Pricing = "", "", "dc1-a100", "eu-central-1", "on-prem"
+	p := onePlan("owned", w)
+	files, _, err := Generate(p, []string{"terraform", "k8s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasPrefix(f.Path, "terraform/") || strings.Contains(string(f.Data), "eu-central-1") {
+			t.Errorf("owned capacity reached %s", f.Path)
 		}
 	}
 }

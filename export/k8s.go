@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
@@ -274,17 +273,11 @@ func probes(port int32, path string) (*corev1.Probe, *corev1.Probe, *corev1.Prob
 		&corev1.Probe{ProbeHandler: h, PeriodSeconds: 10, FailureThreshold: 90} // model load: up to 15 minutes
 }
 
-// blueprintEngines maps the engine names blueprint.Engine derives to
-// catalog engine ids, for options the search did not name an engine for.
-var blueprintEngines = map[string]string{
-	"vLLM": "vllm", "vLLM (ROCm)": "vllm", "SGLang": "sglang", "TensorRT-LLM on Triton": "trtllm",
-	"vLLM (TPU backend)": "vllm-tpu", "vLLM with AWS Neuron (NxD Inference)": "neuron", "vLLM (Intel Gaudi)": "gaudi",
-}
-
 // servingEngine is the engine an LLM workload deploys: the one the search
-// chose (Option.Engine), else the one the blueprint derives. It must run on
-// the chosen accelerator and have an image for its vendor; the export never
-// falls back to another vendor's image.
+// chose (Option.Engine, a catalog id), else the catalog's preferred engine
+// for the accelerator's vendor. It must run on the chosen accelerator and
+// have an image for its vendor; the export never falls back to another
+// vendor's image.
 func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Accelerator, error) {
 	o := w.Choice
 	c := p.Catalog
@@ -295,22 +288,25 @@ func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Ac
 	if a == nil {
 		return nil, nil, fmt.Errorf("%s: no engine serves an LLM on %q", w.Workload, o.Accelerator)
 	}
-	id := o.Engine
-	if id == "" && w.Spec != nil {
-		id = blueprintEngines[blueprint.Engine(*w.Spec, o)]
-	}
-	e, err := c.Engine(id)
-	if err != nil || !e.RunsOn(a) {
-		// The derived engine does not run here: the vendor's preferred one.
-		e = nil
+	var e *catalog.Engine
+	if o.Engine != "" {
+		x, err := c.Engine(o.Engine)
+		if err != nil {
+			return nil, a, fmt.Errorf("%s: %w", w.Workload, err)
+		}
+		if !x.RunsOn(a) {
+			return nil, a, fmt.Errorf("%s: engine %s does not run on %s (%s); engines for it: %s", w.Workload, x.ID, a.ID, vendor(a), engineIDs(c.EnginesFor(a)))
+		}
+		e = x
+	} else {
 		for _, x := range c.EnginesFor(a) {
 			if x.Kind == "llm" {
 				e = x
 				break
 			}
 		}
-		if e == nil || o.Engine != "" {
-			return nil, a, fmt.Errorf("%s: engine %q does not run on %s (%s); engines for it: %s", w.Workload, id, a.ID, vendor(a), engineIDs(c.EnginesFor(a)))
+		if e == nil {
+			return nil, a, fmt.Errorf("%s: no LLM engine in the catalog runs on %s (%s)", w.Workload, a.ID, vendor(a))
 		}
 	}
 	if e.Image(a) == "" {

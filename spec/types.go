@@ -55,6 +55,9 @@ type Constraints struct {
 	// AllowSpotForLatencyCritical lets real-time endpoints run on spot without
 	// an on-demand baseline.
 	AllowSpotForLatencyCritical bool `json:"allowSpotForLatencyCritical,omitempty"`
+	// AllowFlaggedPrices lets the plan use catalog prices flagged as
+	// anomalous (instance price_flag); by default they are excluded.
+	AllowFlaggedPrices bool `json:"allowFlaggedPrices,omitempty"`
 	// HumanOversight describes the human-oversight process (EU AI Act high risk).
 	HumanOversight string `json:"humanOversight,omitempty"`
 }
