@@ -417,6 +417,20 @@ func TestTerraform_OnlyPricedRegions(t *testing.T) {
 		}
 		for _, f := range files {
 			cl := strings.TrimSuffix(strings.TrimPrefix(f.Path, "terraform/"), ".tf")
+			hf, diags := hclparse.NewParser().ParseHCL(f.Data, f.Path)
+			if diags.HasErrors() {
+				t.Fatalf("%s %s: %s", ex, f.Path, diags.Error())
+			}
+			labels := map[string]bool{}
+			for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
+				if blk.Type == "resource" || blk.Type == "variable" {
+					k := blk.Type + "." + strings.Join(blk.Labels, ".")
+					if labels[k] {
+						t.Errorf("%s %s: %s declared twice", ex, f.Path, k)
+					}
+					labels[k] = true
+				}
+			}
 			got := regionsIn(f.Data)
 			for r := range got {
 				if !priced[cl][r] {
@@ -675,3 +689,78 @@ func TestKubernetes_LabelValuesValid(t *testing.T) {
 }
 
 var ctyZero = cty.NumberIntVal(0)
+
+// TestTerraform_TwoRegionsWithRetention moves one of an example's workloads
+// to a second priced region: each region gets its own provider, cluster,
+// lake and lifecycle rules, every resource once, each pointing at its
+// region's bucket.
+func TestTerraform_TwoRegionsWithRetention(t *testing.T) {
+	var p *plan.Plan
+	moved := false
+	for _, ex := range examples(t) {
+		if moved {
+			break
+		}
+		p = examplePlan(t, ex)
+		if p.Blueprint == nil {
+			continue
+		}
+		for i := range p.Workloads {
+			o := p.Workloads[i].Choice
+			if !cloudPricing(o) || o.Cloud != "aws" || moved {
+				continue
+			}
+			for _, in := range cat.Instances {
+				if in.Cloud == "aws" && in.InstanceType == o.Instance && in.Region != o.Region {
+					c := *o
+					c.Region = in.Region
+					p.Workloads[i].Choice = &c
+					moved = true
+					break
+				}
+			}
+		}
+	}
+	if !moved {
+		t.Fatal("no example has an AWS instance that the catalog also prices in a second region")
+	}
+	files, _, err := Generate(p, []string{"terraform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := file(t, files, "terraform/aws.tf")
+	hf, diags := hclparse.NewParser().ParseHCL(data, "aws.tf")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	seen := map[string]bool{}
+	lifecycles := 0
+	for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
+		if blk.Type != "resource" {
+			continue
+		}
+		k := strings.Join(blk.Labels, ".")
+		if seen[k] {
+			t.Errorf("%s declared twice", k)
+		}
+		seen[k] = true
+		prov, ok := blk.Body.Attributes["provider"]
+		if !ok {
+			t.Errorf("%s names no regional provider", k)
+			continue
+		}
+		suffix := strings.TrimPrefix(string(prov.Expr.Range().SliceBytes(data)), "aws.")
+		if !strings.HasSuffix(blk.Labels[1], "_"+suffix) {
+			t.Errorf("%s is on provider %s but not labelled for that region", k, suffix)
+		}
+		if blk.Labels[0] == "aws_s3_bucket_lifecycle_configuration" {
+			lifecycles++
+			if b := string(blk.Body.Attributes["bucket"].Expr.Range().SliceBytes(data)); b != "aws_s3_bucket.lake_"+suffix+".id" {
+				t.Errorf("%s expires %s, not its region's lake", k, b)
+			}
+		}
+	}
+	if lifecycles != 2 {
+		t.Errorf("%d lake lifecycle configurations, want one per region", lifecycles)
+	}
+}
