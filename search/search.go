@@ -178,6 +178,9 @@ func (e *Env) excluded(in *catalog.Instance, hipaa bool) string {
 			return fmt.Sprintf("region %s is outside %s residency", in.Region, strings.ToUpper(k.Residency))
 		}
 	}
+	if r := FlaggedPrice(in, k.AllowFlaggedPrices); r != "" {
+		return r
+	}
 	if hipaa && !e.C.HIPAAEligible(in.Cloud) {
 		return "cloud " + in.Cloud + " offers no HIPAA BAA in the catalog"
 	}
