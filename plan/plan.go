@@ -37,6 +37,8 @@ type Plan struct {
 	// report, so reports can link them.
 	Exports []string   `json:"exports,omitempty"`
 	Spec    *spec.File `json:"-"`
+	// Catalog is the catalog the plan was built with (exports read vendor facts from it).
+	Catalog *catalog.Catalog `json:"-"`
 }
 
 // Workload is one workload's decision.
@@ -77,7 +79,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 	k.OnPrem = append([]spec.OnPrem(nil), k.OnPrem...) // the pools shrink as workloads take them
 	k.Commitments = append([]spec.Commitment(nil), k.Commitments...)
 	env := search.NewEnv(c, &k)
-	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
+	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f, Catalog: c}
 	cat := map[string]float64{}
 	cloud := map[string]float64{}
 	for i := range f.Workloads {
