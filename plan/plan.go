@@ -191,6 +191,8 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 		"p99 latencies come from a queueing model on the engine's predictions (M/M/1 tail on prefill), not from simulation",
 		"reserved pricing covers the always-on baseline with bursts on demand; spot for latency-critical endpoints runs above an on-demand baseline",
 	}
+	// Prices imported with `aiplan catalog import` name their files.
+	p.Assumptions = append(p.Assumptions, env.C.Assumptions()...)
 	return p
 }
 
