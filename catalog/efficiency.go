@@ -312,21 +312,3 @@ type Eligibility struct {
 	Source string `yaml:"source" json:"source"`
 	AsOf   string `yaml:"as_of" json:"as_of"`
 }
-
-// Control is one compliance control and the capabilities that satisfy it.
-type Control struct {
-	ID     string `yaml:"id" json:"id"`
-	Regime string `yaml:"regime" json:"regime"`
-	Title  string `yaml:"title" json:"title"`
-	// Clause cites the article or clause the control comes from.
-	Clause string `yaml:"clause" json:"clause"`
-	// Requires lists capabilities (provided by blueprint components or by
-	// the file) that together meet the control.
-	Requires []string `yaml:"requires" json:"requires"`
-	// Process marks controls that also need an organisational process:
-	// tooling alone meets them only partially.
-	Process bool   `yaml:"process" json:"process,omitempty"`
-	Note    string `yaml:"note" json:"note,omitempty"`
-	Source  string `yaml:"source" json:"source"`
-	AsOf    string `yaml:"as_of" json:"as_of"`
-}

@@ -29,6 +29,7 @@ type Catalog struct {
 	Rates        []*Rate
 	HIPAAClouds  []*Eligibility
 	Controls     []*Control
+	Regimes      []*Regime
 	Efficiency   *Efficiency
 	Engines      []*Engine
 
@@ -54,11 +55,12 @@ type File struct {
 	Rates        []*Rate        `yaml:"rates"`
 	HIPAAClouds  []*Eligibility `yaml:"hipaa_eligible_clouds"`
 	Controls     []*Control     `yaml:"controls"`
+	Regimes      []*Regime      `yaml:"regimes"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 	Engines      []*Engine      `yaml:"engines"`
-	// Import records where an imported overlay's prices came from (set by
-	// `aiplan catalog import`).
-	Import *ImportInfo `yaml:"import"`
+	// Imports record where an imported overlay's prices came from (written
+	// by `aiplan catalog import`), one per import run.
+	Imports []*ImportInfo `yaml:"imports"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
@@ -118,6 +120,7 @@ func loadMerged(overlays []string) (*File, []*ImportInfo, error) {
 		Rates:        append([]*Rate(nil), emb.Rates...),
 		HIPAAClouds:  append([]*Eligibility(nil), emb.HIPAAClouds...),
 		Controls:     append([]*Control(nil), emb.Controls...),
+		Regimes:      append([]*Regime(nil), emb.Regimes...),
 		Efficiency:   emb.Efficiency,
 		Engines:      append([]*Engine(nil), emb.Engines...),
 	}
@@ -135,10 +138,9 @@ func loadMerged(overlays []string) (*File, []*ImportInfo, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if f.Import != nil {
-			imp := *f.Import
+		for _, im := range f.Imports {
+			imp := *im
 			imp.Overlay = p
-			imp.Entries = len(f.Instances)
 			imports = append(imports, &imp)
 		}
 		merge(&base, f)
@@ -246,6 +248,7 @@ func merge(dst, src *File) {
 	dst.Rates = mergeByID(dst.Rates, src.Rates, func(a *Rate) string { return a.ID })
 	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
 	dst.Controls = mergeByID(dst.Controls, src.Controls, func(a *Control) string { return a.ID })
+	dst.Regimes = mergeByID(dst.Regimes, src.Regimes, func(a *Regime) string { return a.ID })
 	dst.Engines = mergeByID(dst.Engines, src.Engines, func(a *Engine) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
@@ -429,12 +432,17 @@ func (f *File) validate() []string {
 		}
 		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
 	}
-	for _, k := range f.Controls {
-		if k == nil || k.ID == "" || k.Regime == "" || k.Clause == "" || len(k.Requires) == 0 {
-			errs = append(errs, "controls: every control needs id, regime, clause and requires")
+	errs = append(errs, f.validateCompliance(bad, prov)...)
+	for i, im := range f.Imports {
+		if im == nil || im.Format == "" || len(im.Files) == 0 {
+			errs = append(errs, fmt.Sprintf("imports[%d]: needs format and files", i))
 			continue
 		}
-		prov("control", k.ID, k.Source, k.AsOf)
+		for _, src := range im.Files {
+			if src.Name == "" || len(src.SHA256) != 64 || src.Date == "" {
+				errs = append(errs, fmt.Sprintf("imports[%d]: file %q needs name, date and a sha256 of 64 hex digits", i, src.Name))
+			}
+		}
 	}
 	for i, e := range f.Engines {
 		if e == nil || e.ID == "" {
@@ -453,7 +461,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
-		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Regimes: f.Regimes, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {

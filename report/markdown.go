@@ -145,16 +145,7 @@ func Markdown(w io.Writer, p *plan.Plan) {
 		}
 	}
 	if cr := p.Compliance; cr != nil && len(cr.Rows) > 0 {
-		fmt.Fprintf(w, "\n## Compliance: %s\n\n", mdList(cr.Regimes, ", "))
-		fmt.Fprintf(w, "%d met, %d partially, %d gaps.\n\n", cr.Met, cr.Partial, cr.Gaps)
-		for _, im := range cr.Imposed {
-			fmt.Fprintf(w, "- Imposed on the search: %s\n", mdEscape(im))
-		}
-		fmt.Fprintln(w, "\n| control | clause | status | by | missing |")
-		fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
-		for _, r := range cr.Rows {
-			fmt.Fprintf(w, "| %s | %s | **%s** | %s | %s |\n", mdEscape(r.Title), mdEscape(r.Clause), mdEscape(string(r.Status)), mdEscape(strings.Join(r.By, "; ")), mdList(r.Missing, ", "))
-		}
+		complianceMarkdown(w, cr)
 	}
 	if len(p.Exports) > 0 {
 		fmt.Fprint(w, "\n## Exported files\n\n")

@@ -118,6 +118,7 @@ func Table(w io.Writer, p *plan.Plan) {
 			fmt.Fprintf(w, "Budget: OVER by %s/month (%s of %s)\n", USD(b.OverrunUSD), USD(b.MonthlyUSD), USD(b.LimitUSD))
 		}
 	}
+	complianceLine(w, p)
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
 		for _, s := range p.Warnings {

@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/diag"
 )
+
+// hfRepo is a Hugging Face repository id: org/name of letters, digits, '.', '_' and '-'.
+var hfRepo = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$`)
 
 // Workload types.
 const (
@@ -89,6 +93,7 @@ func Validate(p *Parsed, c *catalog.Catalog) diag.Diagnostics {
 		v.err("metadata.name", "is required", nil, "a plan name")
 	}
 	v.rangeCheck("metadata.teamSize", float64(f.Metadata.TeamSize), 0, 100000, false)
+	v.planDate(&f.Metadata)
 	v.constraints(&f.Constraints)
 	if len(f.Workloads) == 0 {
 		v.err("workloads", "at least one workload is required", nil, strings.Join(WorkloadTypes, ", "))
@@ -231,6 +236,9 @@ func (v *validator) model(w *Workload, path string, wantLLM bool) *catalog.Model
 	if !wantLLM && m.IsLLM() && w.Type != Edge {
 		v.err(path+".model", "this workload type needs a classic model", quote(w.Model.ID), "resnet-50, bert-large, dlrm-v2, xgboost-scorer, ...")
 	}
+	if hfRepo.MatchString(w.Model.ID) {
+		w.Model.Repo = w.Model.ID // the exact weights named, e.g. an -Instruct variant
+	}
 	w.Model.ID = m.ID
 	return m
 }
@@ -301,9 +309,7 @@ func (v *validator) workload(w *Workload, path string) {
 		}
 		v.rangeCheck(path+".autoscaling.scaleUpDelayMinutes", a.ScaleUpDelayMinutes, 0, 120, false)
 	}
-	if w.RiskClass != "" && !oneOf(w.RiskClass, []string{"minimal", "limited", "high", "prohibited"}) {
-		v.err(path+".riskClass", "unknown EU AI Act risk class", quote(w.RiskClass), "minimal, limited, high, prohibited")
-	}
+	v.governance(w, path)
 	v.rangeCheck(path+".maxGPUs", float64(w.MaxGPUs), 0, 1e6, false)
 	switch w.Type {
 	case LLMInference:
