@@ -32,9 +32,6 @@ type Retention struct {
 	// Noncurrent rules expire old object versions, not current ones.
 	Noncurrent bool   `json:"noncurrent,omitempty"`
 	Why        string `json:"why"`
-	// Regions, for a copy kept elsewhere (backups), are the regions of the
-	// data's jurisdiction it may live in, other than the data's own.
-	Regions []string `json:"regions,omitempty"`
 }
 
 // Modelling conventions for retention, documented where they are used.
@@ -168,45 +165,32 @@ func (b *builder) dataPlane() {
 			Reason:       "bucket versioning is not a backup (same bucket, same account, same region); a copy elsewhere survives deletion, ransomware and a regional outage",
 			Alternatives: []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}},
 			Provides:     []string{"backup-copies"}, Settings: []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion", "restores re-apply the erasure log before data is used again"},
-			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks", Regions: b.backupRegions()}}})
+			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
 	}
 }
 
-// backupRegions lists the other regions of the primary cloud in the
-// jurisdiction of the data's region (the residency when one is set), where
-// a backup copy may live without leaving that jurisdiction.
-func (b *builder) backupRegions() []string {
-	cl := b.bp.PrimaryCloud
-	cat := b.in.Pricer.C
-	primary, jur := "", b.in.File.Constraints.Residency
+// pricedRegions are the regions of a cloud where the plan runs instances in
+// a cluster: the Terraform export writes one site (cluster, lake bucket,
+// keys, logs) per such region and nothing for a cloud without one.
+func (b *builder) pricedRegions(cloud string) []string {
+	set := map[string]bool{}
 	for _, r := range b.in.Results {
-		if r.Choice != nil && r.Choice.Cloud == cl && r.Choice.Region != "" {
-			primary = r.Choice.Region
-			break
+		o := r.Choice
+		if o == nil || o.Cloud != cloud || o.Instance == "" || o.OnPrem != "" || o.Region == "" {
+			continue
 		}
-	}
-	if reg, ok := cat.Region(primary); ok && (jur == "" || jur == "any") {
-		jur = reg.Jurisdiction
-	}
-	if jur == "" || jur == "any" {
-		return nil
+		switch o.Pricing {
+		case "api", "device", "serverless", "managed-platform":
+			continue
+		}
+		set[o.Region] = true
 	}
 	var out []string
-	for _, r := range cat.Regions {
-		if r.Cloud == cl && r.Jurisdiction == jur && r.ID != primary {
-			out = append(out, r.ID)
-		}
+	for r := range set {
+		out = append(out, r)
 	}
 	sort.Strings(out)
 	return out
-}
-
-// BackupExported reports whether the Terraform export writes the backup
-// plan of a backups component: on AWS (AWS Backup with a copy to a vault in
-// a second region), when two other regions of the jurisdiction exist, so
-// one differs from whichever region the export pins.
-func BackupExported(c *Component) bool {
-	return c != nil && c.ID == "backups" && c.Cloud == "aws" && len(c.Retention) > 0 && len(c.Retention[0].Regions) >= 2
 }
 
 func addCaps(c *Component, exported bool, caps ...string) {
@@ -228,7 +212,6 @@ func (b *builder) declareData() {
 	train := b.workloads(spec.Training, spec.FineTuning)
 	mesh := b.find("mesh") != nil
 	backups := b.find("backups") != nil
-	backupsExported := BackupExported(b.find("backups"))
 	var served []string
 	for _, c := range b.bp.Components {
 		if c.Layer == "serving" || c.ID == "gateway" {
@@ -237,7 +220,7 @@ func (b *builder) declareData() {
 	}
 	for i := range b.bp.Components {
 		c := &b.bp.Components[i]
-		tf := TerraformClouds[c.Cloud]
+		tf := TerraformClouds[c.Cloud] && len(b.pricedRegions(c.Cloud)) > 0
 		// inCluster components get encryption in transit from the mesh;
 		// managed services from their enforced TLS settings.
 		transit := func() {
@@ -269,7 +252,7 @@ func (b *builder) declareData() {
 				addCaps(c, false, "encryption-in-transit") // bucket policy denying aws:SecureTransport = false
 			}
 			if backups {
-				addCaps(c, backupsExported, "backup") // the AWS Backup selection names the bucket
+				addCaps(c, false, "backup")
 			}
 			retained := true
 			for _, w := range b.in.File.Workloads {
@@ -321,7 +304,7 @@ func (b *builder) declareData() {
 			addCaps(c, tf, "encryption-at-rest")
 			addCaps(c, tf && c.Cloud != "azure", "integrity")
 			if backups {
-				addCaps(c, backupsExported, "backup") // the AWS Backup selection names the bucket
+				addCaps(c, false, "backup")
 			}
 		case c.Layer == "serving":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
@@ -348,14 +331,16 @@ func (b *builder) declareData() {
 			}
 			c.Data, c.Store, c.Holds = Stores, "backups", union(holds)
 			addCaps(c, false, "encryption-in-transit", "access-control", "authentication", "erasure")
-			// AWS Backup vaults with KMS keys, a vault lock, a 35-day lifecycle and a copy to a second region
-			addCaps(c, BackupExported(c), "encryption-at-rest", "retention-enforced", "backup", "integrity")
+			// designed (vault KMS key, vault lock, 35-day lifecycle, copy to a
+			// second region); the export does not write it: its Terraform
+			// holds only the regions the plan priced
+			addCaps(c, false, "encryption-at-rest", "retention-enforced", "backup", "integrity")
 		case c.ID == "netpol":
 			addCaps(c, true, "network-segmentation")
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
 		case c.ID == "kms":
-			addCaps(c, TerraformClouds[c.Cloud], "key-management")
+			addCaps(c, tf, "key-management")
 		}
 		if c.Data == "" {
 			continue

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
@@ -31,17 +30,11 @@ func TestTerraform_HasTheRetentionRulesTheMatrixClaims(t *testing.T) {
 			tf[cloud] = file.Body.(*hclsyntax.Body)
 		}
 		for _, c := range p.Blueprint.Components {
-			if blueprint.BackupExported(&c) {
-				checked++
-				if err := hasBackup(tf[c.Cloud], c.Retention[0]); err != nil {
-					t.Errorf("%s: backups claimed exported: %v", ex, err)
-				}
-			}
 			exported := false
 			for _, e := range c.Exported {
 				exported = exported || e == "retention-enforced"
 			}
-			if !exported || c.ID == "backups" { // backups: hasBackup above
+			if !exported {
 				continue
 			}
 			body := tf[c.Cloud]
@@ -185,55 +178,4 @@ func hasRule(body *hclsyntax.Body, component, cloud, prefix string, days int, no
 		}
 	}
 	return false
-}
-
-// hasBackup checks the AWS Backup plan: daily rule with the retention, a
-// copy to a vault whose provider is pinned to another region of the
-// candidates, and a selection of the lake bucket.
-func hasBackup(body *hclsyntax.Body, r blueprint.Retention) error {
-	if body == nil {
-		return fmt.Errorf("no terraform")
-	}
-	mainRegion, copyRegion := "", ""
-	for _, p := range blocks(body, "provider", "aws") {
-		if attrString(p, "alias") == "backup" {
-			copyRegion = attrString(p, "region")
-		} else {
-			mainRegion = attrString(p, "region")
-		}
-	}
-	if copyRegion == "" || copyRegion == mainRegion {
-		return fmt.Errorf("copy region %q, main region %q", copyRegion, mainRegion)
-	}
-	found := false
-	for _, x := range r.Regions {
-		found = found || x == copyRegion
-	}
-	if !found {
-		return fmt.Errorf("copy region %s not among %v", copyRegion, r.Regions)
-	}
-	ok := false
-	for _, plan := range blocks(body, "resource", "aws_backup_plan") {
-		for _, rule := range blocks(plan, "rule") {
-			for _, lc := range blocks(rule, "lifecycle") {
-				if d, _ := attrInt(lc, "delete_after"); d == r.Days && len(blocks(rule, "copy_action")) == 1 {
-					ok = true
-				}
-			}
-		}
-	}
-	if !ok {
-		return fmt.Errorf("no backup plan rule with a %d-day lifecycle and a copy", r.Days)
-	}
-	sel := blocks(body, "resource", "aws_backup_selection")
-	if len(sel) == 0 {
-		return fmt.Errorf("no backup selection")
-	}
-	if _, ok := sel[0].Attributes["resources"]; !ok {
-		return fmt.Errorf("backup selection without resources")
-	}
-	if len(blocks(body, "resource", "aws_backup_vault_lock_configuration")) == 0 {
-		return fmt.Errorf("no vault lock")
-	}
-	return nil
 }
