@@ -383,3 +383,41 @@ func TestREADME_SourcesTableIsCurrent(t *testing.T) {
 		t.Errorf("README.md lacks the current regime table; replace it with:\n%s", want)
 	}
 }
+
+// TestTechnical_EveryHolderMustProvideAndExport exercises the rule on a
+// blueprint built by hand: one store that lacks the export, or the
+// capability, turns "tooling present" into a gap naming it; a component
+// that only moves the data does not count for encryption at rest.
+func TestTechnical_EveryHolderMustProvideAndExport(t *testing.T) {
+	f := &spec.File{Metadata: spec.Metadata{Name: "t", Date: testDate}, Constraints: spec.Constraints{Compliance: []string{"hipaa"}},
+		Workloads: []spec.Workload{{Name: "notes", Type: spec.DataPipeline, PHI: true}}}
+	store := func(id string, provides, exported []string) blueprint.Component {
+		return blueprint.Component{ID: id, Data: blueprint.Stores, Store: id, Holds: []string{blueprint.Personal, blueprint.PHI}, Provides: provides, Exported: exported}
+	}
+	enc := []string{"encryption-at-rest"}
+	cases := []struct {
+		name   string
+		comps  []blueprint.Component
+		status string
+		detail string
+	}{
+		{"all exported", []blueprint.Component{store("lake", enc, enc), store("logs", enc, enc), {ID: "gateway", Data: blueprint.Moves, Holds: []string{blueprint.PHI}}}, compliance.ToolingPresent, ""},
+		{"one designed only", []blueprint.Component{store("lake", enc, enc), store("backups", enc, nil)}, compliance.Gap, "backups: encryption-at-rest"},
+		{"one missing", []blueprint.Component{store("lake", enc, enc), store("cache", nil, nil)}, compliance.Gap, "cache: encryption-at-rest"},
+		{"store without PHI", []blueprint.Component{store("lake", enc, enc), {ID: "index", Data: blueprint.Stores, Holds: nil}}, compliance.ToolingPresent, ""},
+	}
+	for _, c := range cases {
+		r := row(t, compliance.Assess(cat, f, &blueprint.Blueprint{Components: c.comps}), "hipaa-encryption")
+		if r.Status != c.status {
+			t.Errorf("%s: %s, want %s (%+v)", c.name, r.Status, c.status, r)
+		}
+		if c.detail != "" && !has(append(r.Missing, r.NotExported...), c.detail) {
+			t.Errorf("%s: detail %v %v lacks %q", c.name, r.Missing, r.NotExported, c.detail)
+		}
+	}
+	// No component holds PHI: not applicable, with the reason.
+	r := row(t, compliance.Assess(cat, f, &blueprint.Blueprint{}), "hipaa-encryption")
+	if r.Status != compliance.NotApplicable || !strings.Contains(r.Reason, "PHI") {
+		t.Errorf("no PHI store: %+v", r)
+	}
+}
