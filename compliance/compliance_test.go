@@ -421,3 +421,28 @@ func TestTechnical_EveryHolderMustProvideAndExport(t *testing.T) {
 		t.Errorf("no PHI store: %+v", r)
 	}
 }
+
+// TestMinimalRisk_TurnsOnLiteracyScreeningAndArt50: minimal risk is not
+// "nothing": Art. 4, the Art. 5 screening and Art. 50 apply; Art. 95 codes
+// are voluntary, shown as not applicable with that reason.
+func TestMinimalRisk_TurnsOnLiteracyScreeningAndArt50(t *testing.T) {
+	src := strings.Replace(file(t, "../examples/hipaa-clinical.yaml"), "riskClass: high", "riskClass: minimal", 1)
+	src = strings.Replace(src, "eu-ai-act:high-risk", "eu-ai-act:minimal", 1)
+	p := build(t, src)
+	for _, id := range []string{"aia-literacy", "aia-prohibited-screening", "aia-deployer-disclosure"} {
+		if r := row(t, p.Compliance, id); r.Status != compliance.ProcessRequired {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if r := row(t, p.Compliance, "aia-disclosure"); r.Status == compliance.NotApplicable {
+		t.Errorf("Art. 50(1) for a minimal-risk chat system: %+v", r)
+	}
+	if r := row(t, p.Compliance, "aia-codes-of-conduct"); r.Status != compliance.NotApplicable || !strings.Contains(r.Reason, "voluntary") {
+		t.Errorf("Art. 95: %+v", r)
+	}
+	// eu-ai-act:gpai declares the organisation a GPAI model provider.
+	p = build(t, strings.Replace(src, "eu-ai-act:minimal", "eu-ai-act:minimal, eu-ai-act:gpai", 1))
+	if r := row(t, p.Compliance, "aia-gpai-copyright"); r.Status != compliance.ProcessRequired {
+		t.Errorf("declared GPAI provider: %+v", r)
+	}
+}
