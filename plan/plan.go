@@ -182,6 +182,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 	if m := f.Constraints.MaxGPUs; m > 0 && p.PeakGPUs > m {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("capacity: %d GPUs at peak across workloads exceed maxGPUs %d", p.PeakGPUs, m))
 	}
+	plausibility(p)
 	for _, miss := range env.P.MissingRates() {
 		p.Warnings = append(p.Warnings, "missing price in the catalog: "+miss)
 	}
