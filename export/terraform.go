@@ -27,7 +27,7 @@ func pools(p *plan.Plan) map[string][]pool {
 			continue
 		}
 		capacity := "on-demand"
-		if strings.Contains(o.Pricing, "spot") {
+		if o.Pricing.UsesSpot() {
 			capacity = "spot"
 		}
 		key := o.Region + "|" + o.Instance + "|" + capacity
