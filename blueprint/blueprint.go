@@ -525,17 +525,8 @@ func engineReason(e string) string {
 	return "the engine with first-party support for the chosen accelerator"
 }
 
-func slug(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "-") {
-			b.WriteByte('-')
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
-}
+// slug is spec.Slug, the one function that makes identifiers from names.
+func slug(s string) string { return spec.Slug(s) }
 
 func (b *builder) operations() {
 	cl := b.bp.PrimaryCloud

@@ -181,17 +181,17 @@ func isSecurity(bp *Blueprint, id string) bool {
 func (bp *Blueprint) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
-	nid := func(id string) string { return strings.NewReplacer("-", "_", ".", "_").Replace(id) }
-	label := func(s string) string { return strings.NewReplacer(`"`, "'", "[", "(", "]", ")").Replace(short(s, 60)) }
+	nid := mermaidID
+	label := func(s string) string { return mermaidText(short(s, 60)) }
 	hasUsers := false
 	for _, e := range bp.Edges {
 		if e.From == "users" {
 			hasUsers = true
 		}
 	}
-	b.WriteString("  sources([Data sources])\n")
+	fmt.Fprintf(&b, "  %s([\"Data sources\"])\n", nid("sources"))
 	if hasUsers {
-		b.WriteString("  users([Users and apps])\n")
+		fmt.Fprintf(&b, "  %s([\"Users and apps\"])\n", nid("users"))
 	}
 	heads := []string{"", "Ingest and orchestrate", "Lake, features, vectors", "Train, track, ship", "Serve", "Observe"}
 	for i, layers := range columns {
@@ -202,22 +202,22 @@ func (bp *Blueprint) Mermaid() string {
 		for _, l := range layers {
 			for _, c := range bp.Components {
 				if c.Layer == l && !strings.HasPrefix(c.ID, "cluster-") {
-					lines = append(lines, fmt.Sprintf("    %s[\"%s\"]", nid(c.ID), label(c.Name)))
+					lines = append(lines, fmt.Sprintf("    %s[%s]", nid(c.ID), label(c.Name)))
 				}
 			}
 		}
 		if len(lines) > 0 {
-			fmt.Fprintf(&b, "  subgraph col%d[\"%s\"]\n%s\n  end\n", i, heads[i], strings.Join(lines, "\n"))
+			fmt.Fprintf(&b, "  subgraph col%d[%s]\n%s\n  end\n", i, mermaidText(heads[i]), strings.Join(lines, "\n"))
 		}
 	}
 	var sec []string
 	for _, c := range bp.Components {
 		if c.Layer == "security" || strings.HasPrefix(c.ID, "cluster-") {
-			sec = append(sec, fmt.Sprintf("    %s[\"%s\"]", nid(c.ID), label(c.Name)))
+			sec = append(sec, fmt.Sprintf("    %s[%s]", nid(c.ID), label(c.Name)))
 		}
 	}
 	if len(sec) > 0 {
-		fmt.Fprintf(&b, "  subgraph security[\"Security, governance and clusters\"]\n%s\n  end\n", strings.Join(sec, "\n"))
+		fmt.Fprintf(&b, "  subgraph security[%s]\n%s\n  end\n", mermaidText("Security, governance and clusters"), strings.Join(sec, "\n"))
 	}
 	seen := map[string]bool{}
 	for _, e := range bp.Edges {
@@ -232,5 +232,31 @@ func (bp *Blueprint) Mermaid() string {
 			}
 		}
 	}
+	return b.String()
+}
+
+// mermaidID is a node id: "n_" and the component id's slug with '-' as
+// '_' (slugs hold no '_', so distinct ids stay distinct), never a Mermaid
+// keyword such as "end".
+func mermaidID(id string) string {
+	return "n_" + strings.ReplaceAll(slug(id), "-", "_")
+}
+
+// mermaidText is a quoted Mermaid label: letters, digits, spaces and plain
+// punctuation as they are, every other character (quotes, brackets, pipes,
+// '<', '#', backticks, line breaks, non-ASCII) as a Mermaid entity code
+// (#NNN;), so no label can end the quote, open markup or break the fence.
+func mermaidText(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(" ,.:()/+-_%=", r):
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "#%d;", r)
+		}
+	}
+	b.WriteByte('"')
 	return b.String()
 }

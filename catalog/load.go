@@ -30,6 +30,7 @@ type Catalog struct {
 	HIPAAClouds  []*Eligibility
 	Controls     []*Control
 	Efficiency   *Efficiency
+	Engines      []*Engine
 
 	rates   map[string]*Rate
 	regions map[string]*Region
@@ -52,6 +53,7 @@ type File struct {
 	HIPAAClouds  []*Eligibility `yaml:"hipaa_eligible_clouds"`
 	Controls     []*Control     `yaml:"controls"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
+	Engines      []*Engine      `yaml:"engines"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
@@ -72,6 +74,7 @@ func Load(overlays ...string) (*Catalog, error) {
 		HIPAAClouds:  append([]*Eligibility(nil), emb.HIPAAClouds...),
 		Controls:     append([]*Control(nil), emb.Controls...),
 		Efficiency:   emb.Efficiency,
+		Engines:      append([]*Engine(nil), emb.Engines...),
 	}
 	if emb.Efficiency != nil {
 		e := *emb.Efficiency // callers such as the fitter change it in place
@@ -191,6 +194,7 @@ func merge(dst, src *File) {
 	dst.Rates = mergeByID(dst.Rates, src.Rates, func(a *Rate) string { return a.ID })
 	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
 	dst.Controls = mergeByID(dst.Controls, src.Controls, func(a *Control) string { return a.ID })
+	dst.Engines = mergeByID(dst.Engines, src.Engines, func(a *Engine) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
 	}
@@ -210,6 +214,15 @@ func mergeByID[T any](dst, src []T, id func(T) string) []T {
 		dst = append(dst, s)
 	}
 	return dst
+}
+
+func validPrecision(p Precision) bool {
+	for _, q := range Precisions {
+		if p == q {
+			return true
+		}
+	}
+	return false
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
@@ -251,6 +264,16 @@ func (f *File) validate() []string {
 			bad("accelerator", a.ID, "link_domain", a.LinkDomain, "must be >= 1 (1 = no scale-up link)")
 		}
 		pos("accelerator", a.ID, "pcie_bw_gbps", a.PCIeBWGBs)
+		for n, ps := range map[string][]Precision{"native_precisions": a.NativePrecisions, "weight_only_precisions": a.WeightOnlyPrecisions} {
+			for _, p := range ps {
+				if !validPrecision(p) {
+					bad("accelerator", a.ID, n, fmt.Sprintf("%q", p), fmt.Sprintf("allowed: %v", Precisions))
+				}
+				if n == "weight_only_precisions" && a.Supports(p) == SupportNative {
+					bad("accelerator", a.ID, n, p, "already listed in native_precisions")
+				}
+			}
+		}
 		prov("accelerator", a.ID, a.Source, a.AsOf)
 	}
 	for i, in := range f.Instances {
@@ -268,6 +291,22 @@ func (f *File) validate() []string {
 		optPos("instance", in.ID, "price_spot_usd_hr", in.PriceSpot)
 		if in.IsCPU() && (in.CPUVectorGFLOPS <= 0 || in.CPUMemoryBWGBs <= 0) {
 			bad("instance", in.ID, "cpu_vector_gflops/cpu_memory_bw_gbps", "0", "CPU instances need both figures")
+		}
+		if in.ScaleUpDomain < 0 {
+			bad("instance", in.ID, "scale_up_domain", in.ScaleUpDomain, "must be >= 0 (0 = derive from the accelerator, 1 = PCIe only)")
+		}
+		if n := in.Network; n != nil {
+			ok := false
+			for _, t := range NetworkTypes {
+				ok = ok || n.Type == t
+			}
+			if !ok {
+				bad("instance", in.ID, "network.type", fmt.Sprintf("%q", n.Type), "allowed: "+strings.Join(NetworkTypes, ", "))
+			}
+			if !finite(n.Gbps) || n.Gbps < 0 {
+				bad("instance", in.ID, "network.gbps", n.Gbps, "must be a finite number >= 0 (0 = not published)")
+			}
+			prov("instance", in.ID+" network", n.Source, n.AsOf)
 		}
 		prov("instance", in.ID, in.Source, in.AsOf)
 	}
@@ -345,6 +384,14 @@ func (f *File) validate() []string {
 		}
 		prov("control", k.ID, k.Source, k.AsOf)
 	}
+	for i, e := range f.Engines {
+		if e == nil || e.ID == "" {
+			errs = append(errs, fmt.Sprintf("engines[%d]: missing id", i))
+			continue
+		}
+		errs = append(errs, e.validate()...)
+		prov("engine", e.ID, e.Source, e.AsOf)
+	}
 	if f.Efficiency != nil {
 		errs = append(errs, f.Efficiency.validate()...)
 	}
@@ -354,7 +401,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
-		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, rates: map[string]*Rate{}, regions: map[string]*Region{},
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {

@@ -34,13 +34,67 @@ type Accelerator struct {
 	InferenceOnly bool   `yaml:"inference_only" json:"inference_only,omitempty"`
 	FormFactor    string `yaml:"form_factor" json:"form_factor"`
 	ReleaseYear   *int   `yaml:"release_year" json:"release_year,omitempty"`
-	Source        string `yaml:"source" json:"source"`
-	AsOf          string `yaml:"as_of" json:"as_of"`
+	// NativePrecisions are the formats the chip has compute units for
+	// (tensor cores, MXU, MME, NeuronCore engines).
+	NativePrecisions []Precision `yaml:"native_precisions" json:"native_precisions"`
+	// WeightOnlyPrecisions are formats the weights can be stored in while
+	// the matrix units compute in 16 bits after dequantising (for example
+	// fp8 or int4 weights through Marlin kernels on sm80+).
+	WeightOnlyPrecisions []Precision `yaml:"weight_only_precisions" json:"weight_only_precisions,omitempty"`
+	// DeviceResource is the Kubernetes extended resource the vendor's device
+	// plugin advertises (nvidia.com/gpu, amd.com/gpu, aws.amazon.com/neuron,
+	// google.com/tpu, habana.ai/gaudi).
+	DeviceResource string `yaml:"device_resource" json:"device_resource"`
+	// PrecisionSource cites the support matrix (native/weight-only lists).
+	PrecisionSource string `yaml:"precision_source" json:"precision_source,omitempty"`
+	Source          string `yaml:"source" json:"source"`
+	AsOf            string `yaml:"as_of" json:"as_of"`
+}
+
+// Support says how an accelerator runs a precision.
+type Support int
+
+const (
+	// SupportNone: no kernels for the format on this chip.
+	SupportNone Support = iota
+	// SupportWeightOnly: weights are stored in the format and dequantised to
+	// 16-bit compute; memory and bandwidth shrink, compute does not speed up.
+	SupportWeightOnly
+	// SupportNative: the chip has compute units for the format.
+	SupportNative
+)
+
+func (s Support) String() string {
+	switch s {
+	case SupportNative:
+		return "native"
+	case SupportWeightOnly:
+		return "weight-only"
+	}
+	return "none"
+}
+
+// Supports reports how the accelerator runs precision p: natively,
+// weight-only, or not at all.
+func (a *Accelerator) Supports(p Precision) Support {
+	for _, q := range a.NativePrecisions {
+		if q == p {
+			return SupportNative
+		}
+	}
+	for _, q := range a.WeightOnlyPrecisions {
+		if q == p {
+			return SupportWeightOnly
+		}
+	}
+	return SupportNone
 }
 
 // PeakTFLOPS returns the dense peak for a compute precision and whether the
-// chip has native support for it. Precisions without native units fall back
-// to the next wider precision (fp4 -> fp8 -> bf16), as engines do.
+// chip has a published peak for exactly that precision. No peak is derived
+// from another precision: where a chip publishes none for p (FP8 on A100,
+// FP4 on Hopper), the peak returned is the 16-bit one the engines fall back
+// to, with native false. INT4 is weight-only everywhere (16-bit compute).
 func (a *Accelerator) PeakTFLOPS(p Precision) (float64, bool) {
 	get := func(x *float64) float64 {
 		if x == nil {
@@ -52,10 +106,6 @@ func (a *Accelerator) PeakTFLOPS(p Precision) (float64, bool) {
 	if bf16 == 0 {
 		bf16 = get(a.FP32TFLOPS)
 	}
-	fp8 := get(a.FP8TFLOPS)
-	if fp8 == 0 {
-		fp8 = get(a.INT8TOPS)
-	}
 	switch p {
 	case FP32:
 		if v := get(a.TF32TFLOPS); v > 0 {
@@ -64,19 +114,18 @@ func (a *Accelerator) PeakTFLOPS(p Precision) (float64, bool) {
 		return get(a.FP32TFLOPS), get(a.FP32TFLOPS) > 0
 	case BF16, FP16:
 		return bf16, bf16 > 0
-	case FP8, INT8:
-		if fp8 > 0 {
-			return fp8, true
+	case FP8:
+		if v := get(a.FP8TFLOPS); v > 0 {
+			return v, true
 		}
-		return bf16, false
-	case FP4, INT4:
+	case INT8:
+		if v := get(a.INT8TOPS); v > 0 {
+			return v, true
+		}
+	case FP4:
 		if v := get(a.FP4TFLOPS); v > 0 {
 			return v, true
 		}
-		if fp8 > 0 {
-			return fp8, false
-		}
-		return bf16, false
 	}
 	return bf16, false
 }
@@ -105,8 +154,63 @@ type Instance struct {
 	CPUVectorGFLOPS float64 `yaml:"cpu_vector_gflops" json:"cpu_vector_gflops,omitempty"`
 	// CPUMemoryBWGBs is the memory bandwidth available to the instance (CPU instances).
 	CPUMemoryBWGBs float64 `yaml:"cpu_memory_bw_gbps" json:"cpu_memory_bw_gbps,omitempty"`
-	Source         string  `yaml:"source" json:"source"`
-	AsOf           string  `yaml:"as_of" json:"as_of"`
+	// Network is the instance's scale-out network (nil for CPU instances).
+	Network *Network `yaml:"network" json:"network,omitempty"`
+	// ScaleUpDomain is how many of the instance's accelerators share a fast
+	// link (NVLink/NVSwitch, Infinity Fabric, NeuronLink, ICI); 1 = PCIe
+	// only; 0 = derive from the accelerator (see LinkDomain).
+	ScaleUpDomain int `yaml:"scale_up_domain" json:"scale_up_domain,omitempty"`
+	// PriceFlag, when not empty, says why a price of this entry is
+	// anomalous; planners exclude flagged prices unless the user opts in.
+	// Spot prices are the typical (median across zones) price, and
+	// price_spot_usd_hr is absent where there is no real spot offer.
+	PriceFlag string `yaml:"price_flag" json:"price_flag,omitempty"`
+	Source    string `yaml:"source" json:"source"`
+	AsOf      string `yaml:"as_of" json:"as_of"`
+}
+
+// Network types.
+const (
+	NetEFA        = "efa"
+	NetInfiniBand = "infiniband"
+	NetRoCE       = "roce"
+	NetEthernet   = "ethernet"
+)
+
+// NetworkTypes lists the valid Network.Type values, for error messages.
+var NetworkTypes = []string{NetEFA, NetInfiniBand, NetRoCE, NetEthernet}
+
+// Network is an instance's scale-out network. Gbps is the aggregate
+// bandwidth of the instance in Gbit/s, one direction (0 = the provider
+// publishes no figure; such an instance is not fit for multi-node jobs).
+type Network struct {
+	Type   string  `yaml:"type" json:"type"`
+	Gbps   float64 `yaml:"gbps" json:"gbps"`
+	Source string  `yaml:"source" json:"source"`
+	AsOf   string  `yaml:"as_of" json:"as_of"`
+}
+
+// RDMA reports whether the network bypasses the kernel TCP stack (EFA,
+// InfiniBand, RoCE), as multi-node training and serving expect.
+func (n *Network) RDMA() bool {
+	return n != nil && (n.Type == NetEFA || n.Type == NetInfiniBand || n.Type == NetRoCE)
+}
+
+// LinkDomain returns how many of the instance's accelerators share one fast
+// link: min(count, domain), where domain is ScaleUpDomain or, when that is
+// 0, the accelerator's own link domain (a nil accelerator counts as 1).
+func (i *Instance) LinkDomain(a *Accelerator) int {
+	d := i.ScaleUpDomain
+	if d <= 0 {
+		d = 1
+		if a != nil && a.LinkDomain > 0 {
+			d = a.LinkDomain
+		}
+	}
+	if i.AcceleratorCount > 0 && i.AcceleratorCount < d {
+		return i.AcceleratorCount
+	}
+	return max(d, 1)
 }
 
 // IsCPU reports whether the instance has no accelerator.

@@ -95,6 +95,22 @@ func (w Week) Map(f func(int) int) Week {
 	return out
 }
 
+// HoursAbove is the count-hours per month above n (Above(n).Hours, without
+// building the week).
+func (w Week) HoursAbove(n int, hoursPerMonth float64) float64 {
+	t := 0.0
+	for _, d := range w.Days {
+		s := 0
+		for _, v := range d.Hours {
+			if v > n {
+				s += v - n
+			}
+		}
+		t += float64(s) * d.PerWeek
+	}
+	return t / (24 * 7) * hoursPerMonth
+}
+
 // Above is the part of each hour's count above n.
 func (w Week) Above(n int) Week { return w.Map(func(v int) int { return max(0, v-n) }) }
 
@@ -202,7 +218,7 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 			c.Source = "catalog rate " + string(m) + "/" + in.Cloud + "; " + c.Source
 			out = append(out, c)
 		}
-		if burst := inst.Above(base).Hours(hours); burst > 0 {
+		if burst := inst.HoursAbove(base, hours); burst > 0 {
 			out = append(out, p.line(in, label+" on-demand burst", burst, od, OnDemand))
 		}
 	case Spot, SpotOverOnDemand:
@@ -211,18 +227,17 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 			return nil, false
 		}
 		intr := p.RateOr("spot-interruptions-per-hour", 0.02) * p.RateOr("spot-restart-hours", 0.25)
-		spot := inst
+		base := 0
 		if m == SpotOverOnDemand {
 			if !okOD {
 				return nil, false
 			}
-			base := inst.Min()
+			base = inst.Min()
 			if base > 0 {
 				out = append(out, p.line(in, fmt.Sprintf("%s on-demand baseline (%d)", label, base), float64(base)*hours, od, OnDemand))
 			}
-			spot = inst.Above(base)
 		}
-		if h := spot.Hours(hours); h > 0 {
+		if h := inst.HoursAbove(base, hours); h > 0 {
 			c := p.line(in, label+" spot", h*(1+intr), sp, Spot)
 			c.Source += "; typical (median) spot price; hours include interruption replacement"
 			out = append(out, c)
@@ -252,7 +267,7 @@ func (p *Pricer) BillCommitted(in *catalog.Instance, count int, usdPerHour float
 	c := Line(fmt.Sprintf("%s committed (%d held, sunk)", label, count), "compute", "instance-hours", float64(count)*hours, price, src)
 	c.Sunk, c.AsOf = true, in.AsOf
 	out := []Component{c}
-	if over := inst.Above(count).Hours(hours); over > 0 {
+	if over := inst.HoursAbove(count, hours); over > 0 {
 		od, ok := p.HourlyUSD(in, OnDemand)
 		if !ok {
 			return nil, false

@@ -5,14 +5,15 @@
 package export
 
 import (
+	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/report"
+	"github.com/aiplan-dev/aiplan/safefile"
+	"github.com/aiplan-dev/aiplan/spec"
 )
 
 // Targets lists the export kinds.
@@ -62,10 +63,23 @@ func Generate(p *plan.Plan, targets []string) ([]File, []string, error) {
 	return files, notes, nil
 }
 
+// ManifestName is the file in an export directory that lists what the
+// last export wrote there, so the next one removes its own stale files and
+// nothing else.
+const ManifestName = "aiplan-export.json"
+
+type manifest struct {
+	Plan  string   `json:"plan"`
+	Files []string `json:"files"`
+}
+
 // Write generates the files into dir, then the Markdown and HTML reports
-// that link them. Existing files with the same names are replaced; nothing
-// else in dir is touched.
-func Write(p *plan.Plan, dir string, targets []string) ([]string, []string, error) {
+// that link them, through safefile: nothing outside dir, nothing through a
+// link, never onto an input. Every file is staged first and renamed into
+// place only when all are written, so a failed export leaves dir as it
+// was. Files the previous export listed in the manifest and this one does
+// not write are removed; nothing else in dir is touched.
+func Write(p *plan.Plan, dir string, targets []string, inputs ...string) ([]string, []string, error) {
 	files, notes, err := Generate(p, targets)
 	if err != nil {
 		return nil, nil, err
@@ -73,44 +87,70 @@ func Write(p *plan.Plan, dir string, targets []string) ([]string, []string, erro
 	for _, f := range files {
 		p.Exports = append(p.Exports, f.Path)
 	}
-	md, _ := report.Render(p, "md")
-	html, _ := report.Render(p, "html")
-	files = append(files, File{"report.md", md}, File{"report.html", html})
+	d, err := safefile.OpenDir(dir, inputs...)
+	if err != nil {
+		return nil, notes, err
+	}
+	defer d.Close()
+	var old manifest
+	if b, err := d.ReadFile(ManifestName); err != nil {
+		return nil, notes, err
+	} else if b != nil && json.Unmarshal(b, &old) != nil {
+		notes = append(notes, ManifestName+" is not an aiplan manifest; no stale files removed")
+		old = manifest{}
+	}
 	var written []string
-	for _, f := range files {
-		dest := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-			return written, notes, err
+	stage := func(name string, data []byte) error {
+		if err := d.Stage(name, data); err != nil {
+			return err
 		}
-		tmp := dest + ".tmp"
-		if err := os.WriteFile(tmp, f.Data, 0o644); err != nil {
-			return written, notes, err
+		written = append(written, name)
+		return nil
+	}
+	for i := range files {
+		if err := stage(files[i].Path, files[i].Data); err != nil {
+			return nil, notes, err
 		}
-		if err := os.Rename(tmp, dest); err != nil {
-			return written, notes, err
+		files[i].Data = nil // written: let it go
+	}
+	md, err := report.Render(p, "md")
+	if err != nil {
+		return nil, notes, err
+	}
+	if err := stage("report.md", md); err != nil {
+		return nil, notes, err
+	}
+	md = nil
+	html, err := report.Render(p, "html")
+	if err != nil {
+		return nil, notes, err
+	}
+	if err := stage("report.html", html); err != nil {
+		return nil, notes, err
+	}
+	mb, err := json.MarshalIndent(manifest{Plan: p.Name, Files: written}, "", "  ")
+	if err != nil {
+		return nil, notes, err
+	}
+	if err := d.Stage(ManifestName, append(mb, '\n')); err != nil {
+		return nil, notes, err
+	}
+	if err := d.Commit(); err != nil {
+		return nil, notes, err
+	}
+	now := map[string]bool{}
+	for _, w := range written {
+		now[w] = true
+	}
+	for _, f := range old.Files {
+		if !now[f] && f != ManifestName {
+			if err := d.Remove(f); err != nil {
+				notes = append(notes, fmt.Sprintf("could not remove stale %s: %v", f, err))
+			}
 		}
-		written = append(written, f.Path)
 	}
 	return written, notes, nil
 }
 
-// slug makes a DNS-1123 label.
-func slug(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
-			b.WriteByte('-')
-		}
-	}
-	out := strings.Trim(b.String(), "-")
-	if len(out) > 50 {
-		out = strings.TrimRight(out[:50], "-")
-	}
-	if out == "" {
-		out = "plan"
-	}
-	return out
-}
+// slug is spec.Slug, the one function that makes identifiers from names.
+func slug(s string) string { return spec.Slug(s) }

@@ -41,6 +41,7 @@ type poolCost struct {
 	burst        map[int][]cost.Component
 	overflow     bool
 	jobHours     float64
+	jobGPUs      int // accelerators the jobs hold while they run
 	jobsDoNotFit bool
 }
 
@@ -193,7 +194,7 @@ func (p *pool) onPremCost(s *state) *poolCost {
 			jobGPUs += d.GPUs
 		}
 	}
-	pc.jobHours = jobs
+	pc.jobHours, pc.jobGPUs = jobs, jobGPUs
 	full, ok := p.serve(s, o.Count)
 	if !ok {
 		pc.marginal = math.Inf(1)

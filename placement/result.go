@@ -194,7 +194,7 @@ func (s *state) idle(p *pool, pc *poolCost, pl *Pool) string {
 	unit := "accelerators"
 	if p.onprem != nil {
 		total = p.onprem.Count
-		free = total - pc.nodes.Max()
+		free = total - pc.nodes.Max() - pc.jobGPUs
 	} else {
 		total = p.commit.Count
 		free = total - pc.nodes.Max()
@@ -235,7 +235,7 @@ func (s *state) couldHost(p *pool, freeGPUs int) string {
 			if n := freeGPUs / o.GPUsPerUnit; n > 0 {
 				verb := "replicas"
 				if o.ReplicasMax == 0 {
-					verb = "runs"
+					verb = "run(s)"
 				}
 				if _, on := p.members[i]; on {
 					out = append(out, fmt.Sprintf("%d more %s of %s (%d %s each)", n, verb, w.Spec.Name, o.GPUsPerUnit, acc))

@@ -88,6 +88,8 @@ type Budget struct {
 type Options struct {
 	// Now dates the plan: prices older than StaleAfterDays are flagged.
 	Now time.Time
+	// AllowFlaggedPrices lets the plan use prices the catalog flags as anomalous.
+	AllowFlaggedPrices bool
 }
 
 // StaleAfterDays is the age beyond which a price is flagged as stale.
@@ -113,7 +115,7 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 // and never changes them.
 func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	k := f.Constraints
-	env := search.NewEnv(c, &k)
+	env := search.NewEnvWith(c, &k, search.Settings{AllowFlaggedPrices: opt.AllowFlaggedPrices})
 	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
 	in := placement.Input{Constraints: &k, Catalog: c, Pricer: env.P, Hours: env.Hours, TeamSize: f.Metadata.TeamSize}
 	for i := range f.Workloads {
@@ -281,6 +283,7 @@ func identityOf(o *search.Option) string {
 // knows it, and warns about the chosen prices older than StaleAfterDays.
 func (p *Plan) datePrices(pr *cost.Pricer, now time.Time) {
 	stale := map[string]int{}
+	undated := 0
 	check := func(cs []cost.Component) {
 		for i := range cs {
 			c := &cs[i]
@@ -291,7 +294,10 @@ func (p *Plan) datePrices(pr *cost.Pricer, now time.Time) {
 				continue
 			}
 			t, err := time.Parse("2006-01-02", c.AsOf)
-			if err == nil && now.Sub(t) > StaleAfterDays*24*time.Hour {
+			switch {
+			case err != nil:
+				undated++
+			case now.Sub(t) > StaleAfterDays*24*time.Hour:
 				stale[c.AsOf]++
 			}
 		}
@@ -320,6 +326,9 @@ func (p *Plan) datePrices(pr *cost.Pricer, now time.Time) {
 		}
 		sort.Strings(dates)
 		p.Warnings = append(p.Warnings, fmt.Sprintf("stale prices: %d priced line(s) use prices older than %d days (as of %s); check them before committing", n, StaleAfterDays, strings.Join(dates, ", ")))
+	}
+	if undated > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("undated prices: %d priced line(s) use catalog prices without an as-of date; check them before committing", undated))
 	}
 }
 

@@ -147,11 +147,18 @@ func TestPlan_SpotForLatencyCritical_OnlyWithFallbackUnlessAllowed(t *testing.T)
 }
 
 func TestPlan_APIWinsAtLowTraffic_SelfHostAtHigh(t *testing.T) {
-	low := build(t, chat("llama-3.1-8b", 0.01, ""))
+	// Without a latency SLO: the catalog states no API latency, so the API
+	// is refused under one (search.TestAPI_HonoursSLOAndAccelerators).
+	noSLO := func(s string) string { return strings.Replace(s, "    slo: {ttftP99Ms: 2000, tpotP99Ms: 80}\n", "", 1) }
+	low := build(t, noSLO(chat("llama-3.1-8b", 0.01, "")))
 	if c := low.Workloads[0].Choice; c == nil || c.Pricing != "api" {
 		t.Errorf("at 0.01 req/s the per-token API should win, got %v", c.Summary)
 	}
-	high := build(t, chat("llama-3.1-8b", 100, ""))
+	withSLO := build(t, chat("llama-3.1-8b", 0.01, ""))
+	if c := withSLO.Workloads[0].Choice; c == nil || c.Pricing == "api" {
+		t.Errorf("under a TTFT SLO the API (no stated latency) must not be chosen, got %v", c)
+	}
+	high := build(t, noSLO(chat("llama-3.1-8b", 100, "")))
 	if c := high.Workloads[0].Choice; c == nil || c.Pricing == "api" {
 		t.Errorf("at 100 req/s self-hosting should win, got %v", c.Summary)
 	}

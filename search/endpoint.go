@@ -17,6 +17,7 @@ type unit struct {
 	gpus      int
 	precision string
 	tp        int
+	link      link    // the link the TP group was modelled on (fit.go)
 	capacity  float64 // requests/s per replica within the SLO
 	latencyMs float64 // headline latency at that capacity
 	metrics   Metrics
@@ -60,13 +61,18 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 	if w.MaxGPUs > 0 {
 		limit = w.MaxGPUs
 	}
+	byPer := map[int]cost.Week{} // instances per hour, by replicas per instance
 	for _, ic := range e.instances {
 		in := ic.in
-		if in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+		if !u.runsOn(in) {
 			continue
 		}
 		perInst := in.AcceleratorCount / u.gpus
-		inst := cost.InstancesFor(week, perInst)
+		inst, ok := byPer[perInst]
+		if !ok {
+			inst = cost.InstancesFor(week, perInst)
+			byPer[perInst] = inst
+		}
 		for _, mode := range cost.CloudModes {
 			if !e.Modes[mode] {
 				continue
@@ -106,6 +112,9 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 	if e.Modes[cost.OnPrem] {
 		bursts := e.burstInstances(u)
 		for _, pool := range e.onPremFor(u.acc.ID) {
+			if !u.runsOnPool(pool) {
+				continue
+			}
 			if len(bursts) == 0 {
 				*evaluated++
 				out = append(out, e.onPremEndpoint(pool, u, base, reps, week, nil))
@@ -169,7 +178,7 @@ func (e *Env) burstInstances(u unit) []*catalog.Instance {
 	price := map[string]float64{}
 	var clouds []string
 	for _, ic := range e.instances {
-		if ic.reason != "" || ic.in.Accelerator != u.acc.ID || ic.in.AcceleratorCount < u.gpus {
+		if ic.reason != "" || !u.runsOn(ic.in) {
 			continue
 		}
 		p, ok := e.P.HourlyUSD(ic.in, cost.OnDemand)
@@ -265,7 +274,7 @@ func (e *Env) committed(u unit, base Option, reps cost.Replicas, week cost.Week,
 	for _, cm := range e.K.Commitments {
 		for _, ic := range e.instances {
 			in := ic.in
-			if in.ID != cm.ID() || in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
+			if in.ID != cm.ID() || !u.runsOn(in) {
 				continue
 			}
 			per := in.AcceleratorCount / u.gpus

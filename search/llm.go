@@ -3,6 +3,7 @@ package search
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/cost"
@@ -13,6 +14,7 @@ import (
 type capKey struct {
 	model, acc, prec string
 	tp               int
+	link             link
 	isl, osl         float64
 	slo              spec.SLO
 }
@@ -67,16 +69,18 @@ func sloMet(r *perf.InferenceResult, s *spec.SLO) (bool, string) {
 
 // llmUnit finds the request rate one replica sustains within the SLO, by
 // bisection on the open-loop rate (the queueing model's p99 grows with it).
-func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, t *spec.Traffic, slo *spec.SLO) unit {
-	k := capKey{m.ID, a.ID, string(prec), tp, t.InputTokens, t.OutputTokens, spec.SLO{}}
+// The TP group talks over link l (fit.go): the scale-up link, or PCIe where
+// the group does not fit in one scale-up domain.
+func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, t *spec.Traffic, slo *spec.SLO) unit {
+	k := capKey{m.ID, a.ID, string(prec), tp, l, t.InputTokens, t.OutputTokens, spec.SLO{}}
 	if slo != nil {
 		k.slo = *slo
 	}
 	if v, ok := e.cache[k]; ok {
 		return v.u
 	}
-	u := unit{acc: a, gpus: tp, tp: tp, precision: string(prec)}
-	in := perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
+	u := unit{acc: a, gpus: tp, tp: tp, link: l, precision: string(prec)}
+	in := perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
 	maxr, err := perf.Inference(in)
 	switch {
 	case err != nil:
@@ -109,7 +113,7 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 			// carry their extra risk into the cost.
 			u.capacity = lo * best.Uncertainty.Low
 			u.latencyMs = best.TTFTP99Ms
-			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: fmt.Sprintf("tp=%d", tp), Batch: int(math.Round(best.BatchSize))}
+			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: parallelism(tp, l), Batch: int(math.Round(best.BatchSize))}
 		}
 	}
 	e.cache[k] = capVal{u}
@@ -131,8 +135,17 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
-				u := e.llmUnit(m, a, prec, tp, w.Traffic, w.SLO)
-				col.add(e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)...)
+				caveat := quantCaveat(w, prec)
+				for _, l := range e.tpLinks(a, tp) {
+					u := e.llmUnit(m, a, prec, tp, l, w.Traffic, w.SLO)
+					opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
+					if caveat != "" {
+						for i := range opts {
+							opts[i].Caveats = []string{caveat}
+						}
+					}
+					col.add(opts...)
+				}
 			}
 		}
 	}
@@ -140,7 +153,21 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 		col.add(e.apiOption(w, m, &r))
 	}
 	col.finish(&r)
+	if r.Choice != nil {
+		r.Notes = append(r.Notes, r.Choice.Caveats...)
+	}
 	return r
+}
+
+// quantCaveat is the quality caveat of weights below 8 bits on a
+// user-facing endpoint when the file did not ask for that precision: the
+// search picks it on cost, but its accuracy loss is model- and
+// task-dependent and no throughput figure measures it.
+func quantCaveat(w *spec.Workload, p catalog.Precision) string {
+	if w.Type != spec.LLMInference || len(w.Precision) > 0 || p.BytesPerWeight() >= 1 {
+		return ""
+	}
+	return fmt.Sprintf("quality: %s weights (below 8 bits) were chosen on cost for a user-facing endpoint; evaluate answer quality on your own prompts before serving, or set precision in the file", p)
 }
 
 // apiOption prices the endpoint on a per-token API and records the
@@ -173,9 +200,37 @@ func (e *Env) apiOption(w *spec.Workload, m *catalog.Model, r *Result) Option {
 		o.Rejected = "residency: the API's processing region is not guaranteed by the catalog entry"
 	case hasRegime(e.K.Compliance, "hipaa"):
 		o.Rejected = "compliance: no BAA for the API provider in the catalog"
+	case len(w.Accelerators) > 0:
+		o.Rejected = fmt.Sprintf("api: the workload asks for accelerators %s; a per-token API runs on hardware the provider chooses", strings.Join(w.Accelerators, ", "))
+	default:
+		o.Rejected = apiLatency(w.SLO, p)
 	}
 	o.LatencyMs = 0
 	return o
+}
+
+// apiLatency refuses a per-token API under a latency SLO: the catalog holds
+// no latency the provider states for its API, and shared per-token
+// endpoints publish no p99 guarantee, so a TTFT, TPOT or end-to-end target
+// cannot be shown to hold.
+func apiLatency(slo *spec.SLO, p *catalog.APIPrice) string {
+	if slo == nil {
+		return ""
+	}
+	var targets []string
+	if slo.TTFTP99Ms > 0 {
+		targets = append(targets, fmt.Sprintf("TTFT p99 %.0f ms", slo.TTFTP99Ms))
+	}
+	if slo.TPOTP99Ms > 0 {
+		targets = append(targets, fmt.Sprintf("TPOT p99 %.0f ms", slo.TPOTP99Ms))
+	}
+	if slo.E2EP99Ms > 0 {
+		targets = append(targets, fmt.Sprintf("e2e p99 %.0f ms", slo.E2EP99Ms))
+	}
+	if len(targets) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("api: %s states no latency for its %s API (catalog entry %s), so the SLO %s cannot be guaranteed", p.Provider, p.Model, p.ID, strings.Join(targets, ", "))
 }
 
 func (e *Env) shapeMean(w *spec.Workload) float64 {

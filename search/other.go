@@ -30,49 +30,8 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
-				res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
-				u := unit{acc: a, gpus: tp, tp: tp, precision: string(prec)}
-				if err != nil || !res.Fits {
-					u.reject = "memory: does not fit"
-					if err == nil {
-						u.reject = "memory: " + res.Reason
-					}
-					r.Evaluated++
-					col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
-					continue
-				}
-				replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
-				busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
-				perMonth := busyHours * 365 / 12
-				u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: fmt.Sprintf("tp=%d", tp), MemoryGBPerGPU: res.Memory.TotalGB}
-				for _, ic := range e.instances {
-					in := ic.in
-					if in.Accelerator != a.ID || in.AcceleratorCount < tp {
-						continue
-					}
-					per := in.AcceleratorCount / tp
-					nInst := math.Ceil(replicas / float64(per))
-					for _, mode := range []cost.Mode{cost.OnDemand, cost.Spot} {
-						if !e.Modes[mode] {
-							continue
-						}
-						price, ok := e.P.HourlyUSD(in, mode)
-						if !ok {
-							continue
-						}
-						r.Evaluated++
-						hours := nInst * perMonth
-						if mode == "spot" {
-							hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
-						}
-						o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
-							ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
-						o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
-						o.MonthlyUSD = cost.Sum(o.Components)
-						o.Instances = int(nInst)
-						o.summarize = describeBatch
-						col.add(o)
-					}
+				for _, l := range e.tpLinks(a, tp) {
+					e.batchConfig(w, m, a, prec, tp, l, deadline, col, &r)
 				}
 			}
 		}
@@ -82,6 +41,55 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 	}
 	col.finish(&r)
 	return r
+}
+
+// batchConfig sizes and prices one batch configuration: replicas of tp
+// accelerators talking over link l, packed onto instances.
+func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, deadline float64, col *collector, r *Result) {
+	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
+	u := unit{acc: a, gpus: tp, tp: tp, link: l, precision: string(prec)}
+	if err != nil || !res.Fits {
+		u.reject = "memory: does not fit"
+		if err == nil {
+			u.reject = "memory: " + res.Reason
+		}
+		r.Evaluated++
+		col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
+		return
+	}
+	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
+	busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
+	perMonth := busyHours * 365 / 12
+	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, l), MemoryGBPerGPU: res.Memory.TotalGB}
+	for _, ic := range e.instances {
+		in := ic.in
+		if !u.runsOn(in) {
+			continue
+		}
+		per := in.AcceleratorCount / tp
+		nInst := math.Ceil(replicas / float64(per))
+		for _, mode := range []cost.Mode{cost.OnDemand, cost.Spot} {
+			if !e.Modes[mode] {
+				continue
+			}
+			price, ok := e.P.HourlyUSD(in, mode)
+			if !ok {
+				continue
+			}
+			r.Evaluated++
+			hours := nInst * perMonth
+			if mode == "spot" {
+				hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
+			}
+			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
+				ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
+			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
+			o.MonthlyUSD = cost.Sum(o.Components)
+			o.Instances = int(nInst)
+			o.summarize = describeBatch
+			col.add(o)
+		}
+	}
 }
 
 // classicModel returns the catalog model or an inline description.

@@ -26,6 +26,7 @@ type Option struct {
 	TP          int    `json:"tp,omitempty"`
 	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
 	Precision   string `json:"precision,omitempty"`
+	Engine      string `json:"engine,omitempty"` // catalog engine id
 	Cloud       string `json:"cloud,omitempty"`
 	Region      string `json:"region,omitempty"`
 	Instance    string `json:"instance,omitempty"`
@@ -51,6 +52,9 @@ type Option struct {
 	LatencyMs float64 `json:"latency_ms"`
 	Metrics   Metrics `json:"metrics"`
 	Rejected  string  `json:"rejected,omitempty"`
+	// Caveats qualify a feasible option (for example a quality risk of
+	// quantisation below 8 bits that the file did not ask for).
+	Caveats []string `json:"caveats,omitempty"`
 	// Instances is the number of cloud instances at peak (jobs: for the run).
 	Instances int `json:"instances,omitempty"`
 	// NodePool is the key of the node pool placement put the option in.
@@ -154,6 +158,7 @@ type Env struct {
 	Headroom float64
 	// instances with the reason each is excluded ("" when allowed).
 	instances []instanceChoice
+	settings  Settings
 	cache     map[capKey]capVal
 }
 
@@ -166,7 +171,19 @@ type instanceChoice struct {
 // NewEnv prepares the search context: allowed pricing modes and every
 // catalog instance with the constraint that excludes it, if any.
 func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
-	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}}
+	return NewEnvWith(c, k, Settings{})
+}
+
+// Settings are the user's choices that are not part of the workload file.
+type Settings struct {
+	// AllowFlaggedPrices lets the search use catalog entries whose price is
+	// flagged as anomalous (catalog Instance.PriceFlag).
+	AllowFlaggedPrices bool
+}
+
+// NewEnvWith prepares the search context with settings.
+func NewEnvWith(c *catalog.Catalog, k *spec.Constraints, set Settings) *Env {
+	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}, settings: set}
 	if len(k.Pricing) == 0 {
 		for _, m := range []cost.Mode{cost.OnDemand, cost.Spot, cost.Reserved1y, cost.Serverless, cost.ManagedPlatform, cost.OnPrem, cost.API} {
 			e.Modes[m] = true
@@ -209,6 +226,9 @@ func contains(list []string, s string) bool {
 
 func (e *Env) excluded(in *catalog.Instance, hipaa bool) string {
 	k := e.K
+	if in.PriceFlag != "" && !e.settings.AllowFlaggedPrices {
+		return "price: flagged as anomalous in the catalog (" + in.PriceFlag + "); --allow-flagged-prices uses it"
+	}
 	if len(k.Clouds) > 0 && !contains(k.Clouds, in.Cloud) {
 		return "cloud " + in.Cloud + " not allowed"
 	}
@@ -267,14 +287,23 @@ func (e *Env) accelerators(w *spec.Workload) []*catalog.Accelerator {
 // are evaluated.
 type collector struct {
 	best     map[string]*Option
-	pools    map[string]*Option // cheapest feasible option per pool, for the shortlist
+	pools    map[poolID]*Option // cheapest feasible option per pool, for the shortlist
+	others   []*Option          // cheapest options outside pools, at most ShortlistSize
 	frontier []*Option
 	rejected map[string]*Option
 	api      float64
 }
 
 func newCollector() *collector {
-	return &collector{best: map[string]*Option{}, pools: map[string]*Option{}, rejected: map[string]*Option{}}
+	return &collector{best: map[string]*Option{}, pools: map[poolID]*Option{}, rejected: map[string]*Option{}}
+}
+
+// poolID identifies the pool of a demand (with the burst instance, for
+// owned pools, so each cloud's burst stays on the shortlist).
+type poolID struct {
+	inst               *catalog.Instance
+	mode               cost.Mode
+	onPrem, commitment string
 }
 
 // rankCost is the new spending an option causes: sunk costs are excluded
@@ -310,16 +339,21 @@ func (c *collector) add(opts ...Option) {
 		if o.Pricing == cost.API {
 			c.api = o.MonthlyUSD
 		}
-		pk := identity(o)
 		if d := o.Demand; d != nil {
-			pk = d.PoolKey()
-			if d.OnPrem != "" && d.Instance != nil {
-				pk += "|burst " + d.Instance.ID
+			pk := poolID{d.Instance, d.Mode, d.OnPrem, d.Commitment}
+			if old, ok := c.pools[pk]; !ok || before(o, old) {
+				cp := *o
+				c.pools[pk] = &cp
 			}
-		}
-		if old, ok := c.pools[pk]; !ok || before(o, old) {
+		} else if n := len(c.others); n < ShortlistSize || before(o, c.others[n-1]) {
 			cp := *o
-			c.pools[pk] = &cp
+			i := sort.Search(n, func(i int) bool { return before(&cp, c.others[i]) })
+			c.others = append(c.others, nil)
+			copy(c.others[i+1:], c.others[i:])
+			c.others[i] = &cp
+			if len(c.others) > ShortlistSize {
+				c.others = c.others[:ShortlistSize]
+			}
 		}
 		k := o.Accelerator + "|" + string(o.Pricing)
 		if old, ok := c.best[k]; !ok || before(o, old) {
@@ -406,7 +440,13 @@ func (c *collector) finish(r *Result) {
 	}
 	// The shortlist: the cheapest option per pool, owned capacity always
 	// included so placement can serve from it first.
-	for _, o := range sortedOptions(c.pools) {
+	cands := make([]*Option, 0, len(c.pools)+len(c.others))
+	for _, o := range c.pools {
+		cands = append(cands, o)
+	}
+	cands = append(cands, c.others...)
+	sort.Slice(cands, func(i, j int) bool { return before(cands[i], cands[j]) })
+	for _, o := range cands {
 		if len(r.Shortlist) < ShortlistSize || o.Pricing.Owned() {
 			o.describe()
 			r.Shortlist = append(r.Shortlist, *o)

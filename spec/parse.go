@@ -1,12 +1,14 @@
 package spec
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aiplan-dev/aiplan/diag"
 	"github.com/goccy/go-yaml/ast"
@@ -52,10 +54,26 @@ func Parse(b []byte, name string) (parsed *Parsed, ds diag.Diagnostics) {
 	if len(b) > MaxFileBytes {
 		return nil, diag.Diagnostics{{Severity: diag.Error, File: name, Summary: fmt.Sprintf("file is %d bytes; workload files are limited to %d bytes", len(b), MaxFileBytes)}}
 	}
+	b = bytes.TrimPrefix(b, []byte(bom))
+	if !utf8.Valid(b) {
+		i := 0
+		for i < len(b) {
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		return nil, diag.Diagnostics{{Severity: diag.Error, File: name, Line: bytes.Count(b[:i], []byte("\n")) + 1, Col: i - bytes.LastIndexByte(b[:i], '\n'), Summary: fmt.Sprintf("invalid UTF-8 at byte %d", i), Allowed: "UTF-8 text"}}
+	}
 	if strings.TrimSpace(string(b)) == "" {
 		return nil, diag.Diagnostics{{Severity: diag.Error, File: name, Summary: "file is empty; start from one of the files in examples/"}}
 	}
-	f, err := parser.ParseBytes(b, 0)
+	tokens, le := tokenize(string(b))
+	if le != nil {
+		return nil, diag.Diagnostics{{Severity: diag.Error, File: name, Line: le.Line, Col: le.Col, Summary: le.Msg}}
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		d := diag.Diagnostic{Severity: diag.Error, File: name, Summary: "malformed YAML: " + firstLine(err.Error())}
 		if l, c, ok := errPosition(err.Error()); ok {
@@ -83,6 +101,11 @@ func (d *decoder) errAt(n ast.Node, path, summary, value, allowed string) {
 	dg := diag.Diagnostic{Severity: diag.Error, File: d.name, Path: path, Summary: summary, Value: value, Allowed: allowed}
 	if tk != nil && tk.Position != nil {
 		dg.Line, dg.Col = tk.Position.Line, tk.Position.Column
+	}
+	if len(d.diags) == MaxDiagnostics {
+		dg = diag.Diagnostic{Severity: diag.Error, File: d.name, Summary: fmt.Sprintf("more than %d problems; fix these first", MaxDiagnostics)}
+	} else if len(d.diags) > MaxDiagnostics {
+		return
 	}
 	d.diags = append(d.diags, dg)
 }
@@ -120,8 +143,8 @@ func (d *decoder) value(n ast.Node, v reflect.Value, path string) {
 	}
 	d.depth++
 	defer func() { d.depth-- }()
-	if d.depth > 32 {
-		d.errAt(n, path, "nesting too deep", "", "")
+	if d.depth > MaxDepth {
+		d.errAt(n, path, fmt.Sprintf("nesting deeper than %d levels (limit: depth)", MaxDepth), "", "")
 		return
 	}
 	if _, ok := n.(*ast.AliasNode); ok {
@@ -151,8 +174,8 @@ func (d *decoder) value(n ast.Node, v reflect.Value, path string) {
 			d.errAt(n, path, "expected a list", short(n), "")
 			return
 		}
-		if len(seq.Values) > 100000 {
-			d.errAt(n, path, "list too long", strconv.Itoa(len(seq.Values)), "at most 100,000 items")
+		if len(seq.Values) > MaxItemsPerList {
+			d.errAt(n, path, "list too long (limit: items per list)", strconv.Itoa(len(seq.Values)), fmt.Sprintf("at most %d items", MaxItemsPerList))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))

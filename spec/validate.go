@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -57,6 +58,8 @@ func (v *validator) rangeCheck(path string, x, lo, hi float64, required bool) {
 	switch {
 	case x == 0 && required:
 		v.err(path, "is required", nil, fmt.Sprintf("a number in [%g, %g]", lo, hi))
+	case x < 0 && lo >= 0:
+		// reported by checkText for every field
 	case x != 0 && (math.IsNaN(x) || x < lo || x > hi):
 		v.err(path, "out of range", x, fmt.Sprintf("a number in [%g, %g]", lo, hi))
 	}
@@ -93,18 +96,10 @@ func Validate(p *Parsed, c *catalog.Catalog) diag.Diagnostics {
 	if len(f.Workloads) > 10000 {
 		v.err("workloads", "too many workloads", len(f.Workloads), "at most 10,000")
 	}
-	names := map[string]int{}
+	v.names(f)
+	v.checkText(reflect.ValueOf(f).Elem(), "", "")
 	for i := range f.Workloads {
-		w := &f.Workloads[i]
-		path := fmt.Sprintf("workloads[%d]", i)
-		if w.Name == "" {
-			v.err(path+".name", "is required", nil, "a unique name")
-		} else if j, dup := names[w.Name]; dup {
-			v.err(path+".name", fmt.Sprintf("duplicate workload name (also workloads[%d])", j), quote(w.Name), "unique names")
-		} else {
-			names[w.Name] = i
-		}
-		v.workload(w, path)
+		v.workload(&f.Workloads[i], fmt.Sprintf("workloads[%d]", i))
 	}
 	v.diags.Sort()
 	return v.diags
@@ -405,6 +400,10 @@ func Load(b []byte, name string, c *catalog.Catalog) (*File, diag.Diagnostics) {
 		}
 	}
 	ds.Sort()
+	if len(ds) > MaxDiagnostics {
+		n := len(ds) - MaxDiagnostics
+		ds = append(ds[:MaxDiagnostics:MaxDiagnostics], diag.Diagnostic{Severity: diag.Error, File: name, Summary: fmt.Sprintf("and %d more problems", n)})
+	}
 	if ds.HasErrors() {
 		return nil, ds
 	}

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/export"
 	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -41,20 +42,16 @@ func newExportCmd() *cobra.Command {
 					return usage("--to %q: allowed: %s", t, strings.Join(export.Targets, ", "))
 				}
 			}
-			absIn, _ := filepath.Abs(args[0])
-			absDir, _ := filepath.Abs(dir)
-			if st, err := os.Stat(absDir); err == nil && !st.IsDir() {
-				return usage("-d %s is a file, not a directory", dir)
-			}
-			if filepath.Dir(absIn) == absDir {
-				return usage("-d %s holds the workload file; export into a separate directory so nothing of yours is overwritten", dir)
-			}
 			f, c, err := loadPlanInput(cmd, args[0], overlays)
 			if err != nil {
 				return err
 			}
 			p := plan.Build(f, c)
-			written, notes, err := export.Write(p, dir, targets)
+			written, notes, err := export.Write(p, dir, targets, args[0])
+			var re *safefile.RefusedError
+			if errors.As(err, &re) {
+				return usageError{fmt.Errorf("-d %w", err)}
+			}
 			if err != nil {
 				return err
 			}

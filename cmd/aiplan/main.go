@@ -27,7 +27,8 @@ func main() {
 }
 
 // run executes the CLI and returns the exit code: 0 ok, 1 internal error,
-// 2 usage or input error. Tests call it in-process.
+// 2 usage or input error, 3 a plan with an infeasible workload, 4 a plan
+// over budget (with --fail-over-budget). Tests call it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -45,6 +46,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 0
 	}
 	fmt.Fprintf(stderr, "aiplan: %v\n", err)
+	var st exitStatus
+	if errors.As(err, &st) {
+		return st.code
+	}
 	var ue usageError
 	if errors.As(err, &ue) || isFlagError(err) {
 		return 2
