@@ -10,10 +10,10 @@ package blueprint
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
+	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -36,6 +36,18 @@ type Component struct {
 	Costs        []cost.Component `json:"costs,omitempty"`
 	MonthlyUSD   float64          `json:"monthly_usd"`
 	Settings     []string         `json:"settings,omitempty"`
+	// Data is "stores" or "moves" for a component that holds workload data
+	// (see data.go); Store names the kind of store; Holds lists the
+	// regulated data it holds ("personal", "phi") from the workloads.
+	Data  string   `json:"data,omitempty"`
+	Store string   `json:"store,omitempty"`
+	Holds []string `json:"holds,omitempty"`
+	// Exported lists the capabilities the exports (Terraform, Kubernetes
+	// manifests, alert rules) really configure for this component; the
+	// rest of Provides is designed but left to the deployment.
+	Exported []string `json:"exported,omitempty"`
+	// Retention lists the expiry rules of a store.
+	Retention []Retention `json:"retention,omitempty"`
 }
 
 // Alternative is a component that lost, with why.
@@ -116,6 +128,8 @@ func Design(in Input) *Blueprint {
 	b.serving()
 	b.operations()
 	b.security()
+	b.dataPlane()
+	b.declareData()
 	b.roadmap()
 	b.platformNodes()
 	for i := range b.bp.Components {
@@ -277,14 +291,14 @@ func (b *builder) data() {
 			b.add(Component{ID: "streaming", Layer: "ingestion", Name: name, Managed: m, Serves: pipes,
 				Reason:       "streaming ingest needs a durable log that replays events into the lake and the online feature store",
 				Alternatives: []Alternative{{"batch file drops", "cannot feed online features within seconds"}, {"Apache Pulsar", "smaller ecosystem of connectors than Kafka"}},
-				Provides:     []string{"encryption-in-transit", "event-logging"}, Settings: []string{"TLS listeners", "replication factor 3"}})
+				Settings:     []string{"TLS listeners with SCRAM or mTLS client authentication and topic ACLs", "replication factor 3", fmt.Sprintf("topic retention.ms = %d days: the stream is a buffer, the lake keeps the record", streamRetentionDays)}})
 			b.edge("sources", "streaming", "events")
 			b.edge("streaming", "lake", "stream to Iceberg")
 		} else {
 			b.add(Component{ID: "batch-ingest", Layer: "ingestion", Name: "batch loads scheduled by the orchestrator", Managed: true, Serves: pipes,
 				Reason:       "no workload needs events in seconds; scheduled loads are simpler and cheaper than a broker",
 				Alternatives: []Alternative{{"Kafka", "a broker fleet costs money and on-call without a streaming need"}},
-				Provides:     []string{"encryption-in-transit"}, Settings: []string{"extracts pulled over TLS"}})
+				Settings:     []string{"extracts pulled over TLS"}})
 			b.edge("sources", "batch-ingest", "extracts")
 			b.edge("batch-ingest", "lake", "loads")
 		}
@@ -300,7 +314,7 @@ func (b *builder) data() {
 		b.add(Component{ID: "orchestrator", Layer: "orchestration", Name: name, Managed: m, Serves: pipes, Costs: costs,
 			Reason:       "data pipelines need scheduling, retries and backfills; Airflow has the widest set of connectors",
 			Alternatives: []Alternative{{"Dagster", "asset model is attractive but fewer managed offerings on the chosen cloud"}, {"Argo Workflows", "better for ML steps on Kubernetes than for data connectors"}},
-			Provides:     []string{"change-management"}})
+			Provides:     []string{"scheduling"}})
 		b.edge("orchestrator", "lake", "transforms")
 	}
 	if len(pipes) > 0 || len(b.workloads(spec.Training, spec.FineTuning, spec.Embeddings)) > 0 {
@@ -317,13 +331,12 @@ func (b *builder) data() {
 			Serves:       append(pipes, b.workloads(spec.Training, spec.FineTuning)...),
 			Reason:       "one copy of raw and curated data, training sets and checkpoints, with table snapshots for reproducible training",
 			Alternatives: []Alternative{alt, {"HDFS", "operating storage nodes buys nothing over object storage"}},
-			Provides:     []string{"encryption-at-rest", "versioned-storage", "row-level-delete", "retention-policy"},
-			Settings:     []string{"SSE with customer-managed KMS keys", "bucket versioning", "lifecycle rules to infrequent access after 30 days", "public access blocked"}})
-		b.add(Component{ID: "lineage", Layer: "lake", Name: "OpenLineage with Marquez (data catalog and lineage)", Managed: false,
+			Settings:     []string{"SSE with customer-managed KMS keys", "bucket versioning (integrity; noncurrent versions expire)", "lifecycle expiry per pipeline prefix at its retentionDays", "Iceberg row-level deletes and snapshot expiry for erasure", "public access blocked"}})
+		b.add(Component{ID: "lineage", Layer: "lake", Name: "OpenLineage with Marquez (dataset lineage)", Managed: false,
 			Serves:       pipes,
 			Reason:       "every dataset, feature and model traces back to its sources: needed for erasure requests, records of processing and training-data provenance",
 			Alternatives: []Alternative{{"DataHub", "heavier to run for lineage alone"}, {"cloud-native catalog only", "does not follow data into Kubernetes jobs"}},
-			Provides:     []string{"lineage", "data-catalog", "data-quality"}})
+			Provides:     []string{"lineage"}})
 		b.edge("lake", "lineage", "lineage events")
 	}
 	if analytics {
@@ -335,7 +348,7 @@ func (b *builder) data() {
 		b.add(Component{ID: "warehouse", Layer: "warehouse", Name: name, Managed: m, Serves: pipes,
 			Reason:       "analytics queries run over the lake's Iceberg tables without copying data",
 			Alternatives: []Alternative{{"Snowflake", "a second copy of the data and another vendor contract"}, {"self-hosted Trino", "more operations for a workload a serverless engine covers"}},
-			Provides:     []string{"access-control"}})
+			Provides:     []string{"sql-analytics"}})
 		b.edge("lake", "warehouse", "SQL")
 	}
 	if features != nil {
@@ -348,7 +361,7 @@ func (b *builder) data() {
 			Serves:       pipes,
 			Reason:       "online features served in milliseconds with the same definitions as the offline training sets (no training/serving skew)",
 			Alternatives: []Alternative{{"SageMaker/Vertex feature store", "ties feature definitions to one cloud"}, {"Tecton", "a commercial platform for a need Feast covers"}},
-			Provides:     []string{"data-catalog", "encryption-in-transit"}, Settings: []string{"Redis with TLS and AUTH", "offline store on the lake"}})
+			Provides:     []string{"feature-serving"}, Settings: []string{"Redis with TLS and AUTH (ACL users per service)", "online key TTL (see retention)", "offline store on the lake"}})
 		b.edge("streaming", "feature-store", "materialise")
 		b.edge("feature-store", "serving", "features")
 	}
@@ -375,13 +388,13 @@ func (b *builder) data() {
 			alts = []Alternative{{"Qdrant", "a dedicated engine pays off beyond tens of millions of vectors"}, {"Weaviate", "same: more to operate at this size"}}
 			p, src := b.rate("managed-postgres-hour", 0.36)
 			b.add(Component{ID: "vector-store-" + r.Workload, Layer: "vector-store", Name: name, Managed: m, Serves: []string{r.Workload}, Reason: why, Alternatives: alts,
-				Provides: []string{"encryption-at-rest", "access-control", "row-level-delete"}, Costs: []cost.Component{cost.Line("managed PostgreSQL (HA)", "tooling", "instance-hours", hours, p, src)}})
+				Provides: []string{"vector-search"}, Settings: []string{"storage encrypted with the KMS key", "TLS required (force SSL)", "delete by document id on erasure and re-index"}, Costs: []cost.Component{cost.Line("managed PostgreSQL (HA)", "tooling", "instance-hours", hours, p, src)}})
 		default:
 			name = "Qdrant on Kubernetes (self-hosted, 2 replicas)"
 			why = fmt.Sprintf("%.3g vectors x %d dims = %.0f GiB of HNSW index per replica at %.0f queries/s: beyond a single PostgreSQL; self-hosted keeps data in the allowed regions", vectors, w.VectorDim, gib, w.QueriesPerSecond)
 			alts = []Alternative{{"pgvector", "index build and memory at this size strain one PostgreSQL"}, {"managed vector database", "region and compliance coverage must be checked per vendor"}, {"Weaviate", "comparable; Qdrant's quantisation cuts memory further"}}
 			b.add(Component{ID: "vector-store-" + r.Workload, Layer: "vector-store", Name: name, Serves: []string{r.Workload}, Reason: why, Alternatives: alts,
-				Provides: []string{"encryption-at-rest", "access-control", "row-level-delete"}, Settings: []string{"index memory priced in the workload's line items"}})
+				Provides: []string{"vector-search"}, Settings: []string{"index memory priced in the workload's line items", "volumes on a KMS-encrypted storage class", "API key per service", "delete points by document id on erasure and re-index"}})
 		}
 		b.edge("lake", "vector-store-"+r.Workload, "embeddings")
 		b.edge("vector-store-"+r.Workload, "serving", "retrieval")
@@ -401,12 +414,12 @@ func (b *builder) ml() {
 			b.add(Component{ID: "training", Layer: "training", Name: "Slurm on Kubernetes (Slinky) for multi-node training", Serves: jobs,
 				Reason:       fmt.Sprintf("the largest job uses %d GPUs: gang scheduling, topology-aware placement and preemption-safe requeue matter at this scale", maxGPUs),
 				Alternatives: []Alternative{{"Kubernetes + Kueue", "fine below a few dozen nodes; Slurm's gang scheduling is more mature for large runs"}},
-				Provides:     []string{"access-control"}})
+				Provides:     []string{"job-scheduling"}})
 		} else {
 			b.add(Component{ID: "training", Layer: "training", Name: "Kubernetes Jobs queued by Kueue", Serves: jobs,
 				Reason:       "jobs of up to a few nodes share the GPU pools with quotas and fair sharing; one scheduler for training, fine-tuning and batch",
 				Alternatives: []Alternative{{"Slurm", "a second scheduler for jobs that fit Kubernetes"}, {"managed training service", "per-job markup over the same instances"}},
-				Provides:     []string{"access-control"}})
+				Provides:     []string{"job-scheduling"}})
 		}
 		b.edge("lake", "training", "datasets")
 		b.edge("training", "tracking", "runs, checkpoints")
@@ -430,7 +443,8 @@ func (b *builder) ml() {
 		b.add(Component{ID: "cicd", Layer: "cicd", Name: "GitHub Actions (build, test, evaluate) + Argo CD (GitOps deploy)", Managed: true,
 			Reason:       "models, pipelines and infrastructure change through reviewed pull requests; Argo CD reconciles the exported manifests and rolls back",
 			Alternatives: []Alternative{{"Jenkins", "more to operate"}, {"manual kubectl", "no change record"}},
-			Provides:     []string{"change-management"}})
+			Provides:     []string{"change-control", "image-scanning"},
+			Settings:     []string{"branch protection: at least one approving review from a code owner, required status checks (tests, evaluation, image scan)", "production environment requires a named approver", "Argo CD syncs only from the protected branch; no direct cluster write access"}})
 		b.edge("tracking", "cicd", "approved model")
 		b.edge("cicd", "serving", "deploy")
 	}
@@ -450,37 +464,52 @@ func (b *builder) serving() {
 				continue
 			}
 			llm = append(llm, w.Name)
-			e := Engine(w, r.Choice)
-			engines[e] = append(engines[e], w.Name)
+			engines[r.Choice.Engine] = append(engines[r.Choice.Engine], w.Name)
 		case spec.Inference, spec.Embeddings:
 			classic = append(classic, w.Name)
 		}
 	}
-	var names []string
-	for e := range engines {
-		names = append(names, e)
+	var ids []string
+	for id := range engines {
+		ids = append(ids, id)
 	}
-	sort.Strings(names)
-	for _, e := range names {
-		b.add(Component{ID: "serving-" + slug(e), Layer: "serving", Name: e, Serves: engines[e],
-			Reason:       engineReason(e),
+	sort.Strings(ids)
+	for _, id := range ids {
+		name := id
+		settings := []string{"metrics on /metrics for Prometheus"}
+		if en := b.engine(id); en != nil {
+			name = en.Name
+			settings = []string{"image " + strings.Join(engineImages(en), ", "), "metrics on " + en.Metrics.Endpoint + " for Prometheus"}
+		}
+		b.add(Component{ID: "serving-" + slug(id), Layer: "serving", Name: name, Serves: engines[id],
+			Reason:       engineReason(id),
 			Alternatives: []Alternative{{"TGI", "in maintenance mode upstream; vLLM and SGLang lead on throughput"}, {"a managed endpoint (SageMaker, Vertex AI, Azure ML)", "a markup over the same instances and fewer engine settings"}},
-			Provides:     []string{"event-logging"}, Settings: []string{"--enable-prefix-caching", "metrics on /metrics for Prometheus"}})
+			Provides:     []string{"inference-metrics"}, Settings: settings})
 	}
 	if len(classic) > 0 {
 		b.add(Component{ID: "serving-classic", Layer: "serving", Name: "KServe with Triton (GPU) and MLServer/XGBoost (CPU) runtimes", Serves: classic,
 			Reason:       "one InferenceService API for classic models with request batching and canary rollouts",
 			Alternatives: []Alternative{{"BentoML", "fewer built-in runtimes for Triton"}, {"custom Flask service", "no batching or standard metrics"}},
-			Provides:     []string{"event-logging"}})
+			Provides:     []string{"inference-metrics"}})
 	}
 	if len(llm)+len(classic) > 0 {
 		b.add(Component{ID: "gateway", Layer: "gateway", Name: "Envoy Gateway with the Envoy AI Gateway extension (Gateway API)", Serves: append(llm, classic...),
 			Reason:       "one entry point: authentication, per-tenant token rate limits, routing across replicas and clouds, request logs, and the AI-interaction notice header",
 			Alternatives: []Alternative{{"LiteLLM proxy", "good for API fan-out, weaker as an edge gateway"}, {"cloud load balancer only", "no token-aware limits or request logs"}},
-			Provides:     []string{"encryption-in-transit", "event-logging", "audit-logging", "ai-disclosure", "access-control"}, Settings: []string{"TLS 1.2+", "OIDC/JWT auth", "request and response metadata logged, prompts redacted"}})
+			Provides:     []string{"event-logging", "ai-disclosure", "boundary-protection"}, Settings: []string{"TLS 1.2+", "OIDC/JWT auth", "request and response metadata logged to the log store, prompts redacted, user ids pseudonymised"}})
 		b.edge("users", "gateway", "HTTPS")
 		b.edge("gateway", "serving", "routes")
-		auto := "Horizontal Pod Autoscaler on the engine's queue depth (vllm:num_requests_waiting via prometheus-adapter)"
+		var queues []string
+		for _, id := range ids {
+			if en := b.engine(id); en != nil {
+				q := en.Metrics.QueueWaiting
+				if q == "" {
+					q = "no queue gauge: " + en.Metrics.E2EHistogram + " latency"
+				}
+				queues = append(queues, en.Name+": "+q)
+			}
+		}
+		auto := "Horizontal Pod Autoscaler on the engine's queue depth (" + strings.Join(queues, "; ") + ", via prometheus-adapter)"
 		if len(llm) == 0 {
 			auto = "Horizontal Pod Autoscaler on CPU and requests per second"
 		}
@@ -491,41 +520,45 @@ func (b *builder) serving() {
 	}
 }
 
-// Engine picks the serving engine for an LLM workload.
-func Engine(w spec.Workload, o *search.Option) string {
-	acc := o.Accelerator
-	switch {
-	case strings.HasPrefix(acc, "tpu"):
-		return "vLLM (TPU backend)"
-	case strings.HasPrefix(acc, "inferentia") || strings.HasPrefix(acc, "trainium"):
-		return "vLLM with AWS Neuron (NxD Inference)"
-	case strings.HasPrefix(acc, "mi"):
-		return "vLLM (ROCm)"
-	case strings.HasPrefix(acc, "gaudi"):
-		return "vLLM (Intel Gaudi)"
+// engine is the catalog entry of an engine id (nil when the catalog lacks it).
+func (b *builder) engine(id string) *catalog.Engine {
+	if b.in.Pricer == nil || b.in.Pricer.C == nil {
+		return nil
 	}
-	if w.Traffic != nil && w.Traffic.InputTokens >= 4*math.Max(w.Traffic.OutputTokens, 1) && w.Type == spec.LLMInference {
-		return "SGLang"
+	en, err := b.in.Pricer.C.Engine(id)
+	if err != nil {
+		return nil
 	}
-	if w.SLO != nil && w.SLO.TPOTP99Ms > 0 && w.SLO.TPOTP99Ms < 20 {
-		return "TensorRT-LLM on Triton"
-	}
-	return "vLLM"
+	return en
 }
 
-func engineReason(e string) string {
-	switch e {
-	case "SGLang":
+// engineImages lists an engine's images, one per vendor, in vendor order.
+func engineImages(en *catalog.Engine) []string {
+	var vendors []string
+	for v := range en.Images {
+		vendors = append(vendors, v)
+	}
+	sort.Strings(vendors)
+	out := make([]string, len(vendors))
+	for i, v := range vendors {
+		out[i] = en.Images[v]
+	}
+	return out
+}
+
+// engineReason says why search picked an engine (search/fit.go servingEngine).
+func engineReason(id string) string {
+	switch id {
+	case "sglang":
 		return "long shared prompts (RAG context, system prompts): RadixAttention reuses their KV cache across requests, cutting prefill work"
-	case "TensorRT-LLM on Triton":
+	case "trtllm":
 		return "a tight per-token latency target on NVIDIA GPUs: compiled kernels and in-flight batching give the lowest TPOT"
-	case "vLLM":
+	case "vllm":
 		return "continuous batching, paged KV cache, FP8/INT4 quantisation and tensor parallelism across the broadest set of models and GPUs"
 	}
-	return "the engine with first-party support for the chosen accelerator"
+	return "the engine with first-party support for the chosen accelerator and precision"
 }
 
-// slug is spec.Slug, the one function that makes identifiers from names.
 func slug(s string) string { return spec.Slug(s) }
 
 func (b *builder) operations() {
@@ -553,7 +586,7 @@ func (b *builder) operations() {
 		b.add(Component{ID: "drift", Layer: "monitoring", Name: "Evidently (data and prediction drift reports)", Serves: b.workloads(spec.Inference, spec.Embeddings, spec.LLMInference),
 			Reason:       "feature and output drift caught before accuracy decays; reports stored with the model version",
 			Alternatives: []Alternative{{"WhyLabs", "SaaS"}, {"no drift monitoring", "accuracy decays silently"}},
-			Provides:     []string{"drift-monitoring", "data-quality"}})
+			Provides:     []string{"drift-monitoring"}})
 		b.edge("serving", "drift", "samples")
 	}
 	b.edge("serving", "monitoring", "metrics")
@@ -567,7 +600,7 @@ func (b *builder) operations() {
 		b.add(Component{ID: "cluster-" + c, Layer: "training", Name: k + " cluster with GPU node pools", Managed: true, Cloud: c,
 			Reason:       "one control plane per cloud hosts serving, jobs and platform services; node pools follow the planned instance types",
 			Alternatives: []Alternative{{"VMs with systemd", "no bin-packing, rollout or autoscaling"}},
-			Provides:     []string{"access-control"}, Costs: []cost.Component{cost.Line(k+" control plane", "tooling", "cluster-hours", b.in.Hours, p, src)}})
+			Provides:     []string{"kubernetes-rbac"}, Costs: []cost.Component{cost.Line(k+" control plane", "tooling", "cluster-hours", b.in.Hours, p, src)}})
 	}
 }
 
@@ -578,7 +611,7 @@ func (b *builder) security() {
 		kms = "HashiCorp Vault transit keys"
 	}
 	b.add(Component{ID: "kms", Layer: "security", Name: kms + " (customer-managed keys)", Managed: true,
-		Reason: "encryption keys for buckets, volumes and databases under the organisation's control, with rotation and access logs", Provides: []string{"encryption-at-rest"}})
+		Reason: "encryption keys for buckets, volumes and databases under the organisation's control, with rotation and access logs", Provides: []string{"key-management"}})
 	secrets := managed("secrets", cl)
 	m := true
 	if len(b.bp.Clouds) > 1 || secrets == "" {
@@ -593,27 +626,18 @@ func (b *builder) security() {
 		iam = "Kubernetes service accounts with scoped cloud credentials"
 	}
 	b.add(Component{ID: "iam", Layer: "security", Name: iam + ", least-privilege roles per workload", Managed: true,
-		Reason: "each workload reads only its own buckets and keys", Provides: []string{"access-control"}})
+		Reason: "each workload reads only its own buckets and keys", Provides: []string{"workload-identity"}})
 	b.add(Component{ID: "netpol", Layer: "security", Name: "Kubernetes NetworkPolicies (default deny, gateway-only ingress)", Managed: true,
-		Reason: "model servers accept traffic only from the gateway; jobs reach only the lake", Provides: []string{"access-control", "encryption-in-transit"}})
+		Reason: "model servers accept traffic only from the gateway; jobs reach only the lake (segmentation, not encryption)", Provides: []string{"network-segmentation"}})
 	audit := managed("audit", cl)
 	if audit == "" {
 		audit = "Kubernetes audit logs shipped to the lake"
 	}
 	b.add(Component{ID: "audit", Layer: "security", Name: audit + " + Kubernetes audit logs", Managed: true,
 		Reason: "who did what to data, keys and deployments, retained for audits", Provides: []string{"audit-logging"}})
-	// Capabilities that come from the file's declarations, not from tooling.
-	if b.in.File.Constraints.HumanOversight != "" {
-		b.add(Component{ID: "human-oversight", Layer: "security", Name: "Human oversight process: " + b.in.File.Constraints.HumanOversight, Managed: true,
-			Reason: "declared in the workload file (constraints.humanOversight)", Provides: []string{"human-oversight"}})
-	}
 	if b.residencyEU() {
 		b.add(Component{ID: "region-pinning", Layer: "security", Name: "Region pinning to EU regions (" + strings.Join(b.bp.Regions, ", ") + ")", Managed: true,
 			Reason: "every planned resource sits in an EU region; Terraform providers are pinned to them", Provides: []string{"residency-eu"}})
-	}
-	if b.regimes["hipaa"] && b.hipaaEligible() {
-		b.add(Component{ID: "baa", Layer: "security", Name: "Business associate agreement with " + strings.Join(b.bp.Clouds, ", ") + "; only BAA-eligible services used", Managed: true,
-			Reason: "HIPAA: the search removed clouds without a BAA in the catalog", Provides: []string{"hipaa-eligible"}})
 	}
 }
 
@@ -657,7 +681,7 @@ func (b *builder) roadmap() {
 	}
 	foundation := append([]string{"accounts, VPCs and private networking"}, ids("security")...)
 	for _, c := range b.bp.Components {
-		if strings.HasPrefix(c.ID, "cluster-") || c.ID == "lake" {
+		if strings.HasPrefix(c.ID, "cluster-") || c.ID == "lake" || c.ID == "backups" {
 			foundation = append(foundation, c.ID)
 		}
 	}
@@ -683,7 +707,11 @@ func (b *builder) roadmap() {
 	if len(serve) > 0 {
 		b.bp.Roadmap = append(b.bp.Roadmap, Phase{Name: "4. Serving: engines, gateway, autoscaling, vector stores", Components: serve, DependsOn: []string{"1", "3"}, Unblocks: b.workloads(spec.LLMInference, spec.Inference, spec.Embeddings)})
 	}
-	b.bp.Roadmap = append(b.bp.Roadmap, Phase{Name: "5. Monitoring and governance hardening: SLO alerts, drift, audits", Components: ops, DependsOn: []string{"4"}, Unblocks: []string{"production sign-off"}})
+	unblocks := []string{"production sign-off"}
+	if b.find("backups") != nil {
+		unblocks = []string{"a restore test from the second region, recorded as evidence (then quarterly)", "production sign-off"}
+	}
+	b.bp.Roadmap = append(b.bp.Roadmap, Phase{Name: "5. Monitoring and governance hardening: SLO alerts, drift, audits, restore tests", Components: ops, DependsOn: []string{"4"}, Unblocks: unblocks})
 }
 
 // platformNodes prices the nodes that host self-managed platform services

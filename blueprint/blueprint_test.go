@@ -62,20 +62,32 @@ func TestDesign_EdgesConnectExistingComponents(t *testing.T) {
 	}
 }
 
-func TestEngine_Rules(t *testing.T) {
-	rag := spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 4000, OutputTokens: 200}}
-	chat := spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}}
-	fast := spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}, SLO: &spec.SLO{TPOTP99Ms: 12}}
-	for _, c := range []struct {
-		w    spec.Workload
-		acc  string
-		want string
-	}{
-		{rag, "h100-sxm", "SGLang"}, {chat, "h100-sxm", "vLLM"}, {fast, "h100-sxm", "TensorRT-LLM on Triton"},
-		{chat, "tpu-v6e", "vLLM (TPU backend)"}, {chat, "inferentia2", "vLLM with AWS Neuron (NxD Inference)"}, {chat, "mi300x", "vLLM (ROCm)"},
+// The serving components are the engines search planned each option with
+// (search.Option.Engine), named from the catalog: the blueprint picks none.
+func TestServing_FollowsTheOptionsEngine(t *testing.T) {
+	w := []spec.Workload{
+		{Name: "rag", Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}},
+		{Name: "chat", Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 4000, OutputTokens: 300}},
+		{Name: "nightly", Type: spec.BatchInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}},
+	}
+	r := []search.Result{
+		{Workload: "rag", Type: spec.LLMInference, Choice: &search.Option{Accelerator: "h100-sxm", Engine: "sglang", Pricing: "on-demand"}},
+		{Workload: "chat", Type: spec.LLMInference, Choice: &search.Option{Accelerator: "h100-sxm", Engine: "vllm", Pricing: "on-demand"}},
+		{Workload: "nightly", Type: spec.BatchInference, Choice: &search.Option{Accelerator: "inferentia2", Engine: "neuron", Pricing: "spot"}},
+	}
+	bp := design(10, w, r)
+	for id, want := range map[string]struct{ name, serves, image string }{
+		"serving-sglang": {"SGLang", "rag", "lmsysorg/sglang"},
+		"serving-vllm":   {"vLLM", "chat", "vllm/vllm-openai"},
+		"serving-neuron": {"NxD Inference", "nightly", "public.ecr.aws/neuron"},
 	} {
-		if got := Engine(c.w, &search.Option{Accelerator: c.acc}); got != c.want {
-			t.Errorf("%s %v: %s, want %s", c.acc, c.w.Traffic, got, c.want)
+		c := find(bp, id)
+		if c == nil {
+			t.Errorf("no %s component", id)
+			continue
+		}
+		if !strings.Contains(c.Name, want.name) || len(c.Serves) != 1 || c.Serves[0] != want.serves || !strings.Contains(strings.Join(c.Settings, " "), want.image) {
+			t.Errorf("%s: %+v", id, c)
 		}
 	}
 }

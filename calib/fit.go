@@ -6,47 +6,126 @@ import (
 	"sort"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/perf"
 	"gonum.org/v1/gonum/optimize"
 )
 
-// param is one fitted factor: a pointer into the Efficiency struct and its
-// transform (unit interval or positive).
+// param is one fitted factor with its transform (unit interval or
+// positive) and, for departures from a shared prior (engine and model
+// family multipliers), a penalty weight on log(value) that pulls it to 1.
 type param struct {
-	name string
-	ptr  func(e *catalog.Efficiency) *float64
-	unit bool // in (0,1): logistic transform; otherwise positive: exp
+	name  string
+	get   func(e *catalog.Efficiency) float64
+	set   func(e *catalog.Efficiency, v float64)
+	unit  bool
+	prior float64
 }
 
-func p(name string, unit bool, f func(e *catalog.Efficiency) *float64) param {
-	return param{name: name, ptr: f, unit: unit}
+func pf(name string, unit bool, f func(e *catalog.Efficiency) *float64) param {
+	return param{name: name, unit: unit, get: func(e *catalog.Efficiency) float64 { return *f(e) }, set: func(e *catalog.Efficiency, v float64) { *f(e) = v }}
 }
 
 var inferenceParams = []param{
-	p("memory_bw_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.MemoryBWEfficiency }),
-	p("prefill_compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillComputeEfficiency }),
-	p("decode_compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.DecodeComputeEfficiency }),
-	p("low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LowPrecisionEfficiency }),
-	p("link_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkEfficiency }),
-	p("kv_occupancy", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.KVOccupancy }),
-	p("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.StepOverheadMS }),
-	p("layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LayerOverheadUS }),
-	p("expert_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.ExpertOverheadUS }),
-	p("ttft_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.TTFTOverheadMS }),
-	p("prefill_layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillLayerOverheadUS }),
-	p("max_batch", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.MaxBatch }),
-	p("runtime_overhead_gib", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RuntimeOverheadGiB }),
-	p("pcie_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PCIeLatencyUS }),
-	p("link_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkLatencyUS }),
-	p("roofline_blend", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RooflineBlend }),
+	pf("memory_bw_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.MemoryBWEfficiency }),
+	pf("prefill_compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillComputeEfficiency }),
+	pf("decode_compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.DecodeComputeEfficiency }),
+	pf("low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LowPrecisionEfficiency }),
+	pf("fp4_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.FP4Efficiency }),
+	pf("link_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkEfficiency }),
+	pf("kv_occupancy", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.KVOccupancy }),
+	pf("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.StepOverheadMS }),
+	pf("layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LayerOverheadUS }),
+	pf("expert_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.ExpertOverheadUS }),
+	pf("ttft_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.TTFTOverheadMS }),
+	pf("prefill_layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillLayerOverheadUS }),
+	pf("max_batch", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.MaxBatch }),
+	pf("runtime_overhead_gib", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RuntimeOverheadGiB }),
+	pf("pcie_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PCIeLatencyUS }),
+	pf("link_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkLatencyUS }),
+	pf("roofline_blend", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RooflineBlend }),
 }
 
 var trainingParams = []param{
-	p("gemm_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Training.GEMMEfficiency }),
-	p("intensity_knee", false, func(e *catalog.Efficiency) *float64 { return &e.Training.IntensityKnee }),
-	p("nongemm_bytes_per_hidden", false, func(e *catalog.Efficiency) *float64 { return &e.Training.NonGEMMBytesPerHidden }),
-	p("attention_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Training.AttentionEfficiency }),
-	p("comm_overlap", true, func(e *catalog.Efficiency) *float64 { return &e.Training.CommOverlap }),
-	p("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Training.StepOverheadMS }),
+	pf("gemm_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Training.GEMMEfficiency }),
+	pf("intensity_knee", false, func(e *catalog.Efficiency) *float64 { return &e.Training.IntensityKnee }),
+	pf("nongemm_bytes_per_hidden", false, func(e *catalog.Efficiency) *float64 { return &e.Training.NonGEMMBytesPerHidden }),
+	pf("attention_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Training.AttentionEfficiency }),
+	pf("comm_overlap", true, func(e *catalog.Efficiency) *float64 { return &e.Training.CommOverlap }),
+	pf("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Training.StepOverheadMS }),
+}
+
+var classicParams = []param{
+	pf("classic.compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.ComputeEfficiency }),
+	pf("classic.batch_half", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.BatchHalf }),
+	pf("classic.bw_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.BWEfficiency }),
+	pf("classic.random_access_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.RandomAccessEfficiency }),
+	pf("classic.fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.FixedLatencyMS }),
+	pf("classic.cpu_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUEfficiency }),
+	pf("classic.cpu_fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUFixedLatencyMS }),
+	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
+}
+
+// priorWeight is the penalty on log(multiplier)^2 of engine and family
+// departures: a departure of x2 costs about as much as 5% mean log error.
+const priorWeight = 0.02
+
+// familyPrior is the weaker pull on classic family and runtime factors:
+// families differ by design (a 3D U-Net is not a ResNet).
+const familyPrior = 0.005
+
+func engineParams(id string) []param {
+	get := func(e *catalog.Efficiency) catalog.EngineEff {
+		f, ok := e.Engines[id]
+		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
+			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows}
+		}
+		return f
+	}
+	return []param{
+		{name: "engines." + id + ".speed", prior: priorWeight, get: func(e *catalog.Efficiency) float64 { return get(e).Speed },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Speed = v; e.Engines[id] = f }},
+		{name: "engines." + id + ".overhead", prior: priorWeight, get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Engines[id] = f }},
+	}
+}
+
+func familyParams(fam string) []param {
+	get := func(e *catalog.Efficiency) catalog.ClassicFamily {
+		f, ok := e.Classic.Families[fam]
+		if !ok || f.Compute <= 0 {
+			f = catalog.ClassicFamily{Compute: 1, CPUCompute: 1, BatchHalf: 1, Fixed: 1, Rows: f.Rows}
+		}
+		return f
+	}
+	mk := func(n string, g func(f *catalog.ClassicFamily) *float64) param {
+		return param{name: "classic.families." + fam + "." + n, prior: familyPrior,
+			get: func(e *catalog.Efficiency) float64 { f := get(e); return *g(&f) },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); *g(&f) = v; e.Classic.Families[fam] = f }}
+	}
+	return []param{
+		mk("compute", func(f *catalog.ClassicFamily) *float64 { return &f.Compute }),
+		mk("cpu_compute", func(f *catalog.ClassicFamily) *float64 { return &f.CPUCompute }),
+		mk("batch_half", func(f *catalog.ClassicFamily) *float64 { return &f.BatchHalf }),
+		mk("fixed", func(f *catalog.ClassicFamily) *float64 { return &f.Fixed }),
+	}
+}
+
+func runtimeParams(id string) []param {
+	get := func(e *catalog.Efficiency) catalog.ClassicRuntime {
+		f, ok := e.Classic.Runtimes[id]
+		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
+			f = catalog.ClassicRuntime{Speed: 1, Overhead: 1, Rows: f.Rows}
+		}
+		return f
+	}
+	return []param{
+		{name: "classic.runtimes." + id + ".speed", prior: familyPrior,
+			get: func(e *catalog.Efficiency) float64 { return get(e).Speed },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Speed = v; e.Classic.Runtimes[id] = f }},
+		{name: "classic.runtimes." + id + ".overhead", prior: familyPrior,
+			get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Classic.Runtimes[id] = f }},
+	}
 }
 
 func enc(v float64, unit bool) float64 {
@@ -66,27 +145,26 @@ func dec(x float64, unit bool) float64 {
 
 // loss is the mean over classes of the mean absolute log error, so that a
 // class with few rows (TTFT) weighs as much as one with many (throughput).
-func loss(c *catalog.Catalog, rows []Row, classes map[string]bool) float64 {
-	by := map[string][]float64{}
-	for _, r := range Run(c, rows) {
-		if r.Skipped != "" || !classes[r.Class] || r.Predicted <= 0 {
+func loss(samples []*Sample, e *catalog.Efficiency) float64 {
+	sum := map[string]float64{}
+	n := map[string]int{}
+	for _, s := range samples {
+		p, skip := s.Predict(e)
+		if skip != "" || !(p > 0) {
 			continue
 		}
-		by[r.Class] = append(by[r.Class], math.Abs(math.Log(r.Predicted/r.Measured)))
+		sum[s.Class] += math.Abs(math.Log(p / s.Measured))
+		n[s.Class]++
 	}
-	total, n := 0.0, 0
-	for _, v := range by {
-		s := 0.0
-		for _, x := range v {
-			s += x
-		}
-		total += s / float64(len(v))
-		n++
+	total, k := 0.0, 0
+	for c, v := range sum {
+		total += v / float64(n[c])
+		k++
 	}
-	if n == 0 {
+	if k == 0 {
 		return math.Inf(1)
 	}
-	return total / float64(n)
+	return total / float64(k)
 }
 
 // FitReport says what a fit changed.
@@ -96,69 +174,223 @@ type FitReport struct {
 	Evaluations   int
 }
 
-// Fit refits the inference and training factors of c.Efficiency in place on
-// rows (Nelder-Mead on the per-class mean absolute log error) and refreshes
-// the uncertainty bands from the residuals.
-func Fit(c *catalog.Catalog, rows []Row, maxEvals int) (FitReport, error) {
-	rep := FitReport{Values: map[string]float64{}}
-	groups := []struct {
-		ps      []param
-		classes map[string]bool
-	}{
-		{inferenceParams, map[string]bool{"inference throughput": true, "TTFT": true, "TPOT": true, "memory": true}},
-		{trainingParams, map[string]bool{"training throughput/MFU": true}},
+// groupOf says which parameter group fits a sample's class.
+func groupOf(class string) int {
+	switch class {
+	case ClassTraining:
+		return 1
+	case ClassClassic:
+		return 2
+	case ClassTrainingHours:
+		return -1
 	}
-	all := map[string]bool{"inference throughput": true, "TTFT": true, "TPOT": true, "memory": true, "training throughput/MFU": true, "training GPU-hours": true}
-	rep.Before = loss(c, rows, all)
-	for _, g := range groups {
-		x0 := make([]float64, len(g.ps))
-		for i, q := range g.ps {
-			x0[i] = enc(*q.ptr(c.Efficiency), q.unit)
+	return 0
+}
+
+// FitSamples refits e in place on samples (Nelder-Mead on the per-class mean
+// absolute log error, from e's current values), and records the engines,
+// families and coverage the samples inform. It does not touch the bands.
+func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitReport, error) {
+	rep := FitReport{Values: map[string]float64{}}
+	if e.Engines == nil {
+		e.Engines = map[string]catalog.EngineEff{}
+	}
+	if e.Classic.Families == nil {
+		e.Classic.Families = map[string]catalog.ClassicFamily{}
+	}
+	if e.Classic.Runtimes == nil {
+		e.Classic.Runtimes = map[string]catalog.ClassicRuntime{}
+	}
+	runtimes := map[string]int{}
+	var groups [3][]*Sample
+	engines := map[string]map[string]bool{}
+	families := map[string]int{}
+	for i := range samples {
+		s := &samples[i]
+		if s.Skipped != "" {
+			continue
+		}
+		g := groupOf(s.Class)
+		if g < 0 {
+			continue
+		}
+		groups[g] = append(groups[g], s)
+		if s.kind != kindClassic && s.Engine != "" {
+			if engines[s.Engine] == nil {
+				engines[s.Engine] = map[string]bool{}
+			}
+			engines[s.Engine][s.EngineVersion] = true
+		}
+		if s.kind == kindClassic {
+			families[perf.ClassicFamily(s.cls.Model)]++
+			runtimes[s.cls.Runtime]++
+		}
+	}
+	// Engines and families without rows fall back to the shared prior.
+	for id, f := range e.Engines {
+		if engines[id] == nil {
+			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1}
+		} else {
+			f.Versions, f.Rows = nil, 0
+			e.Engines[id] = f
+		}
+	}
+	for id, f := range e.Classic.Families {
+		if families[id] == 0 {
+			delete(e.Classic.Families, id)
+		} else {
+			f.Rows = 0
+			e.Classic.Families[id] = f
+		}
+	}
+	ps := [3][]param{append([]param(nil), inferenceParams...), trainingParams, append([]param(nil), classicParams...)}
+	for _, id := range sortedKeys(engines) {
+		ps[0] = append(ps[0], engineParams(id)...)
+	}
+	for _, fam := range sortedKeys(families) {
+		ps[2] = append(ps[2], familyParams(fam)...)
+	}
+	for id, f := range e.Classic.Runtimes {
+		f.Rows = 0
+		e.Classic.Runtimes[id] = f
+	}
+	for _, id := range sortedKeys(runtimes) {
+		ps[2] = append(ps[2], runtimeParams(id)...)
+	}
+	for g := range groups {
+		if len(groups[g]) == 0 {
+			continue
+		}
+		rows := groups[g]
+		pp := ps[g]
+		x0 := make([]float64, len(pp))
+		for i, q := range pp {
+			x0[i] = enc(q.get(e), q.unit)
 		}
 		set := func(x []float64) {
-			for i, q := range g.ps {
-				*q.ptr(c.Efficiency) = dec(x[i], q.unit)
+			for i, q := range pp {
+				q.set(e, dec(x[i], q.unit))
 			}
 		}
-		prob := optimize.Problem{Func: func(x []float64) float64 { set(x); return loss(c, rows, g.classes) }}
-		res, err := optimize.Minimize(prob, x0, &optimize.Settings{FuncEvaluations: maxEvals}, &optimize.NelderMead{})
-		if err != nil && res == nil {
-			return rep, fmt.Errorf("fit: %w", err)
+		obj := func(x []float64) float64 {
+			set(x)
+			l := loss(rows, e)
+			for i, q := range pp {
+				if q.prior > 0 {
+					l += q.prior * x[i] * x[i]
+				}
+			}
+			return l
 		}
-		set(res.X)
-		rep.Evaluations += res.Stats.FuncEvaluations
-		for _, q := range g.ps {
-			rep.Values[q.name] = *q.ptr(c.Efficiency)
+		rep.Before += obj(x0)
+		evals := maxEvals
+		if g == 2 {
+			evals *= 4 // classic rows are cheap and its factors many
+		}
+		// Restarts rebuild the simplex around the best point, which gets
+		// Nelder-Mead out of the collapsed simplices it stalls in with
+		// many factors.
+		x, f := x0, obj(x0)
+		for restart := 0; restart < 3; restart++ {
+			res, err := optimize.Minimize(optimize.Problem{Func: obj}, x, &optimize.Settings{FuncEvaluations: evals / 3}, &optimize.NelderMead{})
+			if err != nil && res == nil {
+				return rep, fmt.Errorf("fit: %w", err)
+			}
+			rep.Evaluations += res.Stats.FuncEvaluations
+			if res.F < f {
+				x, f = res.X, res.F
+			}
+		}
+		set(x)
+		rep.After += f
+		for _, q := range pp {
+			rep.Values[q.name] = q.get(e)
 		}
 	}
-	rep.After = loss(c, rows, all)
-	c.Efficiency.Uncertainty = Bands(Run(c, rows), c.Efficiency.Uncertainty)
+	for id, vs := range engines {
+		f := e.Engines[id]
+		f.Versions = sortedKeys(vs)
+		f.Rows = 0
+		for _, s := range groups[0] {
+			if s.Engine == id {
+				f.Rows++
+			}
+		}
+		e.Engines[id] = f
+	}
+	for id, n := range families {
+		f := e.Classic.Families[id]
+		f.Rows = n
+		e.Classic.Families[id] = f
+	}
+	for id, n := range runtimes {
+		f := e.Classic.Runtimes[id]
+		f.Rows = n
+		e.Classic.Runtimes[id] = f
+	}
+	e.Calibrated = coverage(samples, e)
 	return rep, nil
 }
 
-// Bands sets each class's band to the 10th and 90th percentile of
-// measured/predicted on the rows.
-func Bands(rs []Result, old catalog.UncertaintyEff) catalog.UncertaintyEff {
-	by := map[string][]float64{}
-	for _, r := range rs {
-		if r.Skipped == "" && r.Predicted > 0 {
-			by[r.Class] = append(by[r.Class], r.Measured/r.Predicted)
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
 		}
 	}
-	b := func(cls string, def catalog.Band) catalog.Band {
-		v := by[cls]
-		if len(v) < 5 {
-			return def
+	sort.Strings(out)
+	return out
+}
+
+// coverage lists what the predictable samples span.
+func coverage(samples []Sample, e *catalog.Efficiency) catalog.Coverage {
+	acc, ap, eng, feat, fam := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for i := range samples {
+		s := &samples[i]
+		if s.Skipped != "" {
+			continue
 		}
-		sort.Float64s(v)
-		lo, hi := quantile(v, 0.1), quantile(v, 0.9)
-		return catalog.Band{Low: round3(math.Min(lo, 0.99)), High: round3(math.Max(hi, 1.01))}
+		switch s.kind {
+		case kindClassic:
+			fam[perf.ClassicFamily(s.cls.Model)] = true
+			if s.cls.Accel != nil {
+				acc[s.cls.Accel.ID] = true
+			}
+		case kindTraining:
+		default:
+			in := s.inf
+			in.Eff = e
+			if in.Validate() != nil {
+				continue
+			}
+			acc[in.Accel.ID] = true
+			ap[perf.AccelPrecision(in.Accel.ID, in.Precision)] = true
+			eng[in.Engine] = true
+			for _, f := range in.Features() {
+				feat[f] = true
+			}
+		}
 	}
-	old.Throughput = b("inference throughput", old.Throughput)
-	old.TTFT = b("TTFT", old.TTFT)
-	old.TPOT = b("TPOT", old.TPOT)
-	old.Training = b("training throughput/MFU", old.Training)
-	return old
+	return catalog.Coverage{Accelerators: sortedKeys(acc), AccelPrecisions: sortedKeys(ap), Engines: sortedKeys(eng), Features: sortedKeys(feat), ClassicFamilies: sortedKeys(fam)}
+}
+
+// Fit refits c.Efficiency (a copy; c's pointer is replaced) on rows and sets
+// the uncertainty bands from leave-one-source-out cross-validation.
+func Fit(c *catalog.Catalog, rows []Row, maxEvals int) (FitReport, error) {
+	e := c.Efficiency.Clone()
+	samples := Prepare(c, rows)
+	rep, err := FitSamples(e, samples, maxEvals)
+	if err != nil {
+		return rep, err
+	}
+	cv, err := CrossValidate(e, samples, BySource, maxEvals/10)
+	if err != nil {
+		return rep, err
+	}
+	e.Uncertainty = cv.Bands(e.Uncertainty)
+	c.Efficiency = e
+	return rep, nil
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

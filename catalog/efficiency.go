@@ -15,8 +15,18 @@ type Efficiency struct {
 	Training    TrainingEff    `yaml:"training" json:"training"`
 	Classic     ClassicEff     `yaml:"classic" json:"classic"`
 	Uncertainty UncertaintyEff `yaml:"uncertainty" json:"uncertainty"`
-	Source      string         `yaml:"source" json:"source"`
-	AsOf        string         `yaml:"as_of" json:"as_of"`
+	// Engines scale the shared serving factors per engine family (vllm,
+	// sglang, trtllm, tgi, ...): fitted where calibration rows name the
+	// engine, 1 (the shared prior) where none do.
+	Engines map[string]EngineEff `yaml:"engines" json:"engines,omitempty"`
+	// DefaultEngines is the engine assumed per accelerator vendor (lower
+	// case) when none is given.
+	DefaultEngines map[string]string `yaml:"default_engines" json:"default_engines,omitempty"`
+	// Calibrated lists what the calibration rows cover; a prediction outside
+	// it widens its uncertainty band and says why.
+	Calibrated Coverage `yaml:"calibrated" json:"calibrated"`
+	Source     string   `yaml:"source" json:"source"`
+	AsOf       string   `yaml:"as_of" json:"as_of"`
 	// Notes give the provenance of the factors that are not fitted.
 	Notes []string `yaml:"notes" json:"notes,omitempty"`
 }
@@ -45,6 +55,90 @@ type InferenceEff struct {
 	UnknownLinkGBs           float64 `yaml:"unknown_link_gbps"`
 }
 
+// EngineEff is one engine family's departure from the shared factors.
+type EngineEff struct {
+	// Speed multiplies the achieved memory bandwidth and compute.
+	Speed float64 `yaml:"speed" json:"speed"`
+	// Overhead multiplies the per-step, per-layer and first-token overheads.
+	Overhead float64 `yaml:"overhead" json:"overhead"`
+	// Versions are the engine versions of the rows it was fitted on.
+	Versions []string `yaml:"versions" json:"versions,omitempty"`
+	Rows     int      `yaml:"rows" json:"rows"`
+}
+
+// EngineFactors returns the factors of engine id (the shared prior, 1 and
+// 1, for an engine without calibration rows) and whether rows informed them.
+func (e *Efficiency) EngineFactors(id string) (EngineEff, bool) {
+	if f, ok := e.Engines[id]; ok && f.Speed > 0 && f.Overhead > 0 {
+		return f, f.Rows > 0
+	}
+	return EngineEff{Speed: 1, Overhead: 1}, false
+}
+
+// DefaultEngine is the engine assumed on an accelerator of vendor.
+func (e *Efficiency) DefaultEngine(vendor string) string {
+	if id, ok := e.DefaultEngines[strings.ToLower(vendor)]; ok {
+		return id
+	}
+	return "vllm"
+}
+
+// Coverage is what the calibration rows span: accelerator ids, accelerator
+// and precision pairs ("h100-sxm/fp8"), engine families, and model or
+// deployment features (see perf's extrapolation check).
+type Coverage struct {
+	Accelerators    []string `yaml:"accelerators" json:"accelerators"`
+	AccelPrecisions []string `yaml:"accelerator_precisions" json:"accelerator_precisions"`
+	Engines         []string `yaml:"engines" json:"engines"`
+	Features        []string `yaml:"features" json:"features"`
+	ClassicFamilies []string `yaml:"classic_families" json:"classic_families"`
+}
+
+// Has reports whether list holds v.
+func Has(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Clone is a deep copy (the fitter changes factors in place).
+func (e *Efficiency) Clone() *Efficiency {
+	c := *e
+	c.Engines = make(map[string]EngineEff, len(e.Engines))
+	for k, v := range e.Engines {
+		v.Versions = append([]string(nil), v.Versions...)
+		c.Engines[k] = v
+	}
+	c.DefaultEngines = make(map[string]string, len(e.DefaultEngines))
+	for k, v := range e.DefaultEngines {
+		c.DefaultEngines[k] = v
+	}
+	c.Classic.Families = make(map[string]ClassicFamily, len(e.Classic.Families))
+	for k, v := range e.Classic.Families {
+		c.Classic.Families[k] = v
+	}
+	c.Classic.Runtimes = make(map[string]ClassicRuntime, len(e.Classic.Runtimes))
+	for k, v := range e.Classic.Runtimes {
+		c.Classic.Runtimes[k] = v
+	}
+	c.Classic.DefaultRuntimes = make(map[string]string, len(e.Classic.DefaultRuntimes))
+	for k, v := range e.Classic.DefaultRuntimes {
+		c.Classic.DefaultRuntimes[k] = v
+	}
+	c.Calibrated = Coverage{
+		Accelerators:    append([]string(nil), e.Calibrated.Accelerators...),
+		AccelPrecisions: append([]string(nil), e.Calibrated.AccelPrecisions...),
+		Engines:         append([]string(nil), e.Calibrated.Engines...),
+		Features:        append([]string(nil), e.Calibrated.Features...),
+		ClassicFamilies: append([]string(nil), e.Calibrated.ClassicFamilies...),
+	}
+	c.Notes = append([]string(nil), e.Notes...)
+	return &c
+}
+
 // TrainingEff are the training factors.
 type TrainingEff struct {
 	GEMMEfficiency         float64 `yaml:"gemm_efficiency"`
@@ -71,14 +165,45 @@ type TrainingEff struct {
 	MemoryReserveGiB   float64 `yaml:"memory_reserve_gib"`
 }
 
-// ClassicEff are the factors for CV, recommendation, tabular and embedding models.
+// ClassicEff are the factors for CV, recommendation, tabular and embedding
+// models: a shared prior and per model family (cnn, encoder, detection,
+// segmentation-3d, recommender, diffusion, tabular) departures from it.
 type ClassicEff struct {
 	ComputeEfficiency float64 `yaml:"compute_efficiency"`
 	BatchHalf         float64 `yaml:"batch_half"`
 	BWEfficiency      float64 `yaml:"bw_efficiency"`
-	FixedLatencyMS    float64 `yaml:"fixed_latency_ms"`
-	CPUEfficiency     float64 `yaml:"cpu_efficiency"`
-	CPUFixedLatencyMS float64 `yaml:"cpu_fixed_latency_ms"`
+	// RandomAccessEfficiency is the share of memory bandwidth that random
+	// embedding-row gathers achieve (recommenders).
+	RandomAccessEfficiency float64 `yaml:"random_access_efficiency"`
+	FixedLatencyMS         float64 `yaml:"fixed_latency_ms"`
+	CPUEfficiency          float64 `yaml:"cpu_efficiency"`
+	CPUFixedLatencyMS      float64 `yaml:"cpu_fixed_latency_ms"`
+	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
+	// rarely reach it).
+	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`
+	Families               map[string]ClassicFamily `yaml:"families"`
+	// Runtimes scale compute and overheads per inference runtime
+	// (tensorrt, framework (PyTorch/TensorFlow/MXNet eager), openvino,
+	// onnxruntime); DefaultRuntimes picks one per device kind (gpu, cpu).
+	Runtimes        map[string]ClassicRuntime `yaml:"runtimes"`
+	DefaultRuntimes map[string]string         `yaml:"default_runtimes"`
+}
+
+// ClassicRuntime is one inference runtime's departure from the shared
+// classic factors.
+type ClassicRuntime struct {
+	Speed    float64 `yaml:"speed"`
+	Overhead float64 `yaml:"overhead"`
+	Rows     int     `yaml:"rows"`
+}
+
+// ClassicFamily multiplies the shared classic factors for one model family.
+type ClassicFamily struct {
+	Compute    float64 `yaml:"compute"`
+	CPUCompute float64 `yaml:"cpu_compute"`
+	BatchHalf  float64 `yaml:"batch_half"`
+	Fixed      float64 `yaml:"fixed"`
+	Rows       int     `yaml:"rows"`
 }
 
 // Band is a multiplicative error band: the truth lies in [v*Low, v*High] for
@@ -91,12 +216,20 @@ type Band struct {
 // UncertaintyEff holds the error bands measured on the calibration rows, and
 // how much to widen them where a prediction extrapolates beyond that data.
 type UncertaintyEff struct {
-	Throughput  Band    `yaml:"throughput"`
-	TTFT        Band    `yaml:"ttft"`
-	TPOT        Band    `yaml:"tpot"`
-	Training    Band    `yaml:"training"`
-	Classic     Band    `yaml:"classic"`
+	Throughput Band `yaml:"throughput"`
+	TTFT       Band `yaml:"ttft"`
+	TPOT       Band `yaml:"tpot"`
+	Training   Band `yaml:"training"`
+	Classic    Band `yaml:"classic"`
+	// LoadThroughput is throughput at a fixed batch, concurrency or request
+	// rate; E2E is end-to-end latency.
+	LoadThroughput Band `yaml:"load_throughput"`
+	E2E            Band `yaml:"e2e"`
+	// Extrapolate widens a band (Low/x, High*x) once per way a prediction
+	// leaves the calibration data.
 	Extrapolate float64 `yaml:"extrapolate"`
+	// Method says how the bands were measured.
+	Method string `yaml:"method"`
 }
 
 func (e *Efficiency) validate() []string {
@@ -165,22 +298,4 @@ type Eligibility struct {
 	ID     string `yaml:"id" json:"id"`
 	Source string `yaml:"source" json:"source"`
 	AsOf   string `yaml:"as_of" json:"as_of"`
-}
-
-// Control is one compliance control and the capabilities that satisfy it.
-type Control struct {
-	ID     string `yaml:"id" json:"id"`
-	Regime string `yaml:"regime" json:"regime"`
-	Title  string `yaml:"title" json:"title"`
-	// Clause cites the article or clause the control comes from.
-	Clause string `yaml:"clause" json:"clause"`
-	// Requires lists capabilities (provided by blueprint components or by
-	// the file) that together meet the control.
-	Requires []string `yaml:"requires" json:"requires"`
-	// Process marks controls that also need an organisational process:
-	// tooling alone meets them only partially.
-	Process bool   `yaml:"process" json:"process,omitempty"`
-	Note    string `yaml:"note" json:"note,omitempty"`
-	Source  string `yaml:"source" json:"source"`
-	AsOf    string `yaml:"as_of" json:"as_of"`
 }

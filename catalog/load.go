@@ -29,6 +29,7 @@ type Catalog struct {
 	Rates        []*Rate
 	HIPAAClouds  []*Eligibility
 	Controls     []*Control
+	Regimes      []*Regime
 	Efficiency   *Efficiency
 	Engines      []*Engine
 
@@ -39,6 +40,8 @@ type Catalog struct {
 	inst    map[string]*Instance
 	// instByAcc lists instances per accelerator id, sorted by id.
 	instByAcc map[string][]*Instance
+	findings  []Finding
+	imports   []*ImportInfo
 }
 
 // File is the on-disk shape of a catalog file; the embedded data and a
@@ -52,16 +55,60 @@ type File struct {
 	Rates        []*Rate        `yaml:"rates"`
 	HIPAAClouds  []*Eligibility `yaml:"hipaa_eligible_clouds"`
 	Controls     []*Control     `yaml:"controls"`
+	Regimes      []*Regime      `yaml:"regimes"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 	Engines      []*Engine      `yaml:"engines"`
+	// Import records where an imported overlay's prices came from (set by
+	// `aiplan catalog import`).
+	Import *ImportInfo `yaml:"import"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
 // An overlay entry with an existing id replaces that entry; a new id is added.
+// The catalog checks run on the result: price-band outliers get a
+// PriceFlag/SpotFlag, and any error finding makes Load fail.
 func Load(overlays ...string) (*Catalog, error) {
-	emb, err := embeddedFile()
+	base, imports, err := loadMerged(overlays)
 	if err != nil {
 		return nil, err
+	}
+	flagPrices(base)
+	findings := Check(base)
+	if errs := Errors(findings); len(errs) > 0 {
+		return nil, fmt.Errorf("catalog check failed:%s", checkSummary(errs))
+	}
+	c, err := build(base)
+	if err != nil {
+		return nil, err
+	}
+	c.findings = findings
+	c.imports = imports
+	return c, nil
+}
+
+// CheckFiles merges the embedded catalog with the overlays, as Load does,
+// and returns every finding of the checks (errors included) without
+// building a catalog; `aiplan catalog check` prints them.
+func CheckFiles(overlays ...string) ([]Finding, error) {
+	base, _, err := loadMerged(overlays)
+	if err != nil {
+		return nil, err
+	}
+	flagPrices(base)
+	return Check(base), nil
+}
+
+// Merged returns the embedded catalog with the overlays applied, before
+// the checks (importers and `catalog diff` read it).
+func Merged(overlays ...string) (*File, error) {
+	f, _, err := loadMerged(overlays)
+	return f, err
+}
+
+func loadMerged(overlays []string) (*File, []*ImportInfo, error) {
+	emb, err := embeddedFile()
+	if err != nil {
+		return nil, nil, err
 	}
 	// Copy the slices: overlays replace entries in place.
 	base := File{
@@ -73,6 +120,7 @@ func Load(overlays ...string) (*Catalog, error) {
 		Rates:        append([]*Rate(nil), emb.Rates...),
 		HIPAAClouds:  append([]*Eligibility(nil), emb.HIPAAClouds...),
 		Controls:     append([]*Control(nil), emb.Controls...),
+		Regimes:      append([]*Regime(nil), emb.Regimes...),
 		Efficiency:   emb.Efficiency,
 		Engines:      append([]*Engine(nil), emb.Engines...),
 	}
@@ -80,18 +128,25 @@ func Load(overlays ...string) (*Catalog, error) {
 		e := *emb.Efficiency // callers such as the fitter change it in place
 		base.Efficiency = &e
 	}
+	var imports []*ImportInfo
 	for _, p := range overlays {
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("read catalog %q: %w", p, err)
+			return nil, nil, fmt.Errorf("read catalog %q: %w", p, err)
 		}
 		f, err := Parse(b, p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if f.Import != nil {
+			imp := *f.Import
+			imp.Overlay = p
+			imp.Entries = len(f.Instances)
+			imports = append(imports, &imp)
 		}
 		merge(&base, f)
 	}
-	return build(&base)
+	return &base, imports, nil
 }
 
 var (
@@ -194,6 +249,7 @@ func merge(dst, src *File) {
 	dst.Rates = mergeByID(dst.Rates, src.Rates, func(a *Rate) string { return a.ID })
 	dst.HIPAAClouds = mergeByID(dst.HIPAAClouds, src.HIPAAClouds, func(a *Eligibility) string { return a.ID })
 	dst.Controls = mergeByID(dst.Controls, src.Controls, func(a *Control) string { return a.ID })
+	dst.Regimes = mergeByID(dst.Regimes, src.Regimes, func(a *Regime) string { return a.ID })
 	dst.Engines = mergeByID(dst.Engines, src.Engines, func(a *Engine) string { return a.ID })
 	if src.Efficiency != nil {
 		dst.Efficiency = src.Efficiency
@@ -377,13 +433,7 @@ func (f *File) validate() []string {
 		}
 		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
 	}
-	for _, k := range f.Controls {
-		if k == nil || k.ID == "" || k.Regime == "" || k.Clause == "" || len(k.Requires) == 0 {
-			errs = append(errs, "controls: every control needs id, regime, clause and requires")
-			continue
-		}
-		prov("control", k.ID, k.Source, k.AsOf)
-	}
+	errs = append(errs, f.validateCompliance(bad, prov)...)
 	for i, e := range f.Engines {
 		if e == nil || e.ID == "" {
 			errs = append(errs, fmt.Sprintf("engines[%d]: missing id", i))
@@ -401,7 +451,7 @@ func (f *File) validate() []string {
 func build(f *File) (*Catalog, error) {
 	c := &Catalog{
 		Accelerators: f.Accelerators, Instances: f.Instances, Models: f.Models, APIPrices: f.APIPrices, Efficiency: f.Efficiency,
-		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
+		Regions: f.Regions, Rates: f.Rates, HIPAAClouds: f.HIPAAClouds, Controls: f.Controls, Regimes: f.Regimes, Engines: f.Engines, rates: map[string]*Rate{}, regions: map[string]*Region{},
 		acc: map[string]*Accelerator{}, model: map[string]*Model{}, inst: map[string]*Instance{}, instByAcc: map[string][]*Instance{},
 	}
 	if c.Efficiency == nil {

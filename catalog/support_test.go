@@ -105,10 +105,7 @@ func TestInstances_NetworkAndLinkDomain(t *testing.T) {
 		}
 		a, _ := c.Accelerator(in.Accelerator)
 		if in.Network == nil {
-			if a.Vendor == "Google" && strings.HasPrefix(in.InstanceType, "tpu-") {
-				continue // TPU slices: ICI inside the slice, DCN is not published per slice
-			}
-			t.Errorf("%s: GPU instance without network", in.ID)
+			t.Errorf("%s: accelerator instance without network", in.ID)
 			continue
 		}
 		if in.Network.Source == "" || in.Network.AsOf == "" {

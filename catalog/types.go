@@ -1,15 +1,24 @@
 package catalog
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
 
 // Accelerator is one accelerator chip. Bandwidths are decimal GB/s, compute
 // is dense (no sparsity) TFLOPS or TOPS. A nil pointer means "not published".
 type Accelerator struct {
-	ID          string   `yaml:"id" json:"id"`
-	Name        string   `yaml:"name" json:"name"`
-	Vendor      string   `yaml:"vendor" json:"vendor"`
-	Aliases     []string `yaml:"aliases" json:"aliases,omitempty"`
-	MemoryGB    float64  `yaml:"memory_gb" json:"memory_gb"`
+	ID       string   `yaml:"id" json:"id"`
+	Name     string   `yaml:"name" json:"name"`
+	Vendor   string   `yaml:"vendor" json:"vendor"`
+	Aliases  []string `yaml:"aliases" json:"aliases,omitempty"`
+	MemoryGB float64  `yaml:"memory_gb" json:"memory_gb"`
+	// MemoryGiB is the usable device memory in GiB as the driver or the
+	// cloud's GpuInfo reports it (MiB / 1024); 0 = not recorded, in which
+	// case the nominal MemoryGB is used (see UsableMemoryGiB).
+	MemoryGiB   float64  `yaml:"memory_gib" json:"memory_gib,omitempty"`
 	MemoryBWGBs *float64 `yaml:"memory_bw_gbps" json:"memory_bw_gbps"`
 	FP32TFLOPS  *float64 `yaml:"fp32_tflops" json:"fp32_tflops,omitempty"`
 	TF32TFLOPS  *float64 `yaml:"tf32_tflops" json:"tf32_tflops,omitempty"`
@@ -130,6 +139,16 @@ func (a *Accelerator) PeakTFLOPS(p Precision) (float64, bool) {
 	return bf16, false
 }
 
+// UsableMemoryGiB is the device memory an engine can allocate, in GiB: the
+// recorded usable figure, or the vendor's nominal figure when none is
+// recorded (vendors' "80 GB" HBM is close to 80 GiB).
+func (a *Accelerator) UsableMemoryGiB() float64 {
+	if a.MemoryGiB > 0 {
+		return a.MemoryGiB
+	}
+	return a.MemoryGB
+}
+
 // MemoryBandwidth returns HBM/GDDR bandwidth in bytes/s (0 when unknown).
 func (a *Accelerator) MemoryBandwidth() float64 {
 	if a.MemoryBWGBs == nil {
@@ -165,8 +184,11 @@ type Instance struct {
 	// Spot prices are the typical (median across zones) price, and
 	// price_spot_usd_hr is absent where there is no real spot offer.
 	PriceFlag string `yaml:"price_flag" json:"price_flag,omitempty"`
-	Source    string `yaml:"source" json:"source"`
-	AsOf      string `yaml:"as_of" json:"as_of"`
+	// SpotFlag, when not empty, says why the spot price alone is anomalous
+	// (the on-demand price stays usable).
+	SpotFlag string `yaml:"spot_flag" json:"spot_flag,omitempty"`
+	Source   string `yaml:"source" json:"source"`
+	AsOf     string `yaml:"as_of" json:"as_of"`
 }
 
 // Network types.
@@ -211,6 +233,72 @@ func (i *Instance) LinkDomain(a *Accelerator) int {
 		return i.AcceleratorCount
 	}
 	return max(d, 1)
+}
+
+// OnDemand returns the on-demand price per instance-hour, unless it is
+// absent or flagged anomalous and allowFlagged is false.
+func (i *Instance) OnDemand(allowFlagged bool) (float64, bool) {
+	if i.PriceOnDemand == nil || (i.PriceFlag != "" && !allowFlagged) {
+		return 0, false
+	}
+	return *i.PriceOnDemand, true
+}
+
+// Spot returns the typical spot price per instance-hour, unless there is
+// no spot offer or the price (or the whole entry) is flagged and
+// allowFlagged is false.
+func (i *Instance) Spot(allowFlagged bool) (float64, bool) {
+	if i.PriceSpot == nil || ((i.PriceFlag != "" || i.SpotFlag != "") && !allowFlagged) {
+		return 0, false
+	}
+	return *i.PriceSpot, true
+}
+
+// StalePriceAge is the age beyond which a plan flags a price as stale.
+const StalePriceAge = 90 * 24 * time.Hour
+
+// PriceDate parses AsOf (YYYY-MM-DD, or YYYY-MM as the first of the month);
+// ok is false for an undated entry.
+func (i *Instance) PriceDate() (time.Time, bool) {
+	return parseAsOf(i.AsOf)
+}
+
+// PriceAge is how old the instance's prices are at now; ok is false when
+// the entry carries no date.
+func (i *Instance) PriceAge(now time.Time) (time.Duration, bool) {
+	t, ok := i.PriceDate()
+	if !ok {
+		return 0, false
+	}
+	return now.Sub(t), true
+}
+
+// PriceStaleness returns why the instance's prices should be flagged in a
+// plan at now ("" when they are dated and at most StalePriceAge old).
+func (i *Instance) PriceStaleness(now time.Time) string {
+	age, ok := i.PriceAge(now)
+	if !ok {
+		return fmt.Sprintf("price undated (as_of %q)", i.AsOf)
+	}
+	if age > StalePriceAge {
+		return fmt.Sprintf("price as of %s is %d days old (over %d)", i.AsOf[:min(len(i.AsOf), 10)], int(age.Hours()/24), int(StalePriceAge.Hours()/24))
+	}
+	return ""
+}
+
+func parseAsOf(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+		if len(s) > len(layout) && layout == "2006-01-02" {
+			if t, err := time.Parse(layout, s[:10]); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
 }
 
 // IsCPU reports whether the instance has no accelerator.
@@ -264,6 +352,10 @@ type Model struct {
 	ChunkedAttn    int     `yaml:"chunked_attention" json:"chunked_attention,omitempty"`
 	ChunkedLayers  float64 `yaml:"chunked_layers_fraction" json:"chunked_layers_fraction,omitempty"`
 	DefaultPrec    string  `yaml:"default_precision" json:"default_precision,omitempty"`
+	// CheckpointPrecision is the weight format of the released checkpoint
+	// (config.json torch_dtype, or its quantization_config when the release
+	// is quantized); empty when no checkpoint was released.
+	CheckpointPrecision string `yaml:"checkpoint_precision" json:"checkpoint_precision,omitempty"`
 	// ParamsB and ActiveParamsB are the published counts (billions); when
 	// absent they are derived from the architecture.
 	ParamsB       float64 `yaml:"params_b" json:"params_b,omitempty"`
@@ -292,6 +384,15 @@ type derivedArch struct {
 	moeLayers                     int
 	attnParamsPerLayer            float64
 	kvElemsPerTokenPerLayer       float64
+}
+
+// DefaultPrecision is the precision a workload that names none is served
+// in: DefaultPrec, else bf16.
+func (m *Model) DefaultPrecision() Precision {
+	if p, ok := ParsePrecision(m.DefaultPrec); ok {
+		return p
+	}
+	return BF16
 }
 
 // IsLLM reports whether the model is a transformer language model.

@@ -206,9 +206,15 @@ func TestEUResidency_NoResourceOutsideEUInAnyExport(t *testing.T) {
 		}
 	}
 	var sawRegion bool
+	pinned := regexp.MustCompile(`region\s*=\s*"([^"]+)"`)
 	for _, f := range files {
-		if strings.HasPrefix(f.Path, "terraform/") && bytes.Contains(f.Data, []byte(`region = "eu-`)) {
-			sawRegion = true
+		if !strings.HasPrefix(f.Path, "terraform/") {
+			continue
+		}
+		for _, m := range pinned.FindAllSubmatch(f.Data, -1) {
+			if r, ok := cat.Region(string(m[1])); ok && r.Jurisdiction == "eu" {
+				sawRegion = true
+			}
 		}
 	}
 	if !sawRegion {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -153,7 +152,11 @@ func probes(port int32, path string) (*corev1.Probe, *corev1.Probe, *corev1.Prob
 func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
-	engine := blueprint.Engine(*w.Spec, o)
+	// The engine search planned with (o.Engine, a catalog id).
+	engine := map[string]string{"sglang": "SGLang", "trtllm": "TensorRT-LLM on Triton"}[o.Engine]
+	if engine == "" {
+		engine = "vLLM"
+	}
 	image, ok := engineImages[engine]
 	if !ok {
 		image = engineImages["vLLM"]

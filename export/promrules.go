@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -43,9 +44,9 @@ func PrometheusRules(p *plan.Plan) (File, error) {
 		add := func(alert, expr, forDur, sev, summary string) {
 			l := map[string]string{"severity": sev}
 			for k, v := range lab {
-				l[k] = v
+				l[k] = untemplated(v)
 			}
-			g.Rules = append(g.Rules, rule{Alert: alert, Expr: expr, For: forDur, Labels: l, Annotations: map[string]string{"summary": summary}})
+			g.Rules = append(g.Rules, rule{Alert: alert, Expr: expr, For: forDur, Labels: l, Annotations: map[string]string{"summary": untemplated(summary)}})
 		}
 		switch w.Type {
 		case spec.LLMInference:
@@ -110,4 +111,14 @@ func camel(s string) string {
 		out = append(out, c)
 	}
 	return string(out)
+}
+
+// untemplated keeps text from the workload file out of Prometheus' template
+// engine, which evaluates alert labels and annotations: the delimiters
+// "{{" and "}}" become "{ {" and "} }", and line breaks spaces.
+func untemplated(s string) string {
+	for strings.Contains(s, "{{") || strings.Contains(s, "}}") {
+		s = strings.NewReplacer("{{", "{ {", "}}", "} }").Replace(s)
+	}
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
 }

@@ -7,17 +7,76 @@ import (
 	"github.com/aiplan-dev/aiplan/catalog"
 )
 
+// CPUSpec is the compute and memory of a CPU server, all sockets together.
+type CPUSpec struct {
+	Name string
+	// VectorGFLOPS is the FP32 vector peak: cores x GHz x FLOP/cycle
+	// (AVX-512 with two FMA units: 64; AVX2 or one 512-bit unit: 32).
+	VectorGFLOPS float64
+	// VNNI: int8 dot products at 4x the FP32 vector rate (AVX-512 VNNI).
+	VNNI bool
+	// AVX512BF16: bf16 dot products at 2x the FP32 vector rate.
+	AVX512BF16 bool
+	// AMX: tile matrix units, 1024 BF16 FLOP and 2048 INT8 ops per cycle
+	// per core (Sapphire Rapids and later); AMXGFLOPS is the BF16 peak.
+	AMXGFLOPS float64
+	MemBWGBs  float64
+	MemoryGiB float64
+	// MatrixKnown is false when the record does not say whether the CPU
+	// has VNNI/AMX (cloud instance records): only the FP32 vector peak is used.
+	MatrixKnown bool
+}
+
+// CPUFromInstance builds a CPU spec from a catalog instance record, which
+// gives the FP32 vector peak and memory bandwidth only.
+func CPUFromInstance(i *catalog.Instance) *CPUSpec {
+	return &CPUSpec{Name: i.ID, VectorGFLOPS: i.CPUVectorGFLOPS, MemBWGBs: i.CPUMemoryBWGBs, MemoryGiB: i.MemoryGiB}
+}
+
+// peak is the CPU's compute peak (FLOP/s) for a precision.
+func (c *CPUSpec) peak(p catalog.Precision) float64 {
+	v := c.VectorGFLOPS * 1e9
+	switch p {
+	case catalog.INT8, catalog.FP8, catalog.INT4, catalog.FP4:
+		switch {
+		case c.AMXGFLOPS > 0:
+			return 2 * c.AMXGFLOPS * 1e9
+		case c.VNNI:
+			return 4 * v
+		}
+	case catalog.BF16, catalog.FP16:
+		switch {
+		case c.AMXGFLOPS > 0:
+			return c.AMXGFLOPS * 1e9
+		case c.AVX512BF16:
+			return 2 * v
+		}
+	}
+	return v
+}
+
 // ClassicInput is a classic model (CV, recommendation, tabular, embedding)
-// served on accelerators or on a CPU instance.
+// served on accelerators or on a CPU server.
 type ClassicInput struct {
-	Model     *catalog.Model
-	Accel     *catalog.Accelerator // nil when CPU is set
-	CPU       *catalog.Instance
-	Eff       *catalog.Efficiency
-	GPUs      int
-	Batch     int
-	Precision catalog.Precision
-	Quiet     bool
+	Model *catalog.Model
+	Accel *catalog.Accelerator // nil when CPU or CPUSpec is set
+	CPU   *catalog.Instance
+	// CPUSpec overrides CPU with a spec that knows VNNI/AMX.
+	CPUSpec *CPUSpec
+	Eff     *catalog.Efficiency
+	// GPUs run independent copies (throughput scales with them).
+	GPUs  int
+	Batch int
+	// MaxThroughput picks a batch that saturates the device (offline
+	// serving); Batch is then ignored.
+	MaxThroughput bool
+	Precision     catalog.Precision
+	// TF32 runs fp32 models on TF32 tensor cores (Ampere and later).
+	TF32 bool
+	// Runtime is the inference runtime: tensorrt, framework, openvino or
+	// onnxruntime (empty: Efficiency.Classic.DefaultRuntimes for gpu/cpu).
+	Runtime string
+	Quiet   bool
 }
 
 // ClassicResult is the prediction. SamplesPerSecond is whole-system.
@@ -26,20 +85,87 @@ type ClassicResult struct {
 	SamplesPerSecondPerGPU float64      `json:"samples_per_second_per_gpu"`
 	LatencyMs              float64      `json:"latency_ms"`
 	Batch                  int          `json:"batch"`
+	Family                 string       `json:"family"`
+	Runtime                string       `json:"runtime"`
 	Fits                   bool         `json:"fits"`
 	Reason                 string       `json:"reason,omitempty"`
 	Bottleneck             string       `json:"bottleneck"`
 	Memory                 Memory       `json:"memory"`
 	Uncertainty            catalog.Band `json:"uncertainty"`
+	UncertaintyBasis       string       `json:"uncertainty_basis,omitempty"`
 	Assumptions            []string     `json:"assumptions"`
+}
+
+// ClassicFamily is the model family a classic model's task belongs to; each
+// family has its own fitted efficiencies.
+func ClassicFamily(m *catalog.Model) string {
+	switch m.Task {
+	case "vision-classification":
+		return "cnn"
+	case "nlp-question-answering", "text-embedding", "text-classification", "nlp":
+		return "encoder"
+	case "vision-detection":
+		return "detection"
+	case "medical-segmentation":
+		return "segmentation-3d"
+	case "recommendation":
+		return "recommender"
+	case "image-generation":
+		return "diffusion"
+	case "tabular-scoring":
+		return "tabular"
+	}
+	return "other"
+}
+
+func fval(x *float64) float64 {
+	if x == nil {
+		return 0
+	}
+	return *x
+}
+
+// gpuPeak is the dense peak (FLOP/s) of a precision on an accelerator, read
+// from the catalog's own figure for that precision; a precision without
+// units runs on the next wider one.
+func gpuPeak(a *catalog.Accelerator, p catalog.Precision, tf32 bool) (peak float64, lowp bool) {
+	fp32, tf, bf := fval(a.FP32TFLOPS), fval(a.TF32TFLOPS), fval(a.BF16TFLOPS)
+	if bf == 0 {
+		bf = fp32
+	}
+	switch p {
+	case catalog.FP32:
+		if tf32 && tf > 0 {
+			return tf * 1e12, false
+		}
+		if fp32 == 0 {
+			fp32 = tf
+		}
+		return fp32 * 1e12, false
+	case catalog.INT8, catalog.INT4:
+		if v := fval(a.INT8TOPS); v > 0 {
+			return v * 1e12, true
+		}
+		if v := fval(a.FP8TFLOPS); v > 0 {
+			return v * 1e12, true
+		}
+	case catalog.FP8, catalog.FP4:
+		if v := fval(a.FP8TFLOPS); v > 0 {
+			return v * 1e12, true
+		}
+	}
+	return bf * 1e12, false
 }
 
 // Classic predicts throughput and latency at a batch from FLOPs and bytes per
 // sample: time per batch = max(FLOPs/(peak x eff(batch)), bytes/(bw x eff))
 // + a fixed per-batch latency, with eff(batch) = eff x batch/(batch + b½):
-// small batches cannot fill the chip.
+// small batches cannot fill the chip. Efficiencies are per model family
+// (fitted on measured rows), the shared prior where a family has none.
+// Recommenders' embedding gathers run at the random-access share of
+// memory bandwidth.
 func Classic(in ClassicInput) (ClassicResult, error) {
-	if in.Model == nil || in.Eff == nil || (in.Accel == nil && in.CPU == nil) {
+	if in.Model == nil || in.Eff == nil || (in.Accel == nil && in.CPU == nil && in.CPUSpec == nil) {
 		return ClassicResult{}, inputErr("model and accelerator (or CPU instance) are required")
 	}
 	m, e := in.Model, &in.Eff.Classic
@@ -55,58 +181,130 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if in.Batch == 0 {
 		in.Batch = max(m.DefaultBatch, 1)
 	}
+	cpu := in.CPUSpec
+	if cpu == nil && in.CPU != nil {
+		cpu = CPUFromInstance(in.CPU)
+	}
 	if in.Precision == "" {
 		in.Precision = catalog.FP16
-		if in.CPU != nil {
+		if cpu != nil {
 			in.Precision = catalog.FP32
 		}
 	}
-	b := float64(in.Batch)
-	var peak, bw, fixed, memGB float64
+	fam := ClassicFamily(m)
+	f, ok := e.Families[fam]
+	if !ok {
+		f = catalog.ClassicFamily{Compute: 1, CPUCompute: 1, BatchHalf: 1, Fixed: 1}
+	}
+	if in.Runtime == "" {
+		kind := "gpu"
+		if cpu != nil {
+			kind = "cpu"
+		}
+		in.Runtime = e.DefaultRuntimes[kind]
+	}
+	rt, rtOK := e.Runtimes[in.Runtime]
+	if !rtOK || rt.Speed <= 0 || rt.Overhead <= 0 {
+		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
+	}
+	lowpEff := rt.Speed
+	var peak, bw, fixed, memGB, half float64
 	var name string
-	if in.CPU != nil {
-		peak = in.CPU.CPUVectorGFLOPS * 1e9 * e.CPUEfficiency
-		bw = in.CPU.CPUMemoryBWGBs * 1e9 * e.BWEfficiency
-		fixed = e.CPUFixedLatencyMS * 1e-3
-		memGB = in.CPU.MemoryGiB
-		name = in.CPU.ID
-		in.GPUs = 1
+	if cpu != nil {
+		peak = cpu.peak(in.Precision) * e.CPUEfficiency * f.CPUCompute
+		if in.Precision != catalog.FP32 && peak > cpu.VectorGFLOPS*1e9 {
+			lowpEff = e.LowPrecisionEfficiency
+		}
+		bw = cpu.MemBWGBs * 1e9
+		fixed = e.CPUFixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		memGB = cpu.MemoryGiB
+		name = cpu.Name
 	} else {
-		p, _ := in.Accel.PeakTFLOPS(in.Precision)
-		peak = p * 1e12 * e.ComputeEfficiency * b / (b + e.BatchHalf)
-		bw = in.Accel.MemoryBandwidth() * e.BWEfficiency
-		fixed = e.FixedLatencyMS * 1e-3
-		memGB = in.Accel.MemoryGB
+		p, lowp := gpuPeak(in.Accel, in.Precision, in.TF32)
+		if lowp {
+			lowpEff = e.LowPrecisionEfficiency
+		}
+		half = e.BatchHalf * f.BatchHalf
+		peak = p * e.ComputeEfficiency * f.Compute
+		bw = in.Accel.MemoryBandwidth()
+		fixed = e.FixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		memGB = in.Accel.UsableMemoryGiB()
 		name = in.Accel.ID
 	}
+	peak *= lowpEff
 	if peak <= 0 || bw <= 0 {
 		return ClassicResult{}, inputErr("%s lacks the compute or bandwidth figures this estimate needs", name)
 	}
-	tComp := b * m.GFLOPsPerSample * 1e9 / peak
-	tMem := b * m.MBPerSample * 1e6 / bw
+	if in.MaxThroughput {
+		// Offline serving: a batch large enough to reach 95% of the
+		// saturated efficiency, at least the model's default.
+		in.Batch = max(m.DefaultBatch, int(math.Ceil(19*half)), 1)
+	}
+	b := float64(in.Batch)
+	// Activation traffic is stated for 16-bit tensors; embedding rows are
+	// gathered at random.
+	bytes := b * m.MBPerSample * 1e6
+	var tMem float64
+	if fam == "recommender" {
+		tMem = bytes / (bw * e.RandomAccessEfficiency)
+	} else {
+		tMem = bytes * in.Precision.BytesPerWeight() / 2 / (bw * e.BWEfficiency)
+	}
+	tComp := b * m.GFLOPsPerSample * 1e9 / (peak * b / (b + half))
 	t := math.Max(tComp, tMem) + fixed
-	r := ClassicResult{Batch: in.Batch, Fits: true}
+	r := ClassicResult{Batch: in.Batch, Fits: true, Family: fam, Runtime: in.Runtime}
 	r.SamplesPerSecondPerGPU = b / t
 	r.SamplesPerSecond = r.SamplesPerSecondPerGPU * float64(in.GPUs)
 	r.LatencyMs = t * 1e3
 	r.Bottleneck = "compute"
 	if tMem > tComp {
 		r.Bottleneck = "memory bandwidth"
+		if fam == "recommender" {
+			r.Bottleneck = "memory bandwidth (random embedding gathers)"
+		}
+	}
+	if fixed > math.Max(tComp, tMem) {
+		r.Bottleneck = "per-batch overhead (launch, framework)"
 	}
 	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
 	acts := b * m.MBPerSample * 1e6 * 2
 	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
 	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
-	if r.Memory.TotalGB > memGB {
+	if memGB > 0 && r.Memory.TotalGB > memGB {
 		r.Fits = false
 		r.Reason = fmt.Sprintf("needs %.1f GB at batch %d but %s has %.0f GB", r.Memory.TotalGB, in.Batch, name, memGB)
 	}
-	r.Uncertainty = in.Eff.Uncertainty.Classic
+	var ext extrapolations
+	cov := &in.Eff.Calibrated
+	if len(cov.ClassicFamilies) > 0 {
+		if !catalog.Has(cov.ClassicFamilies, fam) {
+			ext.add("model family " + fam + " has no calibration rows")
+		}
+		if rt.Rows == 0 {
+			ext.add("runtime " + in.Runtime + " has no calibration rows")
+		}
+		switch {
+		case cpu != nil && !cpu.MatrixKnown && in.Precision != catalog.FP32:
+			ext.add("the CPU record does not say whether it has VNNI/AMX")
+		case cpu == nil && !catalog.Has(cov.Accelerators, in.Accel.ID):
+			ext.add("accelerator " + in.Accel.ID + " has no calibration rows")
+		}
+	}
+	r.Uncertainty = band(in.Eff.Uncertainty.Classic, ext.n, in.Eff.Uncertainty.Extrapolate)
 	if !in.Quiet {
+		r.UncertaintyBasis = ext.basis("classic", in.Eff.Uncertainty.Extrapolate)
 		r.Assumptions = []string{
 			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", m.GFLOPsPerSample, m.MBPerSample, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
-			"classic-model efficiencies are not calibrated against measurements yet: wide uncertainty band",
+			fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family (0: the shared prior of all families)", fam, f.Rows),
+			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
+			"uncertainty: " + r.UncertaintyBasis,
+		}
+		if cpu != nil && !cpu.MatrixKnown {
+			r.Assumptions = append(r.Assumptions, "the CPU record gives only its FP32 vector peak: no VNNI/AMX speed-up assumed for int8/bf16")
+		}
+		if in.GPUs > 1 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%d GPUs run independent copies", in.GPUs))
 		}
 	}
 	return r, nil

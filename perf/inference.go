@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 )
@@ -36,6 +37,10 @@ type InferenceInput struct {
 	Batching    Batching
 	// MaxBatch caps concurrent sequences per replica (0: the engine default).
 	MaxBatch float64
+	// Engine is the serving engine family (vllm, sglang, trtllm, tgi,
+	// neuron, jetstream, gaudi); empty: the default for the accelerator's
+	// vendor (Efficiency.DefaultEngines).
+	Engine string
 	// Quiet skips building the assumption strings (for the planner's hot loop).
 	Quiet bool
 }
@@ -65,7 +70,14 @@ type InferenceResult struct {
 	Uncertainty  catalog.Band `json:"uncertainty"`
 	// UncertaintyFor names the headline figure the band applies to:
 	// "throughput", or "latency" at a fixed request rate.
-	UncertaintyFor string   `json:"uncertainty_for"`
+	UncertaintyFor string `json:"uncertainty_for"`
+	// UncertaintyBasis names the class whose cross-validated error sets the
+	// band and what widened it (empty in quiet mode).
+	UncertaintyBasis string `json:"uncertainty_basis,omitempty"`
+	// Engine and EngineVersions say which engine the figures assume and the
+	// versions its factors were fitted on (none: the shared prior).
+	Engine         string   `json:"engine"`
+	EngineVersions []string `json:"engine_versions,omitempty"`
 	Assumptions    []string `json:"assumptions"`
 }
 
@@ -157,6 +169,9 @@ func (in *InferenceInput) Validate() error {
 	if in.Accel.MemoryBandwidth() <= 0 {
 		return inputErr("accelerator %s has no memory bandwidth in the catalog; add it with --catalog", in.Accel.ID)
 	}
+	if in.Engine == "" {
+		in.Engine = in.Eff.DefaultEngine(in.Accel.Vendor)
+	}
 	return nil
 }
 
@@ -186,16 +201,18 @@ type servingModel struct {
 	model             *catalog.Model
 	linkName          string
 	nativeCompute     bool
+	ovh               float64 // engine overhead multiplier
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
-	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP)}
+	eng, _ := in.Eff.EngineFactors(in.Engine)
+	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
 	s.moeLayersStage = float64(m.MoELayers()) / s.pp
-	s.bw = a.MemoryBandwidth() * e.MemoryBWEfficiency
+	s.bw = a.MemoryBandwidth() * e.MemoryBWEfficiency * eng.Speed
 	cp := in.Precision.ComputePrecision()
 	peak, native := a.PeakTFLOPS(cp)
 	s.nativeCompute = native
@@ -206,8 +223,8 @@ func newServingModel(in *InferenceInput) *servingModel {
 	case native && (cp == catalog.FP8 || cp == catalog.INT8):
 		lowp = e.LowPrecisionEfficiency
 	}
-	s.peakPrefill = peak * 1e12 * e.PrefillComputeEfficiency * lowp
-	s.peakDecode = peak * 1e12 * e.DecodeComputeEfficiency * lowp
+	s.peakPrefill = peak * 1e12 * e.PrefillComputeEfficiency * lowp * eng.Speed
+	s.peakDecode = peak * 1e12 * e.DecodeComputeEfficiency * lowp * eng.Speed
 	bpw := in.Precision.BytesPerWeight()
 	total := m.TotalParams()
 	ef := m.ExpertFraction()
@@ -242,7 +259,9 @@ func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff) (bw, lat 
 		}
 		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6, "scale-up link"
 	}
-	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, e.PCIeLatencyUS * 1e-6, "PCIe"
+	// PCIe pays the scale-up link's software latency plus its own extra
+	// (host bridges, no in-switch reduction): pcie_latency_us is that extra.
+	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6, "PCIe"
 }
 
 // expertFraction is the expected share of routed experts that B tokens touch
@@ -303,7 +322,7 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	if s.pp > 1 {
 		tComm += s.lat + b*s.hidden*2/s.busBW
 	}
-	over := s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6
+	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6) * s.ovh
 	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
 }
 
@@ -332,7 +351,7 @@ func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
 	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
-	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6
+	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6 * s.ovh
 	return s.pp*s.roof(tMem, tComp) + comm + over, tComp > tMem
 }
 
@@ -347,13 +366,13 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
 
 	// Memory per GPU.
-	capacity := a.MemoryGB * GiB * e.GPUMemoryUtilization
+	capacity := a.UsableMemoryGiB() * GiB * e.GPUMemoryUtilization
 	weights := s.nonExpertBytesGPU + s.expertBytesGPU
 	act := servingActivationBytes(m, e.ActivationChunkTokens, in.TP)
 	over := e.RuntimeOverheadGiB * GiB
 	kvBytes := capacity - weights - act - over
 	r.Memory = Memory{
-		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.MemoryGB,
+		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.UsableMemoryGiB(),
 		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
 	}
 	isl, osl := in.InputTokens, in.OutputTokens
@@ -361,7 +380,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	if kvBytes <= 0 {
 		r.Fits = false
 		r.Reason = fmt.Sprintf("weights %.1f GB + activations %.1f GB + runtime %.1f GB per GPU exceed the %.0f%% of %.0f GB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
-			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.MemoryGB, a.ID)
+			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.UsableMemoryGiB(), a.ID)
 		r.Memory.TotalGB = (weights + act + over) / GiB
 		r.Bottleneck = "memory capacity"
 		r.Assumptions = []string{"memory per GPU = weights / (tp x pp) + activation peak + runtime overhead; KV cache gets the rest of gpu_memory_utilization"}
@@ -392,7 +411,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	ctxAvg := isl + osl/2
 	preAmort := s.prefillCompute(isl)
 	preAlone, preComputeBound := s.prefillAlone(isl)
-	ttftFixed := e.TTFTOverheadMS * 1e-3
+	ttftFixed := e.TTFTOverheadMS * 1e-3 * s.ovh
 
 	var b, tput, ttft, tpot, wait99 float64
 	var step, tMem, tComp, tComm float64
@@ -495,39 +514,31 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 
 	// The headline is throughput, except at a fixed request rate, where the
 	// throughput is the offered load and latency is what is predicted.
-	r.Uncertainty = band(in.Eff.Uncertainty.Throughput, extrapolation(&in, s), in.Eff.Uncertainty.Extrapolate)
+	u := &in.Eff.Uncertainty
+	var ext extrapolations
+	ext.inference(&in)
+	class, bnd := "max throughput", u.Throughput
 	r.UncertaintyFor = "throughput"
-	if in.RequestRate > 0 {
-		r.Uncertainty = band(in.Eff.Uncertainty.TPOT, extrapolation(&in, s), in.Eff.Uncertainty.Extrapolate)
+	switch {
+	case in.RequestRate > 0:
+		class, bnd = "e2e latency", u.E2E
 		r.UncertaintyFor = "latency"
+	case in.Concurrency > 0:
+		class, bnd = "throughput at a rate or batch", u.LoadThroughput
 	}
+	r.Uncertainty = band(bnd, ext.n, u.Extrapolate)
+	r.Engine = in.Engine
 	if !in.Quiet {
+		r.UncertaintyBasis = ext.basis(class, u.Extrapolate)
+		if f, ok := in.Eff.EngineFactors(in.Engine); ok {
+			r.EngineVersions = f.Versions
+		}
 		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
 	}
 	return r, nil
 }
 
 func (s *servingModel) mustStep(b, ctx float64) float64 { t, _, _, _ := s.decodeStep(b, ctx); return t }
-
-// extrapolation counts the ways a configuration leaves the calibration data:
-// precisions, hardware and model shapes the fitted factors never saw.
-func extrapolation(in *InferenceInput, s *servingModel) int {
-	n := 0
-	switch in.Precision {
-	case catalog.FP4, catalog.INT4, catalog.INT8:
-		n++
-	}
-	if in.Accel.Vendor != "NVIDIA" {
-		n++
-	}
-	if in.Model.IsMoE() && in.Model.ActiveParams() < 0.2*in.Model.TotalParams() {
-		n++
-	}
-	if in.Model.MLA != nil || s.linkName == "PCIe" && in.TP > 1 {
-		n++
-	}
-	return n
-}
 
 func band(b catalog.Band, extra int, widen float64) catalog.Band {
 	if extra == 0 || widen <= 1 {
@@ -563,9 +574,12 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	if r.Saturated {
 		out = append(out, "the request rate exceeds this configuration's capacity: latencies are shown at 99% utilisation and grow without bound beyond it")
 	}
-	if extrapolation(in, s) > 0 {
-		out = append(out, "outside the calibration data (precision, vendor, MoE sparsity, MLA or PCIe tensor parallelism): uncertainty band widened")
+	if f, ok := in.Eff.EngineFactors(in.Engine); ok {
+		out = append(out, fmt.Sprintf("engine %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
+	} else {
+		out = append(out, fmt.Sprintf("engine %s: no calibration rows name it; the shared factors of all engines apply", in.Engine))
 	}
+	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out
 }
 

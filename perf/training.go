@@ -45,6 +45,11 @@ type TrainingInput struct {
 	// PricePerGPUHour prices the run (0: no cost).
 	PricePerGPUHour float64
 	Quiet           bool
+	// PipelineGBs is the bandwidth (GB/s per accelerator, one direction)
+	// pipeline stages exchange activations over when the pipeline leaves
+	// the scale-up domain, e.g. the node's network when stages sit on
+	// different nodes. 0: pipeline sends are not timed.
+	PipelineGBs float64
 }
 
 // Parallelism is the chosen plan.
@@ -183,6 +188,7 @@ type trainPlan struct {
 type trainEval struct {
 	step, memGB                             float64
 	gemm, attn, nongemm, tpComm, bubble, dp float64
+	ppComm                                  float64
 	states, acts, logits, reserve           float64
 	fits                                    bool
 }
@@ -230,8 +236,8 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	r.GPUHoursIdeal = wallIdeal * n
 	r.GPUHours = r.WallHours * n
 	r.CostUSD = r.GPUHours * in.PricePerGPUHour
-	names := [...]string{"gemm", "attention", "memory-bound ops", "tensor-parallel comm", "pipeline bubble", "data-parallel comm"}
-	parts := [...]float64{ev.gemm, ev.attn, ev.nongemm, ev.tpComm, ev.bubble, ev.dp}
+	names := [...]string{"gemm", "attention", "memory-bound ops", "tensor-parallel comm", "pipeline bubble", "data-parallel comm", "pipeline sends"}
+	parts := [...]float64{ev.gemm, ev.attn, ev.nongemm, ev.tpComm, ev.bubble, ev.dp, ev.ppComm}
 	bk, bv := "", -1.0
 	for i, v := range parts {
 		if v > bv {
@@ -240,7 +246,7 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	}
 	r.Bottleneck = bk
 	if !ok {
-		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GB per GPU of %.0f GB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.MemoryGB)
+		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GB per GPU of %.0f GB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.UsableMemoryGiB())
 		r.Bottleneck = "memory capacity"
 	}
 	ext := 0
@@ -426,7 +432,7 @@ func evalPlan(in *TrainingInput, p *trainPlan, always bool) trainEval {
 	total := states + acts + logits + reserve
 	ev.memGB = total / GiB
 	ev.states, ev.acts, ev.logits, ev.reserve = states, acts, logits, reserve
-	ev.fits = total <= a.MemoryGB*GiB
+	ev.fits = total <= a.UsableMemoryGiB()*GiB
 	if !ev.fits && !always {
 		return ev // the time model is only needed for plans that fit
 	}
@@ -508,7 +514,18 @@ func evalPlan(in *TrainingInput, p *trainPlan, always bool) trainEval {
 		t := vol/bus + e.ScaleOutLatencyUS*1e-6*math.Log2(dp)*float64(m.Layers)/pp
 		ev.dp = max(0, t-e.CommOverlap*compute*2/3)
 	}
-	ev.step = compute + ev.tpComm + ev.bubble + ev.dp + e.StepOverheadMS*1e-3
+	// Pipeline sends: each micro-batch's activations go forward and their
+	// gradients back across every stage boundary (split across the TP
+	// ranks), over the scale-up link inside one domain, else PipelineGBs.
+	if p.pp > 1 && in.PipelineGBs > 0 {
+		bus := in.PipelineGBs * 1e9
+		if p.tp*p.pp <= a.LinkDomain && a.LinkBWGBs != nil {
+			bus = *a.LinkBWGBs / 2 * 1e9 * in.Eff.Inference.LinkEfficiency
+		}
+		bytes := float64(p.mbs) * seq * float64(m.Hidden) * 2 / tp
+		ev.ppComm = 2 * micro * bytes / bus * (1 - e.CommOverlap/2)
+	}
+	ev.step = compute + ev.tpComm + ev.bubble + ev.dp + ev.ppComm + e.StepOverheadMS*1e-3
 
 	return ev
 }

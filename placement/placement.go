@@ -282,7 +282,7 @@ func (s *state) improve() {
 				}
 				s.set(i, j)
 				t := s.total()
-				if t < bestT-eps || (math.Abs(t-bestT) <= eps && best != orig && s.preferred(&w.Options[j], &w.Options[best])) {
+				if t < bestT-eps || (math.Abs(t-bestT) <= eps && s.roomier(&w.Options[j], &w.Options[best])) {
 					best, bestT = j, t
 				}
 			}
@@ -350,6 +350,25 @@ func (s *state) eject(cur *float64, eps float64) bool {
 		}
 	}
 	return moved
+}
+
+// roomier breaks a tie between two options of equal total: the one that
+// holds fewer accelerator-hours leaves room in its pool for others (so a
+// later move can pack there), then the preferred cloud. Strict, so ties
+// cannot cycle.
+func (s *state) roomier(a, b *search.Option) bool {
+	ga, gb := footprint(a), footprint(b)
+	if ga != gb {
+		return ga < gb-1e-9
+	}
+	return a.Cloud != b.Cloud && s.preferred(a, b)
+}
+
+func footprint(o *search.Option) float64 {
+	if d := o.Demand; d != nil && d.GPUHours == 0 {
+		return d.Replicas.Hours(730) * float64(d.GPUs)
+	}
+	return math.Inf(1)
 }
 
 // preferred breaks exact ties by the order of constraints.clouds.

@@ -88,7 +88,8 @@ type Budget struct {
 type Options struct {
 	// Now dates the plan: prices older than StaleAfterDays are flagged.
 	Now time.Time
-	// AllowFlaggedPrices lets the plan use prices the catalog flags as anomalous.
+	// AllowFlaggedPrices lets the plan use prices the catalog flags as
+	// anomalous, as constraints.allowFlaggedPrices does.
 	AllowFlaggedPrices bool
 }
 
@@ -115,7 +116,8 @@ func Build(f *spec.File, c *catalog.Catalog) *Plan {
 // and never changes them.
 func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	k := f.Constraints
-	env := search.NewEnvWith(c, &k, search.Settings{AllowFlaggedPrices: opt.AllowFlaggedPrices})
+	k.AllowFlaggedPrices = k.AllowFlaggedPrices || opt.AllowFlaggedPrices
+	env := search.NewEnv(c, &k)
 	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
 	in := placement.Input{Constraints: &k, Catalog: c, Pricer: env.P, Hours: env.Hours, TeamSize: f.Metadata.TeamSize}
 	for i := range f.Workloads {

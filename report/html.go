@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/aiplan-dev/aiplan/compliance"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
 )
@@ -171,7 +172,7 @@ func fmtLat(ms float64) string {
 	return fmt.Sprintf("%.0f ms", ms)
 }
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{"usd": USD}).Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("page").Funcs(template.FuncMap{"usd": USD, "counts": countsLine, "detail": func(r compliance.Row) string { return rowDetail(&r) }, "stclass": func(s string) string { return strings.ReplaceAll(s, " ", "-") }}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>aiplan: {{.P.Name}}</title>
 <style>
@@ -183,7 +184,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;p
 svg .t{font-weight:600;font-size:12px}svg .l,svg .v{font-size:11px;fill:#3b4558}svg .bar{fill:#4a78c2}svg .ax{stroke:#9aa5b8}
 svg .alt{fill:#9fb3d6}svg .front{fill:#4a78c2}svg .choice{fill:#e8770e;stroke:#7a3a00}
 .charts{display:flex;gap:2rem;flex-wrap:wrap}.diagram{overflow-x:auto;border:1px solid #e8ecf2;border-radius:8px;padding:.5rem}
-.st-met{color:#1b7f3b;font-weight:600}.st-partially,.part{color:#8a5300;font-weight:600}.st-gap{color:#b3261e;font-weight:600}details{margin:.4rem 0}small{color:#5b6578}
+.st-tooling-present{color:#1b7f3b;font-weight:600}.st-process-required,.part{color:#8a5300;font-weight:600}.st-gap{color:#b3261e;font-weight:600}.st-not-applicable{color:#5b6578}details{margin:.4rem 0}small{color:#5b6578}
 </style></head><body>
 <h1>Plan: {{.P.Name}}</h1>
 <small>aiplan plan format {{.P.FormatVersion}} · {{.P.Evaluated}} candidates evaluated</small>
@@ -210,11 +211,16 @@ svg .alt{fill:#9fb3d6}svg .front{fill:#4a78c2}svg .choice{fill:#e8770e;stroke:#7
 {{range .Components}}<tr><td>{{.Layer}}</td><td>{{.Name}}{{if .Managed}} <small>(managed)</small>{{end}}</td><td>{{.Reason}}</td><td>{{range .Alternatives}}{{.Name}}: <small>{{.WhyNot}}</small><br>{{end}}</td><td>{{printf "%.0f" .MonthlyUSD}}</td></tr>{{end}}</table></details>
 <h2>Rollout roadmap</h2><ol class="road">{{range .Roadmap}}<li><b>{{.Name}}</b>: {{range $i, $c := .Components}}{{if $i}}, {{end}}{{$c}}{{end}}{{if .DependsOn}} <small>after phase {{range $i, $d := .DependsOn}}{{if $i}} and {{end}}{{$d}}{{end}}</small>{{end}}{{if .Unblocks}} <small>→ unblocks {{range $i, $u := .Unblocks}}{{if $i}}, {{end}}{{$u}}{{end}}</small>{{end}}</li>{{end}}</ol>
 {{end}}
-{{with .P.Compliance}}{{if .Rows}}<h2>Compliance: {{range $i, $r := .Regimes}}{{if $i}}, {{end}}{{$r}}{{end}}</h2>
-<p><span class="ok">{{.Met}} met</span> · <span class="part">{{.Partial}} partially</span> · <span class="over">{{.Gaps}} gaps</span></p>
+{{with .P.Compliance}}{{if .Rows}}<h2>Compliance: {{range $i, $r := .Regimes}}{{if $i}}, {{end}}{{$r.ID}}{{end}}</h2>
+<p><b>{{.Disclaimer}}</b></p>
+<p>Assessed as of {{.AssessedOn}}: {{counts .Counts}}</p>
+<table><tr><th>Regime</th><th>Edition</th><th>Official reference</th><th>As of</th><th>Counts</th></tr>
+{{range .Regimes}}<tr><td>{{.Name}}</td><td><small>{{.Edition}}</small></td><td><small>{{.Reference}} · {{.URL}}</small></td><td>{{.AsOf}}</td><td><small>{{counts .Counts}}</small></td></tr>{{end}}</table>
 {{range .Imposed}}<p><small>Imposed on the search: {{.}}</small></p>{{end}}
-<table><tr><th>Control</th><th>Clause</th><th>Status</th><th>Met by</th><th>Missing</th></tr>
-{{range .Rows}}<tr><td>{{.Title}}</td><td><small>{{.Clause}}</small></td><td class="st-{{.Status}}">{{.Status}}</td><td><small>{{range $i, $b := .By}}{{if $i}}; {{end}}{{$b}}{{end}}</small>{{if .Note}}<br><small><i>{{.Note}}</i></small>{{end}}</td><td><small>{{range $i, $m := .Missing}}{{if $i}}, {{end}}{{$m}}{{end}}</small></td></tr>{{end}}</table>{{end}}{{end}}
+{{if .Systems}}<table><tr><th>AI system</th><th>Type</th><th>Risk class</th><th>Role</th><th>GPAI provider</th></tr>{{range .Systems}}<tr><td>{{.Workload}}</td><td>{{.Type}}</td><td>{{.RiskClass}}</td><td>{{.Role}}</td><td><small>{{if .GPAIReason}}{{.GPAIProvider}}: {{.GPAIReason}}{{else}}-{{end}}</small></td></tr>{{end}}</table>{{end}}
+{{if .Holders}}<details><summary>Components holding regulated data ({{len .Holders}})</summary><table><tr><th>Component</th><th>Stores or moves</th><th>Kind</th><th>Data</th></tr>{{range .Holders}}<tr><td>{{.Name}}</td><td>{{.Data}}</td><td>{{.Store}}</td><td>{{range $i, $h := .Holds}}{{if $i}}, {{end}}{{$h}}{{end}}</td></tr>{{end}}</table></details>{{end}}
+<table><tr><th>Control</th><th>Clause</th><th>Kind</th><th>Status</th><th>Components</th><th>Detail</th></tr>
+{{range .Rows}}<tr><td>{{.Title}}</td><td><small>{{.Clause}}</small></td><td><small>{{.Kind}}</small></td><td class="st-{{stclass .Status}}">{{.Status}}{{if .Upcoming}}<br><small>applies from {{.AppliesFrom}}</small>{{end}}</td><td><small>{{range $i, $b := .By}}{{if $i}}, {{end}}{{$b}}{{end}}</small></td><td><small>{{detail .}}</small></td></tr>{{end}}</table>{{end}}{{end}}
 {{if .P.Exports}}<h2>Exported files</h2><ul>{{range .P.Exports}}<li><a href="{{.}}">{{.}}</a></li>{{end}}</ul>{{end}}
 {{if .P.Warnings}}<h2>Warnings</h2><ul class="warn">{{range .P.Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <h2>Assumptions</h2><ul>{{range .P.Assumptions}}<li>{{.}}</li>{{end}}</ul>

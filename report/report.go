@@ -123,6 +123,7 @@ func Table(w io.Writer, p *plan.Plan) {
 		fmt.Fprintln(w, s)
 	}
 	poolTable(w, p)
+	complianceLine(w, p)
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
 		for _, s := range p.Warnings {

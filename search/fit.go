@@ -2,7 +2,9 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -44,9 +46,9 @@ func tpLink(tp, d int) link {
 }
 
 // instanceDomain is how many of an instance's accelerators share the fast
-// link.
+// link (the instance's scale-up domain, or the chip's board).
 func instanceDomain(in *catalog.Instance, a *catalog.Accelerator) int {
-	return min(in.AcceleratorCount, max(a.LinkDomain, 1))
+	return in.LinkDomain(a)
 }
 
 // poolDomain is the scale-up domain of an owned pool: the chip's board
@@ -124,4 +126,227 @@ func parallelism(tp int, l link) string {
 		return fmt.Sprintf("tp=%d over PCIe", tp)
 	}
 	return fmt.Sprintf("tp=%d", tp)
+}
+
+// Support matrix (catalog data/accelerators.yaml and data/engines.yaml):
+// the search proposes only precisions a chip runs, natively or as
+// weight-only formats, served by an engine that runs on the chip.
+
+// llmPrecisions are the weight formats tried for an LLM on a: the file's
+// list, or one per width the chip supports: 16-bit (bf16, else fp16),
+// 8-bit (fp8 or int8 with compute units, else a weight-only one: FP8
+// weights on an A100 would compute in 16 bits where INT8 W8A8 runs on its
+// INT8 tensor cores), int4 (AWQ/GPTQ-style, weight-only), and fp4 where
+// the chip has FP4 compute.
+func llmPrecisions(w *spec.Workload, a *catalog.Accelerator) []catalog.Precision {
+	if len(w.Precision) > 0 {
+		out := make([]catalog.Precision, len(w.Precision))
+		for i, p := range w.Precision {
+			out[i] = catalog.Precision(p)
+		}
+		return out
+	}
+	var out []catalog.Precision
+	for _, width := range [][]catalog.Precision{{catalog.BF16, catalog.FP16}, {catalog.FP8, catalog.INT8}, {catalog.INT4}} {
+		pick := catalog.Precision("")
+		for _, p := range width {
+			if s := a.Supports(p); s == catalog.SupportNative {
+				pick = p
+				break
+			} else if s == catalog.SupportWeightOnly && pick == "" {
+				pick = p
+			}
+		}
+		if pick != "" {
+			out = append(out, pick)
+		}
+	}
+	if a.Supports(catalog.FP4) == catalog.SupportNative {
+		out = append(out, catalog.FP4)
+	}
+	return out
+}
+
+// servingEngine picks the engine that serves an LLM (kind "llm") or a
+// classic model (kind "classic", prec empty) on a, among the catalog's
+// engines that run on the chip and serve the precision. NVIDIA endpoints
+// with long shared prompts get SGLang (RadixAttention reuses their KV
+// cache); a per-token target under 20 ms gets TensorRT-LLM (compiled
+// kernels); otherwise the first engine the catalog lists for the vendor.
+// The reason is empty when an engine was found.
+func (e *Env) servingEngine(w *spec.Workload, a *catalog.Accelerator, prec catalog.Precision, kind string) (*catalog.Engine, string) {
+	var cands []*catalog.Engine
+	for _, en := range e.C.EnginesFor(a) {
+		if en.Kind == kind && (prec == "" || en.Serves(prec)) {
+			cands = append(cands, en)
+		}
+	}
+	if len(cands) == 0 {
+		if prec == "" {
+			return nil, fmt.Sprintf("engine: no %s-model serving engine in the catalog runs on %s (%s)", kind, a.ID, a.Vendor)
+		}
+		return nil, fmt.Sprintf("engine: no serving engine in the catalog serves %s weights on %s (%s)", prec, a.ID, a.Vendor)
+	}
+	want := ""
+	if kind == "llm" && w.Type == spec.LLMInference {
+		switch {
+		case w.SLO != nil && w.SLO.TPOTP99Ms > 0 && w.SLO.TPOTP99Ms < 20:
+			want = "trtllm"
+		case w.Traffic != nil && w.Traffic.InputTokens >= 4*max(w.Traffic.OutputTokens, 1):
+			want = "sglang"
+		}
+	}
+	for _, en := range cands {
+		if en.ID == want {
+			return en, ""
+		}
+	}
+	return cands[0], ""
+}
+
+// precisionSupport is why a precision cannot run on a chip ("" when it can).
+func precisionSupport(a *catalog.Accelerator, p catalog.Precision) string {
+	if a.Supports(p) == catalog.SupportNone {
+		return fmt.Sprintf("precision: %s has no %s support (native: %s; weight-only: %s)", a.ID, p, precisionList(a.NativePrecisions), precisionList(a.WeightOnlyPrecisions))
+	}
+	return ""
+}
+
+func precisionList(ps []catalog.Precision) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// supported returns the engine for an LLM precision on a chip, or records
+// why the combination cannot run and reports false.
+func (e *Env) supported(w *spec.Workload, a *catalog.Accelerator, prec catalog.Precision, col *collector, r *Result) (*catalog.Engine, bool) {
+	why := precisionSupport(a, prec)
+	var eng *catalog.Engine
+	if why == "" {
+		eng, why = e.servingEngine(w, a, prec, "llm")
+	}
+	if why == "" {
+		return eng, true
+	}
+	r.Evaluated++
+	col.add(Option{Summary: fmt.Sprintf("%s weights on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: "any", Rejected: why})
+	return nil, false
+}
+
+// trainingPrecision is the precision a job trains in on a: the file's
+// first precision, else bf16 (fp16 on chips without bf16). Training needs
+// compute units for it: weight-only formats do not train.
+func trainingPrecision(w *spec.Workload, a *catalog.Accelerator) (catalog.Precision, string) {
+	p := catalog.BF16
+	if len(w.Precision) > 0 {
+		p = catalog.Precision(w.Precision[0])
+	} else if a.Supports(catalog.BF16) != catalog.SupportNative {
+		p = catalog.FP16
+	}
+	if a.Supports(p) != catalog.SupportNative {
+		return p, fmt.Sprintf("precision: %s has no %s compute units to train in (native: %s)", a.ID, p, precisionList(a.NativePrecisions))
+	}
+	return p, ""
+}
+
+// trainShape is a kind of node a training job runs on, as the performance
+// model sees it: accelerators per node, their scale-up domain and the
+// node's scale-out network. Cloud instances of the same shape share one
+// prediction; an owned pool is its own shape.
+type trainShape struct {
+	count   int     // accelerators per node
+	domain  int     // accelerators sharing the fast link
+	netGBs  float64 // scale-out bandwidth per accelerator, GB/s one direction (0: not published)
+	network string  // the network in words, for the plan
+	example string  // an instance type of the shape, for messages
+	pool    string  // the owned pool's name ("" for cloud instances)
+}
+
+// netPerAccel is an instance's scale-out bandwidth per accelerator (GB/s,
+// one direction) and the network in words.
+func netPerAccel(in *catalog.Instance) (float64, string) {
+	n := in.Network
+	if n == nil || n.Gbps <= 0 || in.AcceleratorCount == 0 {
+		return 0, "no published network"
+	}
+	return n.Gbps / 8 / float64(in.AcceleratorCount), fmt.Sprintf("%s %g Gbps per node", n.Type, n.Gbps)
+}
+
+func (sh trainShape) matches(in *catalog.Instance, a *catalog.Accelerator) bool {
+	if in.Accelerator != a.ID || in.AcceleratorCount != sh.count || in.LinkDomain(a) != sh.domain {
+		return false
+	}
+	net, words := netPerAccel(in)
+	return net == sh.netGBs && words == sh.network
+}
+
+// trainShapes lists the node shapes of an accelerator's instances and owned
+// pools, in catalog order.
+func (e *Env) trainShapes(a *catalog.Accelerator) []trainShape {
+	var out []trainShape
+	for _, in := range e.C.InstancesFor(a.ID) {
+		if in.AcceleratorCount == 0 {
+			continue
+		}
+		known := false
+		for _, sh := range out {
+			if sh.matches(in, a) {
+				known = true
+				break
+			}
+		}
+		if !known {
+			net, words := netPerAccel(in)
+			out = append(out, trainShape{count: in.AcceleratorCount, domain: in.LinkDomain(a), netGBs: net, network: words, example: in.Cloud + " " + in.InstanceType})
+		}
+	}
+	if e.Modes["on-prem"] {
+		for _, p := range e.onPremFor(a.ID) {
+			// Owned servers: 8 accelerators (or the pool) per node, on the
+			// vendor's reference cluster network.
+			net := e.C.Efficiency.Training.ScaleOutGBsPerGPU
+			if a.ScaleOutGBs != nil {
+				net = *a.ScaleOutGBs
+			}
+			out = append(out, trainShape{count: min(p.Count, 8), domain: poolDomain(p, a), netGBs: net, network: "the vendor's reference cluster network (assumed for owned servers)", example: "on-prem " + p.Name, pool: p.Name})
+		}
+	}
+	return out
+}
+
+// installed is the accelerator as a job on this shape sees it: the node's
+// scale-up domain, and for traffic leaving that domain the node's network
+// per accelerator across nodes, or PCIe inside a single node.
+func (sh trainShape) installed(a *catalog.Accelerator, nodes int) (*catalog.Accelerator, float64) {
+	c := *a
+	c.LinkDomain = sh.domain
+	pcie := a.PCIeBWGBs / 2
+	out := pcie
+	if nodes > 1 {
+		out = math.Min(sh.netGBs, pcie)
+	}
+	c.ScaleOutGBs = &out
+	return &c, out
+}
+
+// trainRun keys one training prediction of an accelerator.
+type trainRun struct {
+	gpus, domain int
+	scaleOutGBs  float64
+}
+
+// FlaggedPrice is why an instance's catalog prices are not used: the
+// catalog flags them as anomalous (price_flag) and the plan did not opt in
+// (constraints.allowFlaggedPrices). "" when they can be used.
+func FlaggedPrice(in *catalog.Instance, optIn bool) string {
+	if in.PriceFlag == "" || optIn {
+		return ""
+	}
+	return "price: the catalog flags this entry's price as anomalous (" + in.PriceFlag + "); set allowFlaggedPrices to use it"
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/perf"
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
@@ -215,6 +216,305 @@ func TestQuantCaveat_Below8BitsOnUserFacingEndpoints(t *testing.T) {
 		}
 		if c := s.r.Choice; c != nil && len(c.Caveats) > 0 && !strings.Contains(strings.Join(s.r.Notes, "\n"), c.Caveats[0]) {
 			t.Errorf("%s/%s: the choice's caveat is not in the notes", s.file, s.w.Name)
+		}
+	}
+}
+
+// checkSupport fails when a feasible option runs a precision its chip does
+// not support, or names an engine that does not run on the chip, does not
+// serve the precision, or is of the wrong kind.
+func checkSupport(t *testing.T, where string, w *spec.Workload, o Option) {
+	t.Helper()
+	if o.Accelerator == "" || o.Accelerator == "cpu" || o.Pricing == "api" {
+		return
+	}
+	a, err := cat.Accelerator(o.Accelerator)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	p := catalog.Precision(o.Precision)
+	if o.Precision != "" && a.Supports(p) == catalog.SupportNone {
+		t.Errorf("%s: %s chosen on %s, which does not support it: %s", where, p, a.ID, o.Summary)
+	}
+	switch w.Type {
+	case spec.LLMInference, spec.BatchInference, spec.Inference, spec.Embeddings:
+		if o.Engine == "" {
+			t.Errorf("%s: no engine named: %s", where, o.Summary)
+			return
+		}
+		en, err := cat.Engine(o.Engine)
+		if err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		kind := "llm"
+		if w.Type == spec.Inference || w.Type == spec.Embeddings {
+			kind = "classic"
+		}
+		if !en.RunsOn(a) || en.Kind != kind || (o.Precision != "" && !en.Serves(p)) {
+			t.Errorf("%s: engine %s (%s, %v, serves %v) cannot run %s %s on %s", where, en.ID, en.Kind, en.Vendors, en.Precisions, kind, p, a.ID)
+		}
+	case spec.Training, spec.FineTuning:
+		if o.Precision != "" && a.Supports(p) != catalog.SupportNative {
+			t.Errorf("%s: training in %s on %s without compute units for it", where, p, a.ID)
+		}
+	}
+}
+
+func TestSupport_ExamplesChooseOnlySupportedCombinations(t *testing.T) {
+	n := 0
+	for _, s := range searchFiles(t) {
+		for _, o := range feasible(s.r) {
+			checkSupport(t, s.file+"/"+s.w.Name, s.w, o)
+			n++
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d options checked", n)
+	}
+}
+
+// Every accelerator with an instance x every precision a file can ask for:
+// a supported pair plans with an engine that serves it, an unsupported one
+// is refused with a reason that names the precision.
+func TestSupport_TableOverAcceleratorsAndPrecisions(t *testing.T) {
+	env := NewEnv(cat, &spec.Constraints{})
+	planned, refused := 0, 0
+	for _, a := range cat.Accelerators {
+		if len(cat.InstancesFor(a.ID)) == 0 || strings.Contains(a.FormFactor, "edge") {
+			continue
+		}
+		for _, p := range catalog.Precisions {
+			if p == catalog.FP32 {
+				continue // not a serving format the search offers
+			}
+			w := &spec.Workload{Name: "t", Type: spec.BatchInference, Model: &spec.ModelRef{ID: "llama-3.1-8b"}, Precision: []string{string(p)}, Accelerators: []string{a.ID},
+				RequestsPerDay: 1000, DeadlineHours: 8, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 100}}
+			r := env.Search(w)
+			where := a.ID + "/" + string(p)
+			for _, o := range feasible(r) {
+				checkSupport(t, where, w, o)
+			}
+			engine := false
+			for _, en := range cat.EnginesFor(a) {
+				engine = engine || (en.Kind == "llm" && en.Serves(p))
+			}
+			if a.Supports(p) == catalog.SupportNone || !engine {
+				if r.Choice != nil {
+					t.Errorf("%s: unsupported but chosen: %s", where, r.Choice.Summary)
+				}
+				want := "precision:"
+				if a.Supports(p) != catalog.SupportNone {
+					want = "engine:"
+				}
+				found := false
+				for _, o := range r.Rejected {
+					found = found || (strings.HasPrefix(o.Rejected, want) && strings.Contains(o.Rejected, string(p)))
+				}
+				if !found {
+					t.Errorf("%s: no %q rejection naming %s", where, want, p)
+				}
+				refused++
+			} else if r.Choice != nil {
+				planned++
+			}
+		}
+	}
+	if planned < 30 || refused < 20 {
+		t.Errorf("planned %d, refused %d: the table should exercise both", planned, refused)
+	}
+}
+
+// Weight-only formats are modelled as such: FP8 weights on an A100 read
+// half the bytes of BF16 but compute at the 16-bit peak.
+func TestSupport_WeightOnlyFP8OnA100(t *testing.T) {
+	a, _ := cat.Accelerator("a100-sxm-80gb")
+	if a.Supports(catalog.FP8) != catalog.SupportWeightOnly {
+		t.Fatalf("catalog: a100 fp8 is %v", a.Supports(catalog.FP8))
+	}
+	peak, native := a.PeakTFLOPS(catalog.FP8.ComputePrecision())
+	bf16, _ := a.PeakTFLOPS(catalog.BF16)
+	if native || peak != bf16 {
+		t.Errorf("fp8 on a100 computes at %v TFLOPS (native %v), want the bf16 peak %v", peak, native, bf16)
+	}
+	// Default precisions: 8 bits is INT8 (tensor cores) on an A100, FP8 on an H100.
+	w := &spec.Workload{Type: spec.LLMInference}
+	h, _ := cat.Accelerator("h100-sxm")
+	if got := llmPrecisions(w, a); !containsPrec(got, catalog.INT8) || containsPrec(got, catalog.FP8) {
+		t.Errorf("a100 defaults %v", got)
+	}
+	if got := llmPrecisions(w, h); !containsPrec(got, catalog.FP8) {
+		t.Errorf("h100 defaults %v", got)
+	}
+	inf, _ := cat.Accelerator("inferentia2")
+	if got := llmPrecisions(w, inf); containsPrec(got, catalog.INT4) {
+		t.Errorf("inferentia2 defaults %v include int4", got)
+	}
+}
+
+func containsPrec(ps []catalog.Precision, p catalog.Precision) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func TestEngine_FollowsWorkloadAndVendor(t *testing.T) {
+	env := NewEnv(cat, &spec.Constraints{})
+	h, _ := cat.Accelerator("h100-sxm")
+	inf, _ := cat.Accelerator("inferentia2")
+	tpu, _ := cat.Accelerator("tpu-v6e")
+	rag := &spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 4000, OutputTokens: 300}}
+	chat := &spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}}
+	fast := &spec.Workload{Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}, SLO: &spec.SLO{TPOTP99Ms: 15}}
+	for _, c := range []struct {
+		w    *spec.Workload
+		a    *catalog.Accelerator
+		p    catalog.Precision
+		kind string
+		want string
+	}{
+		{rag, h, catalog.FP8, "llm", "sglang"},
+		{chat, h, catalog.FP8, "llm", "vllm"},
+		{fast, h, catalog.FP8, "llm", "trtllm"},
+		{rag, inf, catalog.BF16, "llm", "neuron"},
+		{chat, tpu, catalog.INT8, "llm", "vllm-tpu"},
+		{chat, inf, catalog.INT4, "llm", ""},
+		{chat, h, "", "classic", "triton"},
+		{chat, inf, "", "classic", ""},
+	} {
+		en, why := env.servingEngine(c.w, c.a, c.p, c.kind)
+		got := ""
+		if en != nil {
+			got = en.ID
+		}
+		if got != c.want || (got == "") != (why != "") {
+			t.Errorf("%s %s %s: engine %q (%s), want %q", c.a.ID, c.p, c.kind, got, why, c.want)
+		}
+	}
+}
+
+func TestTraining_MultiNodeRunsOverAScaleOutNetwork(t *testing.T) {
+	multi := 0
+	for _, s := range searchFiles(t) {
+		if s.w.Type != spec.Training && s.w.Type != spec.FineTuning {
+			continue
+		}
+		for _, o := range feasible(s.r) {
+			if o.Instances <= 1 || o.Instance == "" {
+				continue
+			}
+			multi++
+			in := instanceOf(t, o)
+			if in == nil || in.Network == nil || in.Network.Gbps <= 0 {
+				t.Errorf("%s/%s: %d nodes without a published network: %s", s.file, s.w.Name, o.Instances, o.Summary)
+				continue
+			}
+			if !strings.Contains(o.Metrics.Parallelism, in.Network.Type) {
+				t.Errorf("%s/%s: the plan does not name the network %q it was timed on: %s", s.file, s.w.Name, in.Network.Type, o.Metrics.Parallelism)
+			}
+		}
+	}
+	if multi == 0 {
+		t.Fatal("no multi-node training option checked")
+	}
+}
+
+// Pre-training an 8B model on 1T tokens on AWS: not a swarm of single-GPU
+// Ethernet VMs. The same job is slower on those VMs' network than on an HPC
+// node's, so an HPC instance wins where it is cheaper per token.
+func TestTraining_8BOn1TTokensPrefersHPCInstances(t *testing.T) {
+	var r *Result
+	for _, s := range searchFiles(t) {
+		if strings.HasSuffix(s.file, "pretrain-8b-aws.yaml") {
+			r = &s.r
+		}
+	}
+	if r == nil || r.Choice == nil {
+		t.Fatal("no plan for the 8B pre-training scenario")
+	}
+	in := instanceOf(t, *r.Choice)
+	if in == nil || in.AcceleratorCount < 8 || in.Network == nil || (in.Network.Type != catalog.NetEFA && in.Network.Type != catalog.NetInfiniBand) {
+		t.Errorf("chosen %s", r.Choice.Summary)
+	}
+	env := NewEnv(cat, &spec.Constraints{Clouds: []string{"aws"}})
+	a, _ := cat.Accelerator("l40s")
+	m, _ := cat.Model("llama-3.1-8b")
+	var small, big trainShape
+	for _, sh := range env.trainShapes(a) {
+		switch sh.example {
+		case "aws g6e.xlarge":
+			small = sh
+		case "aws g6e.48xlarge":
+			big = sh
+		}
+	}
+	if small.count != 1 || big.count != 8 {
+		t.Fatalf("shapes %+v %+v", small, big)
+	}
+	wall := func(sh trainShape) float64 {
+		acc, net := sh.installed(a, 512/sh.count)
+		res, err := perf.Training(perf.TrainingInput{Model: m, Accel: acc, Eff: cat.Efficiency, GPUs: 512, Tokens: 1e12, Method: perf.Pretrain, Zero: -1, PipelineGBs: net, Quiet: true})
+		if err != nil || !res.Fits {
+			t.Fatalf("%v %s", err, res.Reason)
+		}
+		return res.WallHours
+	}
+	if ws, wb := wall(small), wall(big); !(ws > 1.1*wb) {
+		t.Errorf("512 x l40s: %.0f h on 512 x g6e.xlarge (%s), %.0f h on 64 x g6e.48xlarge (%s): the slow network should cost time", ws, small.network, wb, big.network)
+	}
+}
+
+func TestFlaggedPrice_ExcludedUnlessOptedIn(t *testing.T) {
+	var flagged *catalog.Instance
+	for _, in := range cat.InstancesFor("a100-sxm-40gb") {
+		if in.Cloud == "aws" && in.InstanceType == "p4d.24xlarge" && in.Region == "us-east-1" {
+			flagged = in
+		}
+	}
+	if flagged == nil {
+		t.Fatal("no p4d us-east-1 in the catalog")
+	}
+	c := *cat
+	c.Instances = nil
+	for _, in := range cat.Instances {
+		if in == flagged {
+			cp := *in
+			cp.PriceFlag = "spot price 90% below every other zone"
+			in = &cp
+		}
+		c.Instances = append(c.Instances, in)
+	}
+	w := &spec.Workload{Name: "t", Type: spec.BatchInference, Model: &spec.ModelRef{ID: "llama-3.1-8b"}, Accelerators: []string{"a100-sxm-40gb"},
+		RequestsPerDay: 1e6, DeadlineHours: 8, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 100}}
+	k := spec.Constraints{Clouds: []string{"aws"}, Regions: []string{"us-east-1"}}
+	r := NewEnv(&c, &k).Search(w)
+	for _, o := range feasible(r) {
+		if o.Instance == flagged.InstanceType && o.Region == flagged.Region {
+			t.Errorf("flagged price chosen: %s", o.Summary)
+		}
+	}
+	seen := false
+	for _, o := range r.Rejected {
+		seen = seen || strings.HasPrefix(o.Rejected, "price:")
+	}
+	if !seen {
+		t.Error("the flagged instance should show as rejected with its reason")
+	}
+	k.AllowFlaggedPrices = true
+	if r := NewEnv(&c, &k).Search(w); r.Choice == nil || r.Choice.Instance != flagged.InstanceType {
+		t.Errorf("opted in: choice %+v", r.Choice)
+	}
+	// And no example chooses a price the real catalog flags.
+	for _, s := range searchFiles(t) {
+		for _, o := range feasible(s.r) {
+			if o.Instance == "" {
+				continue
+			}
+			if in := instanceOf(t, o); in != nil && in.PriceFlag != "" {
+				t.Errorf("%s/%s: flagged price chosen: %s", s.file, s.w.Name, o.Summary)
+			}
 		}
 	}
 }

@@ -23,23 +23,6 @@ type capVal struct {
 	u unit
 }
 
-// llmPrecisions are the weight precisions tried by default: bf16, fp8 and
-// int4 (AWQ/GPTQ-style), plus fp4 where the chip has native FP4.
-func llmPrecisions(w *spec.Workload, a *catalog.Accelerator) []catalog.Precision {
-	if len(w.Precision) > 0 {
-		out := make([]catalog.Precision, len(w.Precision))
-		for i, p := range w.Precision {
-			out[i] = catalog.Precision(p)
-		}
-		return out
-	}
-	ps := []catalog.Precision{catalog.BF16, catalog.FP8, catalog.INT4}
-	if a.FP4TFLOPS != nil {
-		ps = append(ps, catalog.FP4)
-	}
-	return ps
-}
-
 func maxGPUsPerUnit(e *Env, a *catalog.Accelerator) int {
 	n := 0
 	for _, in := range e.C.InstancesFor(a.ID) {
@@ -131,6 +114,10 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 	for _, a := range e.accelerators(w) {
 		maxG := maxGPUsPerUnit(e, a)
 		for _, prec := range llmPrecisions(w, a) {
+			eng, ok := e.supported(w, a, prec, col, &r)
+			if !ok {
+				continue
+			}
 			for _, tp := range []int{1, 2, 4, 8} {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
@@ -139,8 +126,9 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				for _, l := range e.tpLinks(a, tp) {
 					u := e.llmUnit(m, a, prec, tp, l, w.Traffic, w.SLO)
 					opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
-					if caveat != "" {
-						for i := range opts {
+					for i := range opts {
+						opts[i].Engine = eng.ID
+						if caveat != "" {
 							opts[i].Caveats = []string{caveat}
 						}
 					}

@@ -26,12 +26,16 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 	for _, a := range e.accelerators(w) {
 		maxG := maxGPUsPerUnit(e, a)
 		for _, prec := range llmPrecisions(w, a) {
+			eng, ok := e.supported(w, a, prec, col, &r)
+			if !ok {
+				continue
+			}
 			for _, tp := range []int{1, 2, 4, 8} {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
 				for _, l := range e.tpLinks(a, tp) {
-					e.batchConfig(w, m, a, prec, tp, l, deadline, col, &r)
+					e.batchConfig(w, m, a, prec, tp, l, eng, deadline, col, &r)
 				}
 			}
 		}
@@ -45,7 +49,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 
 // batchConfig sizes and prices one batch configuration: replicas of tp
 // accelerators talking over link l, packed onto instances.
-func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, deadline float64, col *collector, r *Result) {
+func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, eng *catalog.Engine, deadline float64, col *collector, r *Result) {
 	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
 	u := unit{acc: a, gpus: tp, tp: tp, link: l, precision: string(prec)}
 	if err != nil || !res.Fits {
@@ -81,7 +85,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			if mode == "spot" {
 				hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
 			}
-			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
+			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
 				ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
 			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
@@ -149,8 +153,18 @@ func (e *Env) ClassicInference(w *spec.Workload) Result {
 	wantCPU := len(w.Accelerators) == 0 || contains(w.Accelerators, "cpu")
 	if len(w.Accelerators) == 0 || len(w.Accelerators) > 1 || !wantCPU {
 		for _, a := range e.accelerators(w) {
+			eng, why := e.servingEngine(w, a, "", "classic")
+			if why != "" {
+				r.Evaluated++
+				col.add(Option{Summary: "1 x " + a.ID, Accelerator: a.ID, Pricing: "any", Rejected: why})
+				continue
+			}
 			u := e.classicUnit(m, a, nil, slo, 1)
-			col.add(e.priceEndpoint(w, u, slo > 0, &r.Evaluated)...)
+			opts := e.priceEndpoint(w, u, slo > 0, &r.Evaluated)
+			for i := range opts {
+				opts[i].Engine = eng.ID
+			}
+			col.add(opts...)
 		}
 	}
 	if wantCPU {
@@ -215,6 +229,12 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 	index := cost.Line("vector index memory (2 replicas)", "storage", "GiB-months", 2*memGiB, memRate, memSrc)
 	col := newCollector()
 	for _, a := range e.accelerators(w) {
+		eng, why := e.servingEngine(w, a, "", "classic")
+		if why != "" {
+			r.Evaluated++
+			col.add(Option{Summary: a.ID, Accelerator: a.ID, Pricing: "any", Rejected: why})
+			continue
+		}
 		u := e.classicUnit(m, a, nil, 0, docScale)
 		if u.reject != "" {
 			continue
@@ -246,7 +266,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 				nInst := math.Ceil(n / float64(in.AcceleratorCount))
 				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs on %g x %s)", a.ID, n, nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
 			}
-			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Rejected: ic.reason, PeakGPUs: 1,
+			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Rejected: ic.reason, PeakGPUs: 1,
 				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
@@ -277,7 +297,9 @@ func (e *Env) Edge(w *spec.Workload) Result {
 	for _, prec := range []catalog.Precision{catalog.BF16, catalog.INT8, catalog.INT4} {
 		r.Evaluated++
 		o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Precision: string(prec), Pricing: "device", Summary: fmt.Sprintf("%s on %s", prec, a.ID)}
-		if m.IsLLM() {
+		if why := precisionSupport(a, prec); why != "" {
+			o.Rejected = why
+		} else if m.IsLLM() {
 			t := w.Traffic
 			isl, osl := 256.0, 128.0
 			if t != nil && t.InputTokens > 0 {

@@ -158,7 +158,6 @@ type Env struct {
 	Headroom float64
 	// instances with the reason each is excluded ("" when allowed).
 	instances []instanceChoice
-	settings  Settings
 	cache     map[capKey]capVal
 }
 
@@ -171,19 +170,7 @@ type instanceChoice struct {
 // NewEnv prepares the search context: allowed pricing modes and every
 // catalog instance with the constraint that excludes it, if any.
 func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
-	return NewEnvWith(c, k, Settings{})
-}
-
-// Settings are the user's choices that are not part of the workload file.
-type Settings struct {
-	// AllowFlaggedPrices lets the search use catalog entries whose price is
-	// flagged as anomalous (catalog Instance.PriceFlag).
-	AllowFlaggedPrices bool
-}
-
-// NewEnvWith prepares the search context with settings.
-func NewEnvWith(c *catalog.Catalog, k *spec.Constraints, set Settings) *Env {
-	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}, settings: set}
+	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}}
 	if len(k.Pricing) == 0 {
 		for _, m := range []cost.Mode{cost.OnDemand, cost.Spot, cost.Reserved1y, cost.Serverless, cost.ManagedPlatform, cost.OnPrem, cost.API} {
 			e.Modes[m] = true
@@ -226,9 +213,6 @@ func contains(list []string, s string) bool {
 
 func (e *Env) excluded(in *catalog.Instance, hipaa bool) string {
 	k := e.K
-	if in.PriceFlag != "" && !e.settings.AllowFlaggedPrices {
-		return "price: flagged as anomalous in the catalog (" + in.PriceFlag + "); --allow-flagged-prices uses it"
-	}
 	if len(k.Clouds) > 0 && !contains(k.Clouds, in.Cloud) {
 		return "cloud " + in.Cloud + " not allowed"
 	}
@@ -243,6 +227,9 @@ func (e *Env) excluded(in *catalog.Instance, hipaa bool) string {
 		if r.Jurisdiction != k.Residency {
 			return fmt.Sprintf("region %s is outside %s residency", in.Region, strings.ToUpper(k.Residency))
 		}
+	}
+	if r := FlaggedPrice(in, k.AllowFlaggedPrices); r != "" {
+		return r
 	}
 	if hipaa && !e.C.HIPAAEligible(in.Cloud) {
 		return "cloud " + in.Cloud + " offers no HIPAA BAA in the catalog"
@@ -304,6 +291,7 @@ type poolID struct {
 	inst               *catalog.Instance
 	mode               cost.Mode
 	onPrem, commitment string
+	gpus               int // per replica: small replicas pack where large ones do not
 }
 
 // rankCost is the new spending an option causes: sunk costs are excluded
@@ -340,7 +328,7 @@ func (c *collector) add(opts ...Option) {
 			c.api = o.MonthlyUSD
 		}
 		if d := o.Demand; d != nil {
-			pk := poolID{d.Instance, d.Mode, d.OnPrem, d.Commitment}
+			pk := poolID{d.Instance, d.Mode, d.OnPrem, d.Commitment, d.GPUs}
 			if old, ok := c.pools[pk]; !ok || before(o, old) {
 				cp := *o
 				c.pools[pk] = &cp

@@ -49,28 +49,60 @@ func (e *Env) Training(w *spec.Workload) Result {
 		if a.InferenceOnly {
 			continue
 		}
+		prec, why := trainingPrecision(w, a)
+		if why != "" {
+			r.Evaluated++
+			col.add(Option{Summary: fmt.Sprintf("%s training on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: "any", Rejected: why})
+			continue
+		}
+		shapes := e.trainShapes(a)
+		cache := map[trainRun]perf.TrainingResult{}
 		for g := 1; g <= limit; g *= 2 {
-			in := perf.TrainingInput{Model: m, Accel: a, Eff: e.C.Efficiency, GPUs: g, Tokens: tokens, SeqLen: w.SeqLen, Method: perf.Method(w.Method), Zero: -1, Quiet: true}
-			if len(w.Precision) > 0 {
-				in.Precision = catalog.Precision(w.Precision[0])
+			fastest := math.Inf(1)
+			for _, sh := range shapes {
+				if g > sh.count && g%sh.count != 0 {
+					continue
+				}
+				nodes := (g + sh.count - 1) / sh.count
+				if nodes > 1 && sh.netGBs <= 0 {
+					r.Evaluated++
+					col.add(Option{Summary: fmt.Sprintf("%d x %s on %d x %s", g, a.ID, nodes, sh.example), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Instances: nodes,
+						Rejected: fmt.Sprintf("network: %s has no published scale-out bandwidth in the catalog; a job across %d of them cannot be timed", sh.example, nodes)})
+					continue
+				}
+				acc, net := sh.installed(a, nodes)
+				key := trainRun{g, acc.LinkDomain, net}
+				t, seen := cache[key]
+				if !seen {
+					in := perf.TrainingInput{Model: m, Accel: acc, Eff: e.C.Efficiency, GPUs: g, Tokens: tokens, SeqLen: w.SeqLen, Method: perf.Method(w.Method), Precision: prec, Zero: -1, PipelineGBs: net, Quiet: true}
+					var err error
+					if t, err = perf.Training(in); err != nil {
+						continue
+					}
+					// Plan at the pessimistic end of the prediction band.
+					derate := t.Uncertainty.Low
+					t.WallHours /= derate
+					t.GPUHours /= derate
+					cache[key] = t
+				}
+				fastest = math.Min(fastest, t.WallHours)
+				p := t.Parallelism
+				met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGBPerGPU: t.MemoryPerGPUGB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
+				if nodes > 1 {
+					met.Parallelism += fmt.Sprintf(" across %d nodes over %s", nodes, sh.network)
+				}
+				if !t.Fits {
+					r.Evaluated++
+					col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Precision: string(prec), Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
+					continue
+				}
+				opts := e.priceJob(w, m, a, g, t, met, runs, sh, &r.Evaluated)
+				for i := range opts {
+					opts[i].Precision = string(prec)
+				}
+				col.add(opts...)
 			}
-			t, err := perf.Training(in)
-			if err != nil {
-				continue
-			}
-			// Plan at the pessimistic end of the prediction band.
-			derate := t.Uncertainty.Low
-			t.WallHours /= derate
-			t.GPUHours /= derate
-			p := t.Parallelism
-			met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGBPerGPU: t.MemoryPerGPUGB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
-			if !t.Fits {
-				r.Evaluated++
-				col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
-				continue
-			}
-			col.add(e.priceJob(w, m, a, g, t, met, runs, &r.Evaluated)...)
-			if w.DeadlineHours == 0 && t.WallHours < 1 {
+			if w.DeadlineHours == 0 && fastest < 1 {
 				break // more GPUs only add cost once a run takes under an hour
 			}
 		}
@@ -82,7 +114,9 @@ func (e *Env) Training(w *spec.Workload) Result {
 	return r
 }
 
-func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, g int, t perf.TrainingResult, met Metrics, runs float64, evaluated *int) []Option {
+// priceJob prices a run of g accelerators on every instance (or the owned
+// pool) of one shape.
+func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, g int, t perf.TrainingResult, met Metrics, runs float64, sh trainShape, evaluated *int) []Option {
 	var out []Option
 	ckptGB := 0.0
 	if w.Method == "pretrain" || w.Method == "full" {
@@ -111,10 +145,7 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 	perRun := math.Max(runs, 1)
 	for _, ic := range e.instances {
 		in := ic.in
-		if in.Accelerator != a.ID {
-			continue
-		}
-		if g > in.AcceleratorCount && g%in.AcceleratorCount != 0 {
+		if sh.pool != "" || !sh.matches(in, a) {
 			continue
 		}
 		nInst := math.Ceil(float64(g) / float64(in.AcceleratorCount))
@@ -152,6 +183,9 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 	}
 	if e.Modes[cost.OnPrem] {
 		for _, pool := range e.onPremFor(a.ID) {
+			if pool.Name != sh.pool {
+				continue
+			}
 			*evaluated++
 			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: g, OnPrem: pool.Name, Region: pool.Region, Pricing: cost.OnPrem}
 			o.Summary = fmt.Sprintf("%d x %s on on-prem %s", g, a.ID, pool.Name)

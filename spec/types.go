@@ -26,6 +26,10 @@ type Metadata struct {
 	// get managed services in the blueprint.
 	TeamSize int               `json:"teamSize,omitempty" jsonschema:"minimum=0"`
 	Labels   map[string]string `json:"labels,omitempty"`
+	// Date the plan is assessed for (YYYY-MM-DD, e.g. the go-live date):
+	// compliance duties that apply after it are marked upcoming. Default:
+	// the day the plan is made.
+	Date string `json:"date,omitempty"`
 }
 
 // Constraints apply to every workload.
@@ -55,6 +59,9 @@ type Constraints struct {
 	// AllowSpotForLatencyCritical lets real-time endpoints run on spot without
 	// an on-demand baseline.
 	AllowSpotForLatencyCritical bool `json:"allowSpotForLatencyCritical,omitempty"`
+	// AllowFlaggedPrices lets the plan use catalog prices flagged as
+	// anomalous (instance price_flag); by default they are excluded.
+	AllowFlaggedPrices bool `json:"allowFlaggedPrices,omitempty"`
 	// HumanOversight describes the human-oversight process (EU AI Act high risk).
 	HumanOversight string `json:"humanOversight,omitempty"`
 }
@@ -137,9 +144,21 @@ type Workload struct {
 	OnlineFeatures *OnlineFeatures `json:"onlineFeatures,omitempty"`
 	Analytics      bool            `json:"analytics,omitempty"`
 	// Governance.
+	// RiskClass under the EU AI Act; prohibited practices (Art. 5) are refused.
 	RiskClass    string `json:"riskClass,omitempty" jsonschema:"enum=minimal,enum=limited,enum=high,enum=prohibited"`
 	PersonalData bool   `json:"personalData,omitempty"`
 	PHI          bool   `json:"phi,omitempty"`
+	// Role of the organisation for this AI system under the EU AI Act:
+	// provider (develops it, or has it developed, and places it on the
+	// market or puts it into service under its own name), deployer (uses
+	// it under its authority), or both (builds and uses its own system).
+	Role string `json:"role,omitempty" jsonschema:"enum=provider,enum=deployer,enum=both"`
+	// GPAIProvider states, for training and fine-tuning, whether the
+	// organisation becomes the provider of a general-purpose AI model:
+	// pre-training above 1e23 FLOP, or modifying a model with more than a
+	// third of its original training compute (Commission guidelines on
+	// GPAI models, July 2025). Absent: aiplan derives it where it can.
+	GPAIProvider *bool `json:"gpaiProvider,omitempty"`
 }
 
 // ModelRef is a catalog id ("llama-3.1-70b") or an inline classic model.

@@ -89,6 +89,7 @@ func Validate(p *Parsed, c *catalog.Catalog) diag.Diagnostics {
 		v.err("metadata.name", "is required", nil, "a plan name")
 	}
 	v.rangeCheck("metadata.teamSize", float64(f.Metadata.TeamSize), 0, 100000, false)
+	v.planDate(&f.Metadata)
 	v.constraints(&f.Constraints)
 	if len(f.Workloads) == 0 {
 		v.err("workloads", "at least one workload is required", nil, strings.Join(WorkloadTypes, ", "))
@@ -301,9 +302,7 @@ func (v *validator) workload(w *Workload, path string) {
 		}
 		v.rangeCheck(path+".autoscaling.scaleUpDelayMinutes", a.ScaleUpDelayMinutes, 0, 120, false)
 	}
-	if w.RiskClass != "" && !oneOf(w.RiskClass, []string{"minimal", "limited", "high", "prohibited"}) {
-		v.err(path+".riskClass", "unknown EU AI Act risk class", quote(w.RiskClass), "minimal, limited, high, prohibited")
-	}
+	v.governance(w, path)
 	v.rangeCheck(path+".maxGPUs", float64(w.MaxGPUs), 0, 1e6, false)
 	switch w.Type {
 	case LLMInference:

@@ -32,6 +32,8 @@ func newCalibrateCmd() *cobra.Command {
 	var overlays []string
 	var out string
 	var verbose bool
+	var cvBy string
+	var cvEvals int
 	cmd := &cobra.Command{Use: "calibrate", Short: "Check predictions against measurements, or refit the efficiency factors"}
 	cmd.PersistentFlags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s)")
 	report := &cobra.Command{
@@ -54,16 +56,43 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 			if err != nil {
 				return err
 			}
-			res := calib.Run(c, rows)
-			stats := calib.Summarize(res)
 			w := cmd.OutOrStdout()
+			samples := calib.Prepare(c, rows)
+			var res []calib.Result
+			var cvStats []calib.CVStats
+			var cvRes calib.CVResult
+			if cvBy != "" {
+				by, err := calib.GroupingByName(cvBy)
+				if err != nil {
+					return usage("%v", err)
+				}
+				cvRes, err = calib.CrossValidate(c.Efficiency, samples, by, cvEvals)
+				if err != nil {
+					return err
+				}
+				res, cvStats = cvRes.Results, cvRes.Summary()
+			} else {
+				res = calib.Evaluate(samples, c.Efficiency)
+			}
+			stats := calib.Summarize(res)
 			if out == "json" {
+				if cvBy != "" {
+					return writeJSON(w, map[string]any{"cv": cvBy, "classes": cvStats, "widen_per_extrapolation": cvRes.Widen, "rows": res})
+				}
 				return writeJSON(w, map[string]any{"classes": stats, "rows": res})
 			}
 			tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %")
-			for _, s := range stats {
-				fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\n", s.Class, s.N, s.MedianAPE, s.P90)
+			if cvBy != "" {
+				fmt.Fprintf(w, "cross-validated: factors refitted without each %s, then that %s predicted\n", cvBy, cvBy)
+				fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %\tIN 80% BAND %")
+				for _, s := range cvStats {
+					fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f\n", s.Class, s.N, s.MedianAPE, s.P90, s.Coverage*100)
+				}
+			} else {
+				fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %")
+				for _, s := range stats {
+					fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\n", s.Class, s.N, s.MedianAPE, s.P90)
+				}
 			}
 			tw.Flush()
 			skipped := 0
@@ -73,8 +102,11 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 				}
 			}
 			fmt.Fprintf(w, "%d rows, %d not supported\n", len(res), skipped)
+			if cvBy != "" {
+				fmt.Fprintf(w, "band widened x%.2f per way a prediction leaves the calibration data\n", cvRes.Widen)
+			}
 			if verbose {
-				sort.Slice(res, func(i, j int) bool { return res[i].APE() > res[j].APE() })
+				sort.SliceStable(res, func(i, j int) bool { return res[i].APE() > res[j].APE() })
 				fmt.Fprintln(w, "\nrows by error:")
 				for _, r := range res {
 					if r.Skipped != "" {
@@ -89,6 +121,8 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 	}
 	report.Flags().StringVarP(&out, "output", "o", "table", "table or json")
 	report.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every row with its error")
+	report.Flags().StringVar(&cvBy, "cv", "", "cross-validate: refit without each source, accelerator or model and predict it")
+	report.Flags().IntVar(&cvEvals, "cv-evals", 400, "Nelder-Mead evaluations per parameter group in each cross-validation refit")
 	var dest string
 	var evals int
 	fit := &cobra.Command{
@@ -114,7 +148,7 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 			if err != nil {
 				return err
 			}
-			header := "# Efficiency factors of the performance engine, fitted on calibration rows.\n# Regenerate: go run ./cmd/aiplan calibrate fit calib/testdata/inference.csv calib/testdata/training.csv --out catalog/data/efficiency.yaml\n"
+			header := "# Efficiency factors of the performance engine, fitted on calibration rows.\n# Regenerate: go run ./cmd/aiplan calibrate fit calib/testdata/inference.csv calib/testdata/training.csv calib/testdata/classic.csv --out catalog/data/efficiency.yaml\n"
 			if err := os.WriteFile(dest, append([]byte(header), b...), 0o644); err != nil {
 				return err
 			}

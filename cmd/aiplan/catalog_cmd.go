@@ -52,7 +52,7 @@ func fptr(v *float64) string {
 func newCatalogCmd() *cobra.Command {
 	var overlays []string
 	var out string
-	cmd := &cobra.Command{Use: "catalog", Short: "List and show the embedded catalog (accelerators, instances, models)"}
+	cmd := &cobra.Command{Use: "catalog", Short: "List, show, check, import and diff the catalog (accelerators, instances, models)"}
 	cmd.PersistentFlags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s) that add or override entries")
 	cmd.PersistentFlags().StringVarP(&out, "output", "o", "table", "output format: table or json")
 	list := &cobra.Command{
@@ -179,6 +179,6 @@ func newCatalogCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(list, show, newCatalogCheckCmd(&overlays, &out))
 	return cmd
 }

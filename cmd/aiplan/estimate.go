@@ -55,6 +55,7 @@ func newEstimateCmd() *cobra.Command {
 
 type inferenceFlags struct {
 	model, accel, prec, kvPrec, out, batching string
+	engine, runtime                           string
 	overlays                                  []string
 	gpus, tp, pp, ep, batch                   int
 	input, output, conc, rate, maxBatch       float64
@@ -87,6 +88,8 @@ func newEstimateInferenceCmd() *cobra.Command {
 	fl.Float64Var(&f.maxBatch, "max-batch", 0, "engine cap on concurrent sequences per replica (default: fitted engine default)")
 	fl.StringVar(&f.batching, "batching", "continuous", "continuous (vLLM, SGLang, TensorRT-LLM in-flight) or static")
 	fl.IntVar(&f.batch, "batch", 0, "batch size (classic models)")
+	fl.StringVar(&f.engine, "engine", "", "serving engine the figures assume: vllm, sglang, trtllm, tgi, neuron, jetstream, gaudi (default: vllm on NVIDIA and AMD GPUs, gaudi on Intel Gaudi, neuron on AWS, jetstream on TPU)")
+	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, framework, openvino, onnxruntime (default: tensorrt on GPUs, openvino on CPUs)")
 	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
 	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
 	return cmd
@@ -134,7 +137,13 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 		if f.input > 0 || f.output > 0 {
 			return usage("--input-tokens/--output-tokens apply to LLMs; %s is a classic model (use --batch)", m.ID)
 		}
-		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: c.Efficiency, GPUs: f.gpus, Batch: f.batch, Precision: prec})
+		switch f.runtime {
+		case "", "tensorrt", "framework", "openvino", "onnxruntime":
+		default:
+			return usage("--runtime %q: allowed: tensorrt, framework, openvino, onnxruntime", f.runtime)
+		}
+		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: c.Efficiency, GPUs: f.gpus, Batch: f.batch, Precision: prec,
+			TF32: strings.EqualFold(f.prec, "tf32"), Runtime: f.runtime})
 		if err != nil {
 			return usageError{err}
 		}
@@ -146,7 +155,14 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if f.input <= 0 || f.output <= 0 {
 		return usage("--input-tokens and --output-tokens are required for LLM %s and must be positive", m.ID)
 	}
-	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep,
+	if f.engine != "" {
+		switch f.engine {
+		case "vllm", "sglang", "trtllm", "tgi", "neuron", "jetstream", "vllm-tpu", "gaudi":
+		default:
+			return usage("--engine %q: allowed: vllm, sglang, trtllm, tgi, neuron, jetstream, vllm-tpu, gaudi", f.engine)
+		}
+	}
+	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: f.engine,
 		Precision: prec, KVPrecision: kv, InputTokens: f.input, OutputTokens: f.output, Concurrency: f.conc, RequestRate: f.rate,
 		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch})
 	if err != nil {
@@ -161,6 +177,11 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, r perf.InferenceResult) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s on %d x %s (%d replica(s))\n", m.Name, r.GPUs, a.Name, r.Replicas)
+	ver := "no calibration rows: shared factors"
+	if len(r.EngineVersions) > 0 {
+		ver = "fitted on versions " + strings.Join(r.EngineVersions, ", ")
+	}
+	fmt.Fprintf(tw, "engine\t%s\t(%s)\n", r.Engine, ver)
 	if !r.Fits {
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 	} else {
@@ -193,6 +214,7 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, r per
 func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s on %s\n", m.Name, on)
+	fmt.Fprintf(tw, "family, runtime\t%s, %s\t\n", r.Family, r.Runtime)
 	if !r.Fits {
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 	}

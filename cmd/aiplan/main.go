@@ -7,7 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
 
+	"github.com/aiplan-dev/aiplan/perf"
+	"github.com/aiplan-dev/aiplan/report"
+	"github.com/aiplan-dev/aiplan/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -22,8 +28,73 @@ func (u usageError) Unwrap() error { return u.err }
 
 func usage(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// supervisedEnv marks the child process of the supervisor (see supervise).
+const supervisedEnv = "AIPLAN_SUPERVISED"
+
+// childUsage is the child's exit status for a usage error; the supervisor
+// turns it back into 2. It stays clear of the statuses `aiplan plan`
+// reports itself (3 infeasible, 4 over budget), which pass through.
+const childUsage = 64
+
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	if os.Getenv(supervisedEnv) == "" {
+		if code, ok := supervise(); ok {
+			os.Exit(code)
+		}
+	}
+	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+	if code == 2 && os.Getenv(supervisedEnv) != "" {
+		code = childUsage
+	}
+	os.Exit(code)
+}
+
+// supervise runs aiplan as a child process and maps its exit status. The Go
+// runtime exits with status 2 when it runs out of memory or crashes, the
+// status aiplan uses for bad input; run under a supervisor, the child
+// reports bad input as 3, so a 2 (or death by a signal) is a failure: 1.
+// It returns false where the child cannot be started, and main then runs
+// in-process.
+func supervise() (int, bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, false
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), supervisedEnv+"=1")
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	if err := cmd.Start(); err != nil {
+		signal.Stop(sig)
+		return 0, false
+	}
+	go func() {
+		for s := range sig {
+			cmd.Process.Signal(s)
+		}
+	}()
+	cmd.Wait()
+	signal.Stop(sig)
+	code, crashed := childExit(cmd.ProcessState.ExitCode())
+	if crashed {
+		fmt.Fprintf(os.Stderr, "aiplan: failed (%v): out of memory or an internal error; please report this with the command you ran\n", cmd.ProcessState)
+	}
+	return code, true
+}
+
+// childExit maps the supervised child's exit status (-1: killed by a
+// signal) to aiplan's: 64 is a usage error (2), 2 is the Go runtime's fatal
+// error (out of memory, crash) and a signal is a kill (often the OOM
+// killer): both failures (1).
+func childExit(code int) (int, bool) {
+	switch {
+	case code == childUsage:
+		return 2, false
+	case code == 2 || code < 0:
+		return 1, true
+	}
+	return code, false
 }
 
 // run executes the CLI and returns the exit code: 0 ok, 1 internal error,
@@ -36,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			code = 1
 		}
 	}()
+	stdout, stderr = report.Terminal(stdout), report.Terminal(stderr)
 	root := newRoot()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -46,12 +118,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		return 0
 	}
 	fmt.Fprintf(stderr, "aiplan: %v\n", err)
+	return exitCode(err)
+}
+
+// exitCode maps an error to the exit status: 2 for bad input (usage
+// errors, flag errors, perf.ErrInput, refused writes), 1 for everything
+// else (internal errors, I/O failures).
+func exitCode(err error) int {
 	var st exitStatus
 	if errors.As(err, &st) {
 		return st.code
 	}
 	var ue usageError
-	if errors.As(err, &ue) || isFlagError(err) {
+	var re *safefile.RefusedError
+	if errors.As(err, &ue) || isFlagError(err) || errors.Is(err, perf.ErrInput) || errors.As(err, &re) {
 		return 2
 	}
 	return 1

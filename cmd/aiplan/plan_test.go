@@ -84,10 +84,13 @@ func TestExport_WritesAllAndRefusesInputDir(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, f := range []string{"k8s/00-namespace.yaml", "prometheus/rules.yaml", "terraform/aws.tf", "report.html", "report.md"} {
+	for _, f := range []string{"k8s/00-namespace.yaml", "prometheus/rules.yaml", "report.html", "report.md"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil || !strings.Contains(out, f) {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+	if tf, _ := filepath.Glob(filepath.Join(dir, "terraform", "*.tf")); len(tf) == 0 || !strings.Contains(out, "terraform/") {
+		t.Errorf("no Terraform written: %v", tf)
 	}
 	if code, _, _ := runCLI("export", "../../examples/eu-enterprise.yaml", "-d", "../../examples"); code != 2 {
 		t.Errorf("export into the input's directory: exit %d", code)

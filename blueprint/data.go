@@ -1,0 +1,334 @@
+package blueprint
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// Data roles of a component.
+const (
+	// Stores: the component keeps workload data at rest.
+	Stores = "stores"
+	// Moves: the component carries workload data without keeping it.
+	Moves = "moves"
+)
+
+// Regulated data classes a component can hold.
+const (
+	Personal = "personal"
+	PHI      = "phi"
+)
+
+// Retention is an expiry rule of a store. Rules on object stores and log
+// stores are written into the Terraform export; the others are settings
+// the deployment applies.
+type Retention struct {
+	// Prefix limits an object-store rule to keys under it ("" = all).
+	Prefix string `json:"prefix,omitempty"`
+	Days   int    `json:"days"`
+	// Noncurrent rules expire old object versions, not current ones.
+	Noncurrent bool   `json:"noncurrent,omitempty"`
+	Why        string `json:"why"`
+}
+
+// Modelling conventions for retention, documented where they are used.
+const (
+	// streamRetentionDays: a stream feeding a lake is a buffer of a week.
+	streamRetentionDays = 7
+	// noncurrentVersionDays bounds how long erased or overwritten objects
+	// survive in old versions of a versioned bucket.
+	noncurrentVersionDays = 30
+	// backupRetentionDays: daily backups kept five weeks, so an erasure
+	// reaches every backup within that time.
+	backupRetentionDays = 35
+	// erasureWithinDays: expiry counts as an erasure path only when it
+	// removes the data within a month (GDPR Art. 12(3) answer period).
+	erasureWithinDays = 30
+)
+
+// LogRetentionDays is the request-log retention the export writes: at least
+// six months when the EU AI Act applies (Art. 19(1), Art. 26(6)), rounded
+// up to a value CloudWatch Logs accepts; 90 days otherwise.
+func LogRetentionDays(f *spec.File) int {
+	for _, r := range f.Constraints.Compliance {
+		if strings.HasPrefix(strings.ToLower(r), "eu-ai-act") {
+			return 365
+		}
+	}
+	for _, w := range f.Workloads {
+		if w.RiskClass != "" {
+			return 365
+		}
+	}
+	return 90
+}
+
+// TerraformClouds are the clouds the Terraform export writes files for.
+var TerraformClouds = map[string]bool{"aws": true, "gcp": true, "azure": true}
+
+// classes returns the regulated data the named workloads declare.
+func (b *builder) classes(names []string) []string {
+	set := map[string]bool{}
+	for _, w := range b.in.File.Workloads {
+		if !has(names, w.Name) {
+			continue
+		}
+		if w.PersonalData {
+			set[Personal] = true
+		}
+		if w.PHI {
+			set[PHI] = true
+		}
+		if w.PHI {
+			set[Personal] = true // PHI is personal data of the patient
+		}
+	}
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func union(lists ...[]string) []string {
+	set := map[string]bool{}
+	for _, l := range lists {
+		for _, x := range l {
+			set[x] = true
+		}
+	}
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *builder) find(id string) *Component {
+	for i := range b.bp.Components {
+		if b.bp.Components[i].ID == id {
+			return &b.bp.Components[i]
+		}
+	}
+	return nil
+}
+
+// transitRegimes are the regimes whose texts require protecting data in
+// transit: GDPR Art. 32(1)(a), HIPAA 164.312(e)(1), SOC 2 CC6.7.
+func (b *builder) needsMesh() bool {
+	return b.regimes["gdpr"] || b.regimes["hipaa"] || b.regimes["soc2"]
+}
+
+// dataPlane adds the components that make data controls true: a service
+// mesh for in-cluster mTLS, the model-weights store, the log store with its
+// retention, and backups to another region.
+func (b *builder) dataPlane() {
+	cl := b.bp.PrimaryCloud
+	if b.needsMesh() {
+		b.add(Component{ID: "mesh", Layer: "security", Name: "Istio in ambient mode (ztunnel mTLS between all pods, PeerAuthentication STRICT)", Managed: false,
+			Reason:       "the regimes in scope require encryption in transit; NetworkPolicies segment traffic but do not encrypt it, so every pod-to-pod hop is mutually authenticated TLS",
+			Alternatives: []Alternative{{"Linkerd", "equally valid mTLS; Istio ambient needs no sidecars in GPU pods"}, {"TLS configured per service", "one missed service leaves a plaintext hop"}},
+			Provides:     []string{"mtls"}})
+	}
+	models := b.workloads(spec.Training, spec.FineTuning)
+	if len(models) > 0 {
+		name := managed("object", cl)
+		if name == "" {
+			name = "S3-compatible object storage"
+		}
+		b.add(Component{ID: "model-store", Layer: "tracking", Name: name + " bucket for checkpoints and model weights", Managed: true, Serves: models,
+			Reason:       "trained weights and checkpoints live apart from the lake, versioned and encrypted; weights trained on personal data are personal data",
+			Alternatives: []Alternative{{"model registry database", "weights are too large for a database"}},
+			Provides:     []string{"model-weights"}, Settings: []string{"SSE with customer-managed KMS keys", "versioning", "public access blocked"}})
+	}
+	logs := map[string]string{"aws": "Amazon CloudWatch Logs", "gcp": "Cloud Logging", "azure": "Azure Monitor Logs (Log Analytics)"}[cl]
+	if logs == "" {
+		logs = "Loki on object storage"
+	}
+	days := LogRetentionDays(b.in.File)
+	b.add(Component{ID: "logs", Layer: "monitoring", Name: fmt.Sprintf("%s: request and application logs, %d-day retention", logs, days), Managed: true,
+		Reason:       "request logs are evidence (who asked what, when, which model answered) and hold personal data, so they get a retention that the export writes",
+		Alternatives: []Alternative{{"logs kept forever", "breaks storage limitation and keeps erased data"}, {"no request logs", "no record of events for audits or incidents"}},
+		Provides:     []string{"log-store"}, Settings: []string{"prompts redacted at the gateway, user ids pseudonymised", "provider encryption at rest"},
+		Retention: []Retention{{Days: days, Why: "request logs kept at least six months where the EU AI Act applies (Art. 19(1), 26(6)), otherwise 90 days"}}})
+	if b.find("lake") != nil || len(models) > 0 {
+		name := map[string]string{"aws": "AWS Backup", "gcp": "Backup and DR Service", "azure": "Azure Backup"}[cl]
+		if name == "" {
+			name = "Restic/Velero backups"
+		}
+		b.add(Component{ID: "backups", Layer: "lake", Name: fmt.Sprintf("%s: daily copies to a second region, %d-day retention, restore tested quarterly", name, backupRetentionDays), Managed: true,
+			Reason:       "bucket versioning is not a backup (same bucket, same account, same region); a copy elsewhere survives deletion, ransomware and a regional outage",
+			Alternatives: []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}},
+			Provides:     []string{"backup-copies"}, Settings: []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion", "restores re-apply the erasure log before data is used again"},
+			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
+	}
+}
+
+func addCaps(c *Component, exported bool, caps ...string) {
+	for _, x := range caps {
+		if !has(c.Provides, x) {
+			c.Provides = append(c.Provides, x)
+		}
+		if exported && !has(c.Exported, x) {
+			c.Exported = append(c.Exported, x)
+		}
+	}
+}
+
+// declareData marks the components that store or move workload data, with
+// the regulated data they hold and the security capabilities each one
+// really has; Exported marks what the exports write.
+func (b *builder) declareData() {
+	pipes := b.workloads(spec.DataPipeline)
+	train := b.workloads(spec.Training, spec.FineTuning)
+	mesh := b.find("mesh") != nil
+	backups := b.find("backups") != nil
+	var served []string
+	for _, c := range b.bp.Components {
+		if c.Layer == "serving" || c.ID == "gateway" {
+			served = append(served, c.Serves...)
+		}
+	}
+	for i := range b.bp.Components {
+		c := &b.bp.Components[i]
+		tf := TerraformClouds[c.Cloud]
+		// inCluster components get encryption in transit from the mesh;
+		// managed services from their enforced TLS settings.
+		transit := func() {
+			if c.Managed || mesh {
+				addCaps(c, false, "encryption-in-transit")
+			}
+		}
+		switch {
+		case c.ID == "streaming":
+			c.Data, c.Store, c.Holds = Stores, "stream", b.classes(c.Serves)
+			c.Retention = []Retention{{Days: streamRetentionDays, Why: "topic retention: the stream is a buffer, the lake keeps the record"}}
+			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "retention-enforced", "erasure", "backup")
+			transit()
+		case c.ID == "batch-ingest":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			addCaps(c, false, "encryption-in-transit")
+		case c.ID == "lake":
+			c.Data, c.Store, c.Holds = Stores, "lake", b.classes(c.Serves)
+			addCaps(c, false, "access-control", "authentication", "erasure")
+			addCaps(c, tf, "encryption-at-rest")
+			addCaps(c, tf && c.Cloud != "azure", "integrity")
+			if tf && c.Cloud != "aws" {
+				addCaps(c, true, "encryption-in-transit") // GCS serves only HTTPS; the Azure account sets min TLS 1.2
+			} else {
+				addCaps(c, false, "encryption-in-transit") // bucket policy denying aws:SecureTransport = false
+			}
+			if backups {
+				addCaps(c, false, "backup")
+			}
+			retained := true
+			for _, w := range b.in.File.Workloads {
+				if w.Type == spec.DataPipeline && has(c.Serves, w.Name) {
+					if w.RetentionDays > 0 {
+						c.Retention = append(c.Retention, Retention{Prefix: slug(w.Name) + "/", Days: int(w.RetentionDays + 0.5), Why: fmt.Sprintf("workloads %s retentionDays", w.Name)})
+					} else {
+						retained = false
+					}
+				}
+			}
+			if c.Cloud != "azure" {
+				c.Retention = append(c.Retention, Retention{Days: noncurrentVersionDays, Noncurrent: true, Why: "erased or overwritten objects leave old versions within 30 days"})
+			}
+			if retained && len(pipes) > 0 {
+				addCaps(c, tf, "retention-enforced")
+			}
+		case c.ID == "warehouse":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			addCaps(c, false, "access-control", "authentication")
+			transit()
+		case c.ID == "feature-store":
+			c.Data, c.Store, c.Holds = Stores, "feature-store", b.classes(c.Serves)
+			ttl := erasureWithinDays
+			c.Retention = []Retention{{Days: ttl, Why: "online key TTL: features not refreshed within a month expire"}}
+			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "retention-enforced", "erasure", "backup")
+			addCaps(c, false, "encryption-in-transit") // Redis TLS
+		case strings.HasPrefix(c.ID, "vector-store-"):
+			c.Data, c.Store, c.Holds = Stores, "vector-store", b.classes(c.Serves)
+			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "erasure", "backup")
+			if c.Managed {
+				addCaps(c, false, "encryption-in-transit")
+			} else {
+				transit()
+			}
+		case c.ID == "training":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			transit()
+		case c.ID == "tracking":
+			c.Data, c.Store, c.Holds = Stores, "artefacts", b.classes(train)
+			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "erasure")
+			if backups {
+				addCaps(c, false, "backup")
+			}
+			transit()
+		case c.ID == "model-store":
+			c.Data, c.Store, c.Holds = Stores, "model-weights", b.classes(c.Serves)
+			addCaps(c, false, "access-control", "authentication", "encryption-in-transit")
+			addCaps(c, tf, "encryption-at-rest")
+			addCaps(c, tf && c.Cloud != "azure", "integrity")
+			if backups {
+				addCaps(c, false, "backup")
+			}
+		case c.Layer == "serving":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			transit()
+		case c.ID == "gateway":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			addCaps(c, false, "encryption-in-transit", "authentication", "access-control")
+		case c.ID == "drift":
+			c.Data, c.Holds = Moves, b.classes(c.Serves)
+			transit()
+		case c.ID == "logs":
+			c.Data, c.Store, c.Holds = Stores, "logs", b.classes(served)
+			addCaps(c, false, "access-control", "authentication", "encryption-in-transit")
+			addCaps(c, tf, "encryption-at-rest", "retention-enforced", "integrity") // log events cannot be edited, only expire
+			if c.Retention[0].Days <= erasureWithinDays {
+				addCaps(c, false, "erasure")
+			}
+		case c.ID == "backups":
+			var holds []string
+			for _, id := range []string{"lake", "tracking", "model-store"} {
+				if s := b.find(id); s != nil {
+					holds = append(holds, s.Holds...)
+				}
+			}
+			c.Data, c.Store, c.Holds = Stores, "backups", union(holds)
+			addCaps(c, false, "encryption-at-rest", "encryption-in-transit", "access-control", "authentication", "retention-enforced", "erasure", "backup", "integrity")
+		case c.ID == "netpol":
+			addCaps(c, true, "network-segmentation")
+		case c.ID == "monitoring":
+			addCaps(c, true, "alerting") // the Prometheus rules export
+		case c.ID == "kms":
+			addCaps(c, TerraformClouds[c.Cloud], "key-management")
+		}
+		if c.Data == "" {
+			continue
+		}
+		if b.residencyEU() {
+			addCaps(c, tf, "residency-eu")
+		}
+		if b.regimes["hipaa"] && b.in.Pricer.C.HIPAAEligible(c.Cloud) {
+			addCaps(c, tf, "hipaa-eligible")
+		}
+	}
+	// Exported is a subset of Provides, in Provides order.
+	for i := range b.bp.Components {
+		c := &b.bp.Components[i]
+		var ex []string
+		for _, p := range c.Provides {
+			if has(c.Exported, p) {
+				ex = append(ex, p)
+			}
+		}
+		c.Exported = ex
+	}
+}

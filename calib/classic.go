@@ -1,0 +1,141 @@
+package calib
+
+import (
+	"bytes"
+	_ "embed"
+	"regexp"
+	"strings"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/perf"
+)
+
+// cpus.csv holds the CPUs of the classic calibration rows: cores, AVX-512
+// frequency, FLOP/cycle, VNNI/BF16/AMX and memory bandwidth, with sources.
+//
+//go:embed data/cpus.csv
+var cpusCSV []byte
+
+var socketsRe = regexp.MustCompile(`\s*\((\d+)S\)\s*$`)
+
+// cpuSpecs parses cpus.csv once.
+var cpuSpecs = func() map[string]Row {
+	rows, err := readTable(bytes.NewReader(cpusCSV), []string{"hardware", "cores_per_socket", "avx512_ghz", "fp32_flops_per_cycle", "mem_bw_gbps_per_socket", "source"})
+	if err != nil {
+		panic("calib: embedded cpus.csv: " + err.Error())
+	}
+	out := map[string]Row{}
+	for _, r := range rows {
+		out[r["hardware"]] = r
+	}
+	return out
+}()
+
+// CPU returns the spec of hardware named like "Intel Xeon Platinum 8380
+// (2S)", all sockets together, or nil when the row is not a known CPU.
+func CPU(hardware string) *perf.CPUSpec {
+	sockets := 1.0
+	name := hardware
+	if m := socketsRe.FindStringSubmatch(hardware); m != nil {
+		sockets = num(m[1])
+		name = strings.TrimSpace(hardware[:len(hardware)-len(m[0])])
+	}
+	r, ok := cpuSpecs[name]
+	if !ok {
+		return nil
+	}
+	cores := num(r["cores_per_socket"]) * sockets
+	ghz := num(r["avx512_ghz"])
+	spec := &perf.CPUSpec{Name: hardware, VectorGFLOPS: cores * ghz * num(r["fp32_flops_per_cycle"]), VNNI: r["vnni"] == "true",
+		AVX512BF16: r["avx512_bf16"] == "true", MemBWGBs: num(r["mem_bw_gbps_per_socket"]) * sockets,
+		MemoryGiB: num(r["memory_gib_per_socket"]) * sockets, MatrixKnown: true}
+	if r["amx"] == "true" {
+		spec.AMXGFLOPS = cores * ghz * 1024
+	}
+	return spec
+}
+
+func classicPrecision(s string) (catalog.Precision, bool) {
+	switch strings.ToLower(s) {
+	case "int8":
+		return catalog.INT8, false
+	case "fp8":
+		return catalog.FP8, false
+	case "fp16", "mixed":
+		return catalog.FP16, false
+	case "bf16":
+		return catalog.BF16, false
+	case "tf32":
+		return catalog.FP32, true
+	}
+	return catalog.FP32, false
+}
+
+// classicRuntime is the runtime family of a row's engine string.
+func classicRuntime(engine string) string {
+	e := strings.ToLower(engine)
+	switch {
+	case strings.Contains(e, "tensorrt") || strings.Contains(e, "trt") || strings.Contains(e, "shark"):
+		return "tensorrt"
+	case strings.Contains(e, "openvino"):
+		return "openvino"
+	case strings.Contains(e, "onnx"):
+		return "onnxruntime"
+	}
+	return "framework"
+}
+
+func prepareClassic(c *catalog.Catalog, r Row) Sample {
+	s := Sample{ID: r["id"], Metric: r["metric"], Measured: num(r["value"]), Class: ClassClassic, kind: kindClassic, Engine: ""}
+	s.Model, s.Accel = r["model"], r["hardware"]
+	if s.Measured <= 0 {
+		s.Skipped = "no measured value"
+		return s
+	}
+	id := r["model_id"]
+	if id == "" {
+		id = r["model"]
+	}
+	m, err := c.Model(id)
+	if err != nil {
+		s.Skipped = err.Error()
+		return s
+	}
+	s.Model = m.ID
+	prec, tf32 := classicPrecision(r["precision"])
+	in := perf.ClassicInput{Model: m, GPUs: int(num(r["num_gpus"])), Precision: prec, TF32: tf32, Quiet: true, Runtime: classicRuntime(r["engine"])}
+	s.Engine = in.Runtime
+	if cpu := CPU(r["hardware"]); cpu != nil {
+		in.CPUSpec = cpu
+		in.GPUs = 1 // sockets are in the spec
+		s.Accel = "cpu:" + socketsRe.ReplaceAllString(r["hardware"], "")
+	} else {
+		a, err := c.Accelerator(r["hardware"])
+		if err != nil {
+			s.Skipped = err.Error()
+			return s
+		}
+		in.Accel, s.Accel = a, a.ID
+	}
+	if b := num(r["batch_or_concurrency"]); b > 0 {
+		in.Batch = int(b)
+	} else {
+		in.MaxThroughput = true
+	}
+	s.precision = prec
+	s.cls = in
+	return s
+}
+
+func (s *Sample) predictClassic(e *catalog.Efficiency) (float64, string) {
+	in := s.cls
+	in.Eff = e
+	p, err := perf.Classic(in)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if s.Metric == "latency_ms" {
+		return p.LatencyMs, ""
+	}
+	return p.SamplesPerSecond, ""
+}
