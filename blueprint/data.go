@@ -133,7 +133,7 @@ func (b *builder) dataPlane() {
 		b.add(Component{ID: "mesh", Layer: "security", Name: "Istio in ambient mode (ztunnel mTLS between all pods, PeerAuthentication STRICT)", Managed: false,
 			Reason:       "the regimes in scope require encryption in transit; NetworkPolicies segment traffic but do not encrypt it, so every pod-to-pod hop is mutually authenticated TLS",
 			Alternatives: []Alternative{{"Linkerd", "equally valid mTLS; Istio ambient needs no sidecars in GPU pods"}, {"TLS configured per service", "one missed service leaves a plaintext hop"}},
-			Provides:     []string{"mtls"}})
+			Provides:     []string{"mtls"}, Settings: []string{"PeerAuthentication STRICT in every namespace", "AuthorizationPolicy: model servers accept only the gateway's identity, stores only their clients'"}})
 	}
 	models := b.workloads(spec.Training, spec.FineTuning)
 	if len(models) > 0 {
@@ -203,6 +203,10 @@ func (b *builder) declareData() {
 			if c.Managed || mesh {
 				addCaps(c, false, "encryption-in-transit")
 			}
+			if mesh && !c.Managed {
+				// mTLS identities plus AuthorizationPolicy per service
+				addCaps(c, false, "authentication", "access-control")
+			}
 		}
 		switch {
 		case c.ID == "streaming":
@@ -212,7 +216,7 @@ func (b *builder) declareData() {
 			transit()
 		case c.ID == "batch-ingest":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
-			addCaps(c, false, "encryption-in-transit")
+			addCaps(c, false, "encryption-in-transit", "authentication", "access-control") // the orchestrator's scoped cloud role
 		case c.ID == "lake":
 			c.Data, c.Store, c.Holds = Stores, "lake", b.classes(c.Serves)
 			addCaps(c, false, "access-control", "authentication", "erasure")

@@ -477,12 +477,12 @@ func (a *assessor) assess(k *catalog.Control) Row {
 		}
 	} else if k.Scope == catalog.ScopeSystems {
 		for _, s := range a.f.Workloads {
-			if s.Type != spec.DataPipeline {
+			if s.Type != spec.DataPipeline && (len(k.WorkloadTypes) == 0 || has(k.WorkloadTypes, s.Type)) {
 				row.Systems = append(row.Systems, s.Name)
 			}
 		}
 		if len(row.Systems) == 0 {
-			return na("no AI-system workloads")
+			return na("no AI-system workload of the types it applies to (" + strings.Join(k.WorkloadTypes, ", ") + ")")
 		}
 	}
 	if k.ID == "aia-human-oversight" || k.ID == "aia-deployer-duties" {

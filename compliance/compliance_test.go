@@ -374,3 +374,12 @@ func TestBlueprint_EveryComponentHasAReason(t *testing.T) {
 		}
 	}
 }
+
+// TestREADME_SourcesTableIsCurrent keeps the README's regime table equal to
+// the data.
+func TestREADME_SourcesTableIsCurrent(t *testing.T) {
+	want := compliance.SourcesTable(cat)
+	if !strings.Contains(file(t, "../README.md"), want) {
+		t.Errorf("README.md lacks the current regime table; replace it with:\n%s", want)
+	}
+}
