@@ -1,6 +1,7 @@
 package search
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,6 +99,35 @@ func TestTopology_TPStaysInsideAScaleUpDomain(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no tensor-parallel option checked")
+	}
+}
+
+// Training jobs keep their tensor-parallel groups inside one node's
+// scale-up domain too (pipeline and data parallelism span nodes).
+func TestTopology_TrainingTPStaysInsideAScaleUpDomain(t *testing.T) {
+	checked := 0
+	for _, s := range searchFiles(t) {
+		if s.w.Type != spec.Training && s.w.Type != spec.FineTuning {
+			continue
+		}
+		for _, o := range feasible(s.r) {
+			var tp int
+			if _, err := fmt.Sscanf(o.Metrics.Parallelism, "tp=%d", &tp); err != nil || o.Instance == "" {
+				continue
+			}
+			in := instanceOf(t, o)
+			a, _ := cat.Accelerator(o.Accelerator)
+			if in == nil || a == nil {
+				t.Fatalf("%s: unknown instance or accelerator", o.Summary)
+			}
+			checked++
+			if tp > 1 && tp > instanceDomain(in, a) {
+				t.Errorf("%s/%s: tp=%d crosses the %d-accelerator scale-up domain of %s: %s", s.file, s.w.Name, tp, instanceDomain(in, a), in.InstanceType, o.Summary)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no training option checked")
 	}
 }
 
