@@ -331,6 +331,8 @@ type Model struct {
 	ID      string   `yaml:"id" json:"id"`
 	Name    string   `yaml:"name" json:"name"`
 	Aliases []string `yaml:"aliases" json:"aliases,omitempty"`
+	// HFRepo is the Hugging Face repository holding the weights (org/name); empty when none is public.
+	HFRepo string `yaml:"hf_repo" json:"hf_repo,omitempty"`
 	// Kind is "llm" or "classic".
 	Kind string `yaml:"kind" json:"kind"`
 

@@ -41,11 +41,12 @@ func Generate(p *plan.Plan, targets []string) ([]File, []string, error) {
 	var files []File
 	var notes []string
 	if want["k8s"] {
-		fs, err := Kubernetes(p)
+		fs, n, err := Kubernetes(p)
 		if err != nil {
 			return nil, nil, err
 		}
 		files = append(files, fs...)
+		notes = append(notes, n...)
 	}
 	if want["terraform"] {
 		fs, n := Terraform(p)
@@ -53,11 +54,12 @@ func Generate(p *plan.Plan, targets []string) ([]File, []string, error) {
 		notes = append(notes, n...)
 	}
 	if want["prometheus"] {
-		f, err := PrometheusRules(p)
+		f, n, err := PrometheusRules(p)
 		if err != nil {
 			return nil, nil, err
 		}
 		files = append(files, f)
+		notes = append(notes, n...)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	return files, notes, nil

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/blueprint"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -13,7 +12,7 @@ import (
 // lifecycle rules on the lake bucket (per pipeline prefix, and noncurrent
 // versions) and the request-log retention. The compliance matrix counts
 // retention as configured only for what is written here.
-func retention(body *hclwrite.Body, cloud, name string, bp *blueprint.Blueprint) {
+func retention(s site, cloud string, bp *blueprint.Blueprint, first bool) {
 	if bp == nil {
 		return
 	}
@@ -31,10 +30,10 @@ func retention(body *hclwrite.Body, cloud, name string, bp *blueprint.Blueprint)
 		}
 	}
 	if lake != nil && len(lake.Retention) > 0 {
-		lakeLifecycle(body, cloud, lake.Retention)
+		lakeLifecycle(s, cloud, lake.Retention)
 	}
 	if logs != nil && len(logs.Retention) > 0 {
-		logRetention(body, cloud, name, logs.Retention[0].Days)
+		logRetention(s, cloud, logs.Retention[0].Days, first)
 	}
 }
 
@@ -48,11 +47,12 @@ func ruleID(r blueprint.Retention) string {
 	return "expire-" + strings.TrimSuffix(r.Prefix, "/")
 }
 
-func lakeLifecycle(body *hclwrite.Body, cloud string, rules []blueprint.Retention) {
+func lakeLifecycle(s site, cloud string, rules []blueprint.Retention) {
+	body := s.body
 	switch cloud {
 	case "aws":
-		lc := body.AppendNewBlock("resource", []string{"aws_s3_bucket_lifecycle_configuration", "lake"}).Body()
-		lc.SetAttributeRaw("bucket", ref("aws_s3_bucket", "lake", "id"))
+		lc := s.resource("aws_s3_bucket_lifecycle_configuration", "lake")
+		lc.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", "lake", "id"))
 		for _, r := range rules {
 			rule := lc.AppendNewBlock("rule", nil).Body()
 			rule.SetAttributeValue("id", cty.StringVal(ruleID(r)))
@@ -69,7 +69,7 @@ func lakeLifecycle(body *hclwrite.Body, cloud string, rules []blueprint.Retentio
 		}
 		body.AppendNewline()
 	case "gcp":
-		bk := body.FirstMatchingBlock("resource", []string{"google_storage_bucket", "lake"})
+		bk := body.FirstMatchingBlock("resource", []string{"google_storage_bucket", "lake" + s.sfx})
 		if bk == nil {
 			return
 		}
@@ -87,8 +87,8 @@ func lakeLifecycle(body *hclwrite.Body, cloud string, rules []blueprint.Retentio
 			lr.AppendNewBlock("action", nil).Body().SetAttributeValue("type", cty.StringVal("Delete"))
 		}
 	case "azure":
-		mp := body.AppendNewBlock("resource", []string{"azurerm_storage_management_policy", "lake"}).Body()
-		mp.SetAttributeRaw("storage_account_id", ref("azurerm_storage_account", "lake", "id"))
+		mp := s.resource("azurerm_storage_management_policy", "lake")
+		mp.SetAttributeRaw("storage_account_id", s.ref("azurerm_storage_account", "lake", "id"))
 		for _, r := range rules {
 			if r.Noncurrent {
 				continue // versioning is off on the Azure lake account
@@ -108,23 +108,27 @@ func lakeLifecycle(body *hclwrite.Body, cloud string, rules []blueprint.Retentio
 	}
 }
 
-func logRetention(body *hclwrite.Body, cloud, name string, days int) {
+func logRetention(s site, cloud string, days int, first bool) {
+	body, name := s.body, s.name
 	switch cloud {
 	case "aws":
-		lg := body.AppendNewBlock("resource", []string{"aws_cloudwatch_log_group", "requests"}).Body()
+		lg := s.resource("aws_cloudwatch_log_group", "requests")
 		lg.SetAttributeValue("name", cty.StringVal(fmt.Sprintf("/aiplan/%s/requests", name)))
 		lg.SetAttributeValue("retention_in_days", cty.NumberIntVal(int64(days)))
 	case "gcp":
+		if !first {
+			return // the project's _Default log bucket is one for all regions
+		}
 		lb := body.AppendNewBlock("resource", []string{"google_logging_project_bucket_config", "default"}).Body()
 		lb.SetAttributeRaw("project", ref("var", "project_id"))
 		lb.SetAttributeValue("location", cty.StringVal("global"))
 		lb.SetAttributeValue("bucket_id", cty.StringVal("_Default"))
 		lb.SetAttributeValue("retention_days", cty.NumberIntVal(int64(days)))
 	case "azure":
-		la := body.AppendNewBlock("resource", []string{"azurerm_log_analytics_workspace", "main"}).Body()
+		la := s.resource("azurerm_log_analytics_workspace", "main")
 		la.SetAttributeValue("name", cty.StringVal(name+"-logs"))
-		la.SetAttributeRaw("location", ref("azurerm_resource_group", "main", "location"))
-		la.SetAttributeRaw("resource_group_name", ref("azurerm_resource_group", "main", "name"))
+		la.SetAttributeRaw("location", s.ref("azurerm_resource_group", "main", "location"))
+		la.SetAttributeRaw("resource_group_name", s.ref("azurerm_resource_group", "main", "name"))
 		la.SetAttributeValue("sku", cty.StringVal("PerGB2018"))
 		la.SetAttributeValue("retention_in_days", cty.NumberIntVal(int64(days)))
 	}

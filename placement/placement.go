@@ -253,13 +253,44 @@ func (s *state) total() float64 {
 	return t
 }
 
+// usedClouds are the clouds the plan runs clusters on: those of the
+// placed options, and the hyperscaler the platform (lake, managed
+// services, keys, gateway) lives on when no placed option uses one; the
+// blueprint puts the platform there, as GPU clouds host node pools only.
 func (s *state) usedClouds() []string {
-	out := make([]string, 0, len(s.clouds))
+	out := make([]string, 0, len(s.clouds)+1)
+	platform := true
 	for c := range s.clouds {
 		out = append(out, c)
+		if hyperscaler[c] {
+			platform = false
+		}
+	}
+	if platform {
+		if c := s.platformCloud(); c != "" && s.clouds[c] == 0 {
+			out = append(out, c)
+		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// hyperscaler marks the clouds whose managed services the blueprint builds
+// the platform from (as blueprint's own table does).
+var hyperscaler = map[string]bool{"aws": true, "gcp": true, "azure": true}
+
+// platformCloud is where the platform goes when no workload runs on a
+// hyperscaler: the first allowed one, or aws when the file allows every cloud.
+func (s *state) platformCloud() string {
+	for _, c := range s.in.Constraints.Clouds {
+		if hyperscaler[c] {
+			return c
+		}
+	}
+	if len(s.in.Constraints.Clouds) == 0 {
+		return "aws"
+	}
+	return ""
 }
 
 // improve runs the local search: single-workload moves, then whole-cloud

@@ -252,8 +252,9 @@ func (s *state) couldHost(p *pool, freeGPUs int) string {
 	return "it could host " + joinNames(out)
 }
 
-// clouds2 prices the clouds beyond the primary one: the one with the most
-// new spending in the plan (ties: preference order, then name).
+// clouds2 prices the clouds beyond the primary one: the hyperscaler with
+// the most new spending in the plan (the platform's home, as the
+// blueprint picks it), else the cloud with the most.
 func (s *state) clouds2(r *Result) {
 	spend := map[string]float64{}
 	for _, o := range r.Options {
@@ -263,6 +264,9 @@ func (s *state) clouds2(r *Result) {
 	}
 	cl := s.usedClouds()
 	sort.SliceStable(cl, func(i, j int) bool {
+		if hyperscaler[cl[i]] != hyperscaler[cl[j]] {
+			return hyperscaler[cl[i]]
+		}
 		if spend[cl[i]] != spend[cl[j]] {
 			return spend[cl[i]] > spend[cl[j]]
 		}

@@ -43,6 +43,8 @@ type Plan struct {
 	// report, so reports can link them.
 	Exports []string   `json:"exports,omitempty"`
 	Spec    *spec.File `json:"-"`
+	// Catalog is the catalog the plan was built with (exports read vendor facts from it).
+	Catalog *catalog.Catalog `json:"-"`
 }
 
 // Workload is one workload's decision.
@@ -118,7 +120,7 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	k := f.Constraints
 	k.AllowFlaggedPrices = k.AllowFlaggedPrices || opt.AllowFlaggedPrices
 	env := search.NewEnv(c, &k)
-	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f}
+	p := &Plan{FormatVersion: FormatVersion, Name: f.Metadata.Name, Constraints: f.Constraints, Spec: f, Catalog: c}
 	in := placement.Input{Constraints: &k, Catalog: c, Pricer: env.P, Hours: env.Hours, TeamSize: f.Metadata.TeamSize}
 	for i := range f.Workloads {
 		w := &f.Workloads[i]

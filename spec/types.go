@@ -168,6 +168,9 @@ type ModelRef struct {
 	FlopsPerSample float64 `json:"flopsPerSample,omitempty" jsonschema:"minimum=0"`
 	BytesPerSample float64 `json:"bytesPerSample,omitempty" jsonschema:"minimum=0"`
 	ParamsM        float64 `json:"paramsM,omitempty" jsonschema:"minimum=0"`
+	// Repo is the Hugging Face repository the file named ("org/name"),
+	// kept when ID is resolved to the catalog id.
+	Repo string `json:"-"`
 }
 
 // Traffic is the load on an endpoint.

@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/diag"
 )
+
+// hfRepo is a Hugging Face repository id: org/name of letters, digits, '.', '_' and '-'.
+var hfRepo = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$`)
 
 // Workload types.
 const (
@@ -231,6 +235,9 @@ func (v *validator) model(w *Workload, path string, wantLLM bool) *catalog.Model
 	}
 	if !wantLLM && m.IsLLM() && w.Type != Edge {
 		v.err(path+".model", "this workload type needs a classic model", quote(w.Model.ID), "resnet-50, bert-large, dlrm-v2, xgboost-scorer, ...")
+	}
+	if hfRepo.MatchString(w.Model.ID) {
+		w.Model.Repo = w.Model.ID // the exact weights named, e.g. an -Instruct variant
 	}
 	w.Model.ID = m.ID
 	return m
