@@ -11,9 +11,10 @@ type ImportInfo struct {
 	Format     string         `yaml:"format" json:"format"`
 	ImportedAt string         `yaml:"imported_at" json:"imported_at"`
 	Files      []ImportSource `yaml:"files" json:"files"`
-	// Overlay and Entries are set when the overlay is loaded.
+	// Entries is how many instance entries the import added or changed.
+	Entries int `yaml:"entries" json:"entries"`
+	// Overlay is the overlay file it was loaded from (set by Load).
 	Overlay string `yaml:"-" json:"overlay,omitempty"`
-	Entries int    `yaml:"-" json:"entries,omitempty"`
 }
 
 // ImportSource is one imported file.

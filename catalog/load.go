@@ -58,9 +58,9 @@ type File struct {
 	Regimes      []*Regime      `yaml:"regimes"`
 	Efficiency   *Efficiency    `yaml:"efficiency"`
 	Engines      []*Engine      `yaml:"engines"`
-	// Import records where an imported overlay's prices came from (set by
-	// `aiplan catalog import`).
-	Import *ImportInfo `yaml:"import"`
+	// Imports record where an imported overlay's prices came from (written
+	// by `aiplan catalog import`), one per import run.
+	Imports []*ImportInfo `yaml:"imports"`
 }
 
 // Load reads the embedded catalog and applies the overlay files in order.
@@ -138,10 +138,9 @@ func loadMerged(overlays []string) (*File, []*ImportInfo, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if f.Import != nil {
-			imp := *f.Import
+		for _, im := range f.Imports {
+			imp := *im
 			imp.Overlay = p
-			imp.Entries = len(f.Instances)
 			imports = append(imports, &imp)
 		}
 		merge(&base, f)
@@ -434,6 +433,17 @@ func (f *File) validate() []string {
 		prov("hipaa_eligible_cloud", r.ID, r.Source, r.AsOf)
 	}
 	errs = append(errs, f.validateCompliance(bad, prov)...)
+	for i, im := range f.Imports {
+		if im == nil || im.Format == "" || len(im.Files) == 0 {
+			errs = append(errs, fmt.Sprintf("imports[%d]: needs format and files", i))
+			continue
+		}
+		for _, src := range im.Files {
+			if src.Name == "" || len(src.SHA256) != 64 || src.Date == "" {
+				errs = append(errs, fmt.Sprintf("imports[%d]: file %q needs name, date and a sha256 of 64 hex digits", i, src.Name))
+			}
+		}
+	}
 	for i, e := range f.Engines {
 		if e == nil || e.ID == "" {
 			errs = append(errs, fmt.Sprintf("engines[%d]: missing id", i))

@@ -276,6 +276,8 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		"each cloud beyond the primary adds its networking and the team's operations time; a RAG endpoint's retrieved context crossing clouds pays internet egress",
 		"the budget is compared with cash out (new spending)",
 	}
+	// Prices imported with `aiplan catalog import` name their files.
+	p.Assumptions = append(p.Assumptions, env.C.Assumptions()...)
 	return p
 }
 

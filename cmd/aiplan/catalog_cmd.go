@@ -179,6 +179,6 @@ func newCatalogCmd() *cobra.Command {
 			return err
 		},
 	}
-	cmd.AddCommand(list, show, newCatalogCheckCmd(&overlays, &out))
+	cmd.AddCommand(list, show, newCatalogCheckCmd(&overlays, &out), newCatalogImportCmd(&overlays, &out), newCatalogDiffCmd(&overlays, &out))
 	return cmd
 }

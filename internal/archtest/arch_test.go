@@ -13,7 +13,8 @@ const module = "github.com/aiplan-dev/aiplan/"
 // rank orders the layers; a package may import only lower ranks.
 var rank = map[string]int{
 	"diag": 0, "catalog": 0, "safefile": 0,
-	"spec": 1, "perf": 1,
+	"catalog/pricefile": 1,
+	"spec":              1, "perf": 1,
 	"calib": 2, "cost": 2,
 	"search":     3,
 	"placement":  4,
