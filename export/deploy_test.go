@@ -270,7 +270,7 @@ func TestMultiNodeTraining_RendezvousAndFabric(t *testing.T) {
 			t.Fatalf("%s: not in the catalog with an RDMA network", tc.instance)
 		}
 		p := onePlan("train", trainingWorkload(in, tc.nodes))
-		files, _, err := Generate(p, []string{"k8s"})
+		files, _, err := Generate(p, []string{"k8s", "terraform"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,6 +319,38 @@ func TestMultiNodeTraining_RendezvousAndFabric(t *testing.T) {
 		}
 		if g := c.Resources.Limits[corev1.ResourceName("nvidia.com/gpu")]; g.Value() != int64(in.AcceleratorCount) {
 			t.Errorf("%s: %d GPUs per pod, want the node's %d", tc.instance, g.Value(), in.AcceleratorCount)
+		}
+		if in.Cloud == "aws" {
+			// The nodes carry the interfaces the pods ask for.
+			tf := file(t, files, "terraform/aws.tf")
+			hf, diags := hclparse.NewParser().ParseHCL(tf, "aws.tf")
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			efa, pg, linked := 0, false, false
+			for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
+				switch {
+				case blk.Type == "resource" && blk.Labels[0] == "aws_launch_template":
+					for _, ni := range blk.Body.Blocks {
+						if ni.Type == "network_interfaces" {
+							v, _ := ni.Body.Attributes["interface_type"].Expr.Value(nil)
+							if v.AsString() == "efa" {
+								efa++
+							}
+						}
+					}
+				case blk.Type == "resource" && blk.Labels[0] == "aws_placement_group":
+					v, _ := blk.Body.Attributes["strategy"].Expr.Value(nil)
+					pg = v.AsString() == "cluster"
+				case blk.Type == "resource" && blk.Labels[0] == "aws_eks_node_group":
+					for _, lt := range blk.Body.Blocks {
+						linked = linked || lt.Type == "launch_template"
+					}
+				}
+			}
+			if int64(efa) != q.Value() || !pg || !linked {
+				t.Errorf("%s: node group attaches %d EFA interfaces (pods ask %d), cluster placement group %v, launch template linked %v", tc.instance, efa, q.Value(), pg, linked)
+			}
 		}
 	}
 	// A single node needs no rendezvous service and no fabric.

@@ -9,6 +9,7 @@ import (
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
+	"github.com/aiplan-dev/aiplan/spec"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -30,6 +31,9 @@ type pool struct {
 	min, max    int
 	// workloads placed on the pool, for the comment above it.
 	workloads []string
+	// efa is the EFA interfaces to attach to each node (a multi-node job
+	// on an EFA instance runs on the pool); 0 for none.
+	efa int
 }
 
 // cpuPool reports whether the pool has no accelerator.
@@ -74,6 +78,9 @@ func pools(p *plan.Plan) map[string][]pool {
 		pl.min += lo
 		pl.max += hi
 		pl.workloads = append(pl.workloads, w)
+		if n := efaDevices[o.Instance]; n > 0 && multiNode(p, w) {
+			pl.efa = n
+		}
 	}
 	for i := range p.Workloads {
 		o := p.Workloads[i].Choice
@@ -108,6 +115,18 @@ func pools(p *plan.Plan) map[string][]pool {
 		})
 	}
 	return out
+}
+
+// multiNode reports whether a workload is a training or fine-tuning job
+// spread over several instances (it needs the scale-out fabric).
+func multiNode(p *plan.Plan, name string) bool {
+	for i := range p.Workloads {
+		w := &p.Workloads[i]
+		if w.Workload == name && w.Choice != nil && (w.Type == spec.Training || w.Type == spec.FineTuning) {
+			return w.Choice.Instances > 1
+		}
+	}
+	return false
 }
 
 // vendorOf returns the lower-case vendor of the option's accelerator ("" for
@@ -404,11 +423,23 @@ func awsRegion(s site, pools []pool) {
 			body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte("# not written: " + err.Error() + "\n")}})
 			continue
 		}
+		if pl.efa > 0 {
+			efaTemplate(s, id, pl.efa)
+		}
 		ng := s.resource("aws_eks_node_group", id)
 		ng.SetAttributeRaw("cluster_name", s.ref("aws_eks_cluster", "main", "name"))
 		ng.SetAttributeValue("node_group_name", cty.StringVal(strings.ReplaceAll(id, "_", "-")))
 		ng.SetAttributeRaw("node_role_arn", s.ref("aws_iam_role", "nodes", "arn"))
-		ng.SetAttributeRaw("subnet_ids", ref("var", subnets))
+		if pl.efa > 0 {
+			// A cluster placement group lives in one zone: the first subnet's.
+			ng.SetAttributeRaw("subnet_ids", hclwrite.TokensForTuple([]hclwrite.Tokens{hclwrite.TokensForTraversal(hcl.Traversal{
+				hcl.TraverseRoot{Name: "var"}, hcl.TraverseAttr{Name: subnets}, hcl.TraverseIndex{Key: cty.NumberIntVal(0)}})}))
+			lt := ng.AppendNewBlock("launch_template", nil).Body()
+			lt.SetAttributeRaw("id", s.ref("aws_launch_template", id, "id"))
+			lt.SetAttributeRaw("version", s.ref("aws_launch_template", id, "latest_version"))
+		} else {
+			ng.SetAttributeRaw("subnet_ids", ref("var", subnets))
+		}
 		ng.SetAttributeValue("instance_types", cty.ListVal([]cty.Value{cty.StringVal(pl.instance)}))
 		ng.SetAttributeValue("capacity_type", cty.StringVal(map[string]string{"spot": "SPOT", "on-demand": "ON_DEMAND"}[pl.capacity]))
 		ng.SetAttributeValue("ami_type", cty.StringVal(ami))
@@ -428,6 +459,36 @@ func awsRegion(s site, pools []pool) {
 		sc.SetAttributeValue("desired_size", cty.NumberIntVal(int64(pl.min)))
 		body.AppendNewline()
 	}
+}
+
+// efaTemplate writes the launch template and cluster placement group of an
+// EFA node group: every EFA interface of the instance attached (network
+// card i, the first as the primary interface), in the cluster security
+// group, which admits all traffic between its members as EFA requires.
+// The aws-efa-k8s-device-plugin then offers them to pods as
+// vpc.amazonaws.com/efa. Source: Amazon EKS User Guide, "Run machine
+// learning training on Amazon EKS with Elastic Fabric Adapter"; Amazon EC2
+// User Guide, "Maximize network bandwidth ... with multiple network cards".
+func efaTemplate(s site, id string, interfaces int) {
+	pg := s.resource("aws_placement_group", id)
+	pg.SetAttributeValue("name", cty.StringVal(s.name+"-"+strings.ReplaceAll(id, "_", "-")))
+	pg.SetAttributeValue("strategy", cty.StringVal("cluster"))
+	s.body.AppendNewline()
+	lt := s.resource("aws_launch_template", id)
+	lt.SetAttributeValue("name_prefix", cty.StringVal(s.name+"-"+strings.ReplaceAll(id, "_", "-")+"-"))
+	lt.AppendNewBlock("placement", nil).Body().SetAttributeRaw("group_name", s.ref("aws_placement_group", id, "name"))
+	sg := hclwrite.TokensForTuple([]hclwrite.Tokens{hclwrite.TokensForTraversal(hcl.Traversal{
+		hcl.TraverseRoot{Name: "aws_eks_cluster"}, hcl.TraverseAttr{Name: "main" + s.sfx}, hcl.TraverseAttr{Name: "vpc_config"},
+		hcl.TraverseIndex{Key: cty.NumberIntVal(0)}, hcl.TraverseAttr{Name: "cluster_security_group_id"}})})
+	for i := 0; i < interfaces; i++ {
+		ni := lt.AppendNewBlock("network_interfaces", nil).Body()
+		ni.SetAttributeValue("network_card_index", cty.NumberIntVal(int64(i)))
+		ni.SetAttributeValue("device_index", cty.NumberIntVal(int64(min(i, 1))))
+		ni.SetAttributeValue("interface_type", cty.StringVal("efa"))
+		ni.SetAttributeValue("delete_on_termination", cty.True)
+		ni.SetAttributeRaw("security_groups", sg)
+	}
+	s.body.AppendNewline()
 }
 
 // gcpAccelerator maps catalog accelerator ids to GCE accelerator types.
