@@ -262,6 +262,7 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	if m := f.Constraints.MaxGPUs; m > 0 && p.PeakGPUs > m {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("capacity: %d GPUs at peak across workloads exceed maxGPUs %d", p.PeakGPUs, m))
 	}
+	plausibility(p)
 	for _, miss := range env.P.MissingRates() {
 		p.Warnings = append(p.Warnings, "missing price in the catalog: "+miss)
 	}
