@@ -246,8 +246,8 @@ func Aggregate(rows []Row) ([]*Offer, []string) {
 			case k.c == "aws" && r.Zone != "" && !regularAWSZone(r.Zone):
 				o.Notes = append(o.Notes, fmt.Sprintf("Local Zone %s (spot %g) left out", r.Zone, s))
 				continue
-			case o.OnDemand != nil && s >= *o.OnDemand:
-				o.Notes = append(o.Notes, fmt.Sprintf("zone %s lists spot %g >= on-demand: no spot offer there", r.Zone, s))
+			case o.OnDemand != nil && s >= *o.OnDemand*noOfferRatio:
+				o.Notes = append(o.Notes, fmt.Sprintf("zone %s lists spot %g = on-demand %g: no spot offer there", r.Zone, s, *o.OnDemand))
 				continue
 			}
 			spots = append(spots, s)
@@ -272,6 +272,11 @@ func Aggregate(rows []Row) ([]*Offer, []string) {
 	}
 	return out, dropped
 }
+
+// noOfferRatio: a zone whose spot price is within 0.1% of on-demand lists
+// the on-demand price as spot (files round it: 13.12002 -> 13.120000), so it
+// has no spot offer.
+const noOfferRatio = 0.999
 
 // round6 rounds a price to a millionth of a dollar, the precision price
 // files carry (composed and median prices otherwise show float noise).

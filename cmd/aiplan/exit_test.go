@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/perf"
@@ -39,10 +38,7 @@ func TestSupervisor_ExitCodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "aiplan")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Skipf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	for args, want := range map[string]int{"version": 0, "plan /nonexistent.yaml": 2, "frobnicate": 2} {
 		c := exec.Command("sh", "-c", bin+" "+args)
 		c.Run()
