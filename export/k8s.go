@@ -220,6 +220,9 @@ func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.T
 			sel["cloud.google.com/gke-tpu-topology"] = t.topology
 		}
 		sel["node.kubernetes.io/instance-type"] = machine
+		if terraformClouds[o.Cloud] {
+			sel["aiplan.dev/pool"] = poolLabel(poolKey(o)) // the node pool the plan priced it in
+		}
 	}
 	var tol []corev1.Toleration
 	if d := device(accelerator(b.p.Catalog, o)); d != "" {
