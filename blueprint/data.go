@@ -345,9 +345,14 @@ func (b *builder) declareData() {
 		if c.Data == "" {
 			continue
 		}
+		// The Terraform pins the region of what it writes (buckets, log
+		// store) and of the cluster that runs the self-hosted components;
+		// managed services it does not write take their region at deployment.
+		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store")
 		if b.residencyEU() {
-			addCaps(c, tf, "residency-eu")
+			addCaps(c, pinned, "residency-eu")
 		}
+		// A BAA covers the cloud account the Terraform writes into.
 		if b.regimes["hipaa"] && b.in.Pricer.C.HIPAAEligible(c.Cloud) {
 			addCaps(c, tf, "hipaa-eligible")
 		}
