@@ -59,10 +59,13 @@ type Pool struct {
 	// Owned is the owned accelerators (on-prem) or committed instances.
 	Owned     int      `json:"owned,omitempty"`
 	Workloads []string `json:"workloads"`
-	// Nodes is the instances running each hour (on-prem: busy accelerators).
-	Nodes     cost.Week `json:"nodes_per_hour"`
-	PeakNodes int       `json:"peak_nodes"`
-	MinNodes  int       `json:"min_nodes"`
+	// Nodes is the instances running each hour (on-prem: accelerators
+	// busy serving endpoints).
+	Nodes cost.Week `json:"nodes_per_hour"`
+	// JobGPUs is the accelerators jobs hold while they run (on-prem).
+	JobGPUs   int `json:"job_gpus,omitempty"`
+	PeakNodes int `json:"peak_nodes"`
+	MinNodes  int `json:"min_nodes"`
 	// NodeHours is instance-hours (on-prem: busy GPU-hours) per month.
 	NodeHours float64 `json:"node_hours"`
 	// Utilisation is the GPU-hours the replicas use over the GPU-hours paid

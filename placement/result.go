@@ -43,7 +43,7 @@ func (s *state) result() *Result {
 		capGPUHours := 0.0
 		switch {
 		case p.onprem != nil:
-			pl.OnPrem, pl.Region, pl.GPUsPerNode, pl.Owned = p.onprem.Name, p.onprem.Region, 1, p.onprem.Count
+			pl.OnPrem, pl.Region, pl.GPUsPerNode, pl.Owned, pl.JobGPUs = p.onprem.Name, p.onprem.Region, 1, p.onprem.Count, pc.jobGPUs
 			pl.NodeHours = pc.nodes.Hours(hours) + pc.jobHours
 			capGPUHours = float64(p.onprem.Count) * hours
 			pl.Utilisation = pl.NodeHours / capGPUHours

@@ -35,12 +35,16 @@ func poolName(pl *placement.Pool) string {
 func nodesPerHour(pl *placement.Pool) string {
 	unit := "instances"
 	if pl.OnPrem != "" {
-		unit = "GPUs busy"
+		unit = "GPUs serving"
 	}
+	s := fmt.Sprintf("%d-%d %s", pl.MinNodes, pl.PeakNodes, unit)
 	if pl.MinNodes == pl.PeakNodes {
-		return fmt.Sprintf("%d %s", pl.PeakNodes, unit)
+		s = fmt.Sprintf("%d %s", pl.PeakNodes, unit)
 	}
-	return fmt.Sprintf("%d-%d %s", pl.MinNodes, pl.PeakNodes, unit)
+	if pl.JobGPUs > 0 {
+		s += fmt.Sprintf(" + %d held by jobs while they run", pl.JobGPUs)
+	}
+	return s
 }
 
 // poolRows are the node pool lines shared by the renderers.
