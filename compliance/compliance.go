@@ -212,13 +212,22 @@ func (a *assessor) activate() {
 	}
 }
 
-// Assess builds the matrix.
+// Assess builds the matrix as of metadata.date, or today.
 func Assess(c *catalog.Catalog, f *spec.File, bp *blueprint.Blueprint) *Report {
+	return AssessAt(c, f, bp, time.Now())
+}
+
+// AssessAt builds the matrix as of metadata.date, or now when the file
+// gives no date.
+func AssessAt(c *catalog.Catalog, f *spec.File, bp *blueprint.Blueprint, now time.Time) *Report {
 	a := &assessor{c: c, f: f, bp: bp}
 	a.activate()
 	date := f.Metadata.Date
 	if date == "" {
-		date = time.Now().UTC().Format(spec.DateLayout)
+		if now.IsZero() {
+			now = time.Now()
+		}
+		date = now.UTC().Format(spec.DateLayout)
 	}
 	rep := &Report{AssessedOn: date, Disclaimer: Disclaimer}
 	listed := map[string]bool{}

@@ -240,7 +240,7 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		p.Totals.MonthlyUSD += p.Blueprint.MonthlyUSD
 		p.Totals.ByWorkload = append(p.Totals.ByWorkload, Amount{"platform (blueprint)", p.Blueprint.MonthlyUSD})
 	}
-	p.Compliance = compliance.Assess(c, f, p.Blueprint)
+	p.Compliance = compliance.AssessAt(c, f, p.Blueprint, opt.Now)
 	p.Warnings = append(p.Warnings, p.Compliance.Warnings...)
 	if p.Compliance.Gaps > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("compliance: %d control(s) with a gap; see the coverage matrix", p.Compliance.Gaps))
