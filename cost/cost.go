@@ -179,6 +179,10 @@ type Pricer struct {
 	// asOf remembers the date of each rate used, by its source text, so
 	// priced lines can show how old their price is.
 	asOf map[string]string
+	// rates every bill needs, looked up once (see hoursPerMonth, spotLoss)
+	hours       float64
+	spotLossV   float64
+	spotLossSet bool
 }
 
 // NewPricer makes a pricer.

@@ -117,7 +117,8 @@ func (e *Env) Training(w *spec.Workload) Result {
 // priceJob prices a run of g accelerators on every instance (or the owned
 // pool) of one shape.
 func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, g int, t perf.TrainingResult, met Metrics, runs float64, sh trainShape, evaluated *int) []Option {
-	var out []Option
+	out := e.jobBuf[:0] // reused: callers consume the options before the next call
+	defer func() { e.jobBuf = out[:0] }()
 	ckptGB := 0.0
 	if w.Method == "pretrain" || w.Method == "full" {
 		// Keep three full checkpoints (weights, fp32 master and Adam moments: 14 bytes/param).
