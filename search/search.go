@@ -160,7 +160,7 @@ type Env struct {
 	instances []instanceChoice
 	// endpointBuf and jobBuf are reused option buffers (see priceEndpoint).
 	endpointBuf, jobBuf []Option
-	cache     map[capKey]capVal
+	cache               map[capKey]capVal
 }
 
 type instanceChoice struct {
@@ -332,7 +332,6 @@ func identityLess(a, b *Option) bool {
 	}
 	return a.Pricing < b.Pricing
 }
-
 
 func (c *collector) add(opts ...Option) {
 	for i := range opts {
