@@ -35,13 +35,13 @@ var inferenceParams = []param{
 	pf("kv_occupancy", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.KVOccupancy }),
 	pf("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.StepOverheadMS }),
 	pf("layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LayerOverheadUS }),
+	pf("seq_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.SeqOverheadUS }),
 	pf("expert_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.ExpertOverheadUS }),
 	pf("ttft_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.TTFTOverheadMS }),
 	pf("prefill_layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillLayerOverheadUS }),
 	pf("max_batch", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.MaxBatch }),
 	pf("runtime_overhead_gib", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RuntimeOverheadGiB }),
 	pf("pcie_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PCIeLatencyUS }),
-	pf("link_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkLatencyUS }),
 	pf("roofline_blend", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RooflineBlend }),
 }
 
@@ -397,7 +397,7 @@ func coverage(samples []Sample, e *catalog.Efficiency) catalog.Coverage {
 			}
 			acc[in.Accel.ID] = true
 			ap[perf.AccelPrecision(in.Accel.ID, in.Precision)] = true
-			eng[in.Engine] = true
+			eng[catalog.EngineKey(in.Engine, in.Accel.Vendor)] = true
 			for _, f := range in.Features() {
 				feat[f] = true
 			}

@@ -46,11 +46,13 @@ type InferenceEff struct {
 	PCIeEfficiency float64 `yaml:"pcie_efficiency"`
 	// ExpertTileTokens is the row tile of grouped expert GEMMs: an expert
 	// with fewer routed tokens in a step still computes a full tile.
-	ExpertTileTokens       float64 `yaml:"expert_tile_tokens"`
-	PCIeLatencyUS          float64 `yaml:"pcie_latency_us"`
-	StepOverheadMS         float64 `yaml:"step_overhead_ms"`
-	LayerOverheadUS        float64 `yaml:"layer_overhead_us"`
-	ExpertOverheadUS       float64 `yaml:"expert_overhead_us"`
+	ExpertTileTokens float64 `yaml:"expert_tile_tokens"`
+	PCIeLatencyUS    float64 `yaml:"pcie_latency_us"`
+	StepOverheadMS   float64 `yaml:"step_overhead_ms"`
+	LayerOverheadUS  float64 `yaml:"layer_overhead_us"`
+	ExpertOverheadUS float64 `yaml:"expert_overhead_us"`
+	// SeqOverheadUS is the host work per sequence per decode step.
+	SeqOverheadUS          float64 `yaml:"seq_overhead_us"`
 	TTFTOverheadMS         float64 `yaml:"ttft_overhead_ms"`
 	PrefillLayerOverheadUS float64 `yaml:"prefill_layer_overhead_us"`
 	KVOccupancy            float64 `yaml:"kv_occupancy"`
@@ -78,12 +80,29 @@ type EngineEff struct {
 	Rows     int      `yaml:"rows" json:"rows"`
 }
 
-// EngineFactors returns the factors of engine id (the shared prior, 1 and
-// 1, for an engine without calibration rows) and whether rows informed them.
-func (e *Efficiency) EngineFactors(id string) (EngineEff, bool) {
-	f, ok := e.Engines[id]
+// EngineKey names an engine's factors on a vendor's chips: the engine id on
+// NVIDIA, id/vendor elsewhere (vLLM's ROCm build on AMD is "vllm/amd"):
+// vendor builds are separate code paths with their own overheads.
+func EngineKey(id, vendor string) string {
+	v := strings.ToLower(vendor)
+	if v == "" || v == "nvidia" {
+		return id
+	}
+	return id + "/" + v
+}
+
+// EngineFactors returns the factors of an engine key (see EngineKey) and
+// whether calibration rows informed them. A vendor key without rows falls
+// back to the engine's own factors, then to the shared prior (1 and 1).
+func (e *Efficiency) EngineFactors(key string) (EngineEff, bool) {
+	f, ok := e.Engines[key]
 	if ok && f.Speed > 0 && f.Overhead > 0 {
 		return f, f.Rows > 0
+	}
+	if i := strings.IndexByte(key, '/'); i > 0 {
+		if b, ok := e.Engines[key[:i]]; ok && b.Speed > 0 && b.Overhead > 0 {
+			return b, false
+		}
 	}
 	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction}, false
 }

@@ -209,7 +209,7 @@ type servingModel struct {
 
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
-	eng, _ := in.Eff.EngineFactors(in.Engine)
+	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
 	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
@@ -243,10 +243,17 @@ func newServingModel(in *InferenceInput) *servingModel {
 	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / (s.tp * s.pp)
 	s.hidden = float64(m.Hidden)
 	s.blend = math.Max(e.RooflineBlend, 1)
-	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e)
-	s.ep = float64(in.EP)
-	if in.EP > 1 {
-		s.epBW, s.epLat, _ = commPath(a, in.EP, e)
+	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e, eng.Overhead)
+	// Expert parallelism inside the tensor-parallel group (ep <= tp x pp)
+	// needs no all-to-all: after the attention all-reduce every rank holds
+	// every token, runs the tokens routed to its own experts, and the MoE
+	// layer's usual all-reduce combines them (SGLang and TensorRT-LLM EP
+	// with TP). Only data-parallel attention groups (ep > tp x pp) dispatch
+	// tokens all-to-all.
+	s.ep = 1
+	if in.EP > in.TP*in.PP {
+		s.ep = float64(in.EP)
+		s.epBW, s.epLat, _ = commPath(a, in.EP, e, eng.Overhead)
 	}
 	return s
 }
@@ -254,17 +261,17 @@ func newServingModel(in *InferenceInput) *servingModel {
 // commPath picks the link a TP group of size tp talks over: the scale-up
 // link while the group fits in its domain, PCIe otherwise. Bandwidth is per
 // direction (half the bidirectional catalog figure) times the link efficiency.
-func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff) (bw, lat float64, name string) {
+func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff, ovh float64) (bw, lat float64, name string) {
 	if tp <= a.LinkDomain && a.LinkDomain > 1 {
 		link := e.UnknownLinkGBs
 		if a.LinkBWGBs != nil {
 			link = *a.LinkBWGBs
 		}
-		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6, "scale-up link"
+		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6 * ovh, "scale-up link"
 	}
 	// PCIe pays the scale-up link's software latency plus its own extra
 	// (host bridges, no in-switch reduction): pcie_latency_us is that extra.
-	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency * e.PCIeEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6, "PCIe"
+	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency * e.PCIeEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6 * ovh, "PCIe"
 }
 
 // expertFraction is the expected share of routed experts that B tokens touch
@@ -338,7 +345,10 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	if s.pp > 1 {
 		tComm += s.lat + b*s.hidden*2/s.busBW
 	}
-	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6) * s.ovh
+	// Engine overheads: per step (launch, scheduling), per layer, per MoE
+	// layer, and per sequence in the step (sampling, detokenising and
+	// scheduling each request on the host), which grows with the batch.
+	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6 + b*s.e.SeqOverheadUS*1e-6) * s.ovh
 	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
 }
 
@@ -569,7 +579,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	r.Engine = in.Engine
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis(class, u.Extrapolate)
-		if f, ok := in.Eff.EngineFactors(in.Engine); ok {
+		if f, ok := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor)); ok {
 			r.EngineVersions = f.Versions
 		}
 		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
@@ -613,10 +623,11 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	if r.Saturated {
 		out = append(out, "the request rate exceeds this configuration's capacity: latencies are shown at 99% utilisation and grow without bound beyond it")
 	}
-	if f, ok := in.Eff.EngineFactors(in.Engine); ok {
-		out = append(out, fmt.Sprintf("engine %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
+	key := catalog.EngineKey(in.Engine, in.Accel.Vendor)
+	if f, ok := in.Eff.EngineFactors(key); ok {
+		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
 	} else {
-		out = append(out, fmt.Sprintf("engine %s: no calibration rows name it; the shared factors of all engines apply", in.Engine))
+		out = append(out, fmt.Sprintf("engine %s on %s: no calibration rows name it; the engine's factors on other vendors, else the shared factors of all engines, apply", in.Engine, in.Accel.Vendor))
 	}
 	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out

@@ -108,8 +108,8 @@ func (x *extrapolations) inference(in *InferenceInput) {
 	} else if !hasPair(cov.AccelPrecisions, a, string(in.Precision)) {
 		x.add(string(in.Precision) + " on " + a + " has no calibration rows")
 	}
-	if !catalog.Has(cov.Engines, in.Engine) {
-		x.add("engine " + in.Engine + " has no calibration rows")
+	if key := catalog.EngineKey(in.Engine, in.Accel.Vendor); !catalog.Has(cov.Engines, key) {
+		x.add("engine " + key + " has no calibration rows")
 	}
 	if in.Quiet && x.n >= 3 {
 		return

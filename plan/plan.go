@@ -179,6 +179,9 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		if ch.Pricing == cost.Spot && w.SLO != nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: runs on spot without an on-demand baseline because the file allows it (allowSpotForLatencyCritical)", w.Name))
 		}
+		for _, c := range ch.Caveats {
+			p.Warnings = append(p.Warnings, w.Name+": "+c)
+		}
 		breakEven(wp)
 		p.Totals.MonthlyUSD += wp.MonthlyUSD
 		p.Totals.OneOffUSD += wp.OneOffUSD
@@ -240,7 +243,7 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		p.Totals.MonthlyUSD += p.Blueprint.MonthlyUSD
 		p.Totals.ByWorkload = append(p.Totals.ByWorkload, Amount{"platform (blueprint)", p.Blueprint.MonthlyUSD})
 	}
-	p.Compliance = compliance.Assess(c, f, p.Blueprint)
+	p.Compliance = compliance.AssessAt(c, f, p.Blueprint, opt.Now)
 	p.Warnings = append(p.Warnings, p.Compliance.Warnings...)
 	if p.Compliance.Gaps > 0 {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("compliance: %d control(s) with a gap; see the coverage matrix", p.Compliance.Gaps))

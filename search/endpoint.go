@@ -18,6 +18,7 @@ type unit struct {
 	precision string
 	tp        int
 	link      link    // the link the TP group was modelled on (fit.go)
+	nodes     int     // instances one replica spans (pipeline stages; 0 or 1: one)
 	capacity  float64 // requests/s per replica within the SLO
 	latencyMs float64 // headline latency at that capacity
 	metrics   Metrics
@@ -70,10 +71,10 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 		if !u.runsOn(in) {
 			continue
 		}
-		perInst := in.AcceleratorCount / u.gpus
+		perInst, slotGPUs, slots := u.slots(in, week)
 		inst, ok := byPer[perInst]
 		if !ok {
-			inst = cost.InstancesFor(week, perInst)
+			inst = cost.InstancesFor(slots, perInst)
 			byPer[perInst] = inst
 		}
 		for _, mode := range cost.CloudModes {
@@ -97,7 +98,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			o.Rejected = ic.reason
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
-			o.Demand = &Demand{Instance: in, Mode: mode, GPUs: u.gpus, PerInstance: perInst, Replicas: week}
+			o.Demand = &Demand{Instance: in, Mode: mode, GPUs: slotGPUs, PerInstance: perInst, Replicas: slots}
 			o.summarize = describeEndpoint
 			if o.Rejected == "" && limit > 0 && o.PeakGPUs > limit {
 				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, limit %d", o.PeakGPUs, limit)
@@ -214,7 +215,9 @@ func describeEndpoint(o *Option) string {
 		}
 	}
 	var cfg []string
-	if o.TP > 1 {
+	if strings.HasPrefix(o.Metrics.Parallelism, "tp=") && (o.TP > 1 || o.GPUsPerUnit > 1) {
+		cfg = append(cfg, o.Metrics.Parallelism) // with PCIe or nodes (fit.go parallelism)
+	} else if o.TP > 1 {
 		cfg = append(cfg, fmt.Sprintf("tp=%d", o.TP))
 	}
 	if o.Precision != "" {
@@ -280,8 +283,8 @@ func (e *Env) committed(u unit, base Option, reps cost.Replicas, week cost.Week,
 			if in.ID != cm.ID() || !u.runsOn(in) {
 				continue
 			}
-			per := in.AcceleratorCount / u.gpus
-			inst := cost.InstancesFor(week, per)
+			per, slotGPUs, slots := u.slots(in, week)
+			inst := cost.InstancesFor(slots, per)
 			comps, ok := e.P.BillCommitted(in, cm.Count, cm.USDPerHour, inst, in.Cloud+" "+in.InstanceType)
 			if !ok {
 				continue
@@ -300,7 +303,7 @@ func (e *Env) committed(u unit, base Option, reps cost.Replicas, week cost.Week,
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
 			o.SunkUSD = cost.SunkSum(comps)
-			o.Demand = &Demand{Instance: in, Mode: o.Pricing, Commitment: cm.ID(), GPUs: u.gpus, PerInstance: per, Replicas: week}
+			o.Demand = &Demand{Instance: in, Mode: o.Pricing, Commitment: cm.ID(), GPUs: slotGPUs, PerInstance: per, Replicas: slots}
 			o.summarize = describeEndpoint
 			out = append(out, o)
 		}

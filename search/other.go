@@ -64,7 +64,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
 	busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
 	perMonth := busyHours * 365 / 12
-	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, l), MemoryGBPerGPU: res.Memory.TotalGB}
+	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, 1, l), MemoryGBPerGPU: res.Memory.TotalGB}
 	for _, ic := range e.instances {
 		in := ic.in
 		if !u.runsOn(in) {
