@@ -183,6 +183,10 @@ type Pricer struct {
 	hours       float64
 	spotLossV   float64
 	spotLossSet bool
+	// AllowFlagged uses spot prices the catalog flags as anomalous
+	// (SpotFlag); by default HourlyUSD has no such spot price. Entries
+	// flagged whole (PriceFlag) are excluded by the search, with a reason.
+	AllowFlagged bool
 }
 
 // NewPricer makes a pricer.
@@ -227,7 +231,7 @@ func (p *Pricer) HourlyUSD(in *catalog.Instance, mode Mode) (float64, bool) {
 	case OnDemand:
 		return *in.PriceOnDemand * d, true
 	case Spot:
-		if in.PriceSpot == nil {
+		if in.PriceSpot == nil || (in.SpotFlag != "" && !p.AllowFlagged) {
 			return 0, false
 		}
 		return *in.PriceSpot, true
