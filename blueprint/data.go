@@ -169,6 +169,30 @@ func (b *builder) dataPlane() {
 	}
 }
 
+// pricedRegions are the regions of a cloud where the plan runs instances in
+// a cluster: the Terraform export writes one site (cluster, lake bucket,
+// keys, logs) per such region and nothing for a cloud without one.
+func (b *builder) pricedRegions(cloud string) []string {
+	set := map[string]bool{}
+	for _, r := range b.in.Results {
+		o := r.Choice
+		if o == nil || o.Cloud != cloud || o.Instance == "" || o.OnPrem != "" || o.Region == "" {
+			continue
+		}
+		switch o.Pricing {
+		case "api", "device", "serverless", "managed-platform":
+			continue
+		}
+		set[o.Region] = true
+	}
+	var out []string
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func addCaps(c *Component, exported bool, caps ...string) {
 	for _, x := range caps {
 		if !has(c.Provides, x) {
@@ -196,7 +220,7 @@ func (b *builder) declareData() {
 	}
 	for i := range b.bp.Components {
 		c := &b.bp.Components[i]
-		tf := TerraformClouds[c.Cloud]
+		tf := TerraformClouds[c.Cloud] && len(b.pricedRegions(c.Cloud)) > 0
 		// inCluster components get encryption in transit from the mesh;
 		// managed services from their enforced TLS settings.
 		transit := func() {
@@ -306,20 +330,29 @@ func (b *builder) declareData() {
 				}
 			}
 			c.Data, c.Store, c.Holds = Stores, "backups", union(holds)
-			addCaps(c, false, "encryption-at-rest", "encryption-in-transit", "access-control", "authentication", "retention-enforced", "erasure", "backup", "integrity")
+			addCaps(c, false, "encryption-in-transit", "access-control", "authentication", "erasure")
+			// designed (vault KMS key, vault lock, 35-day lifecycle, copy to a
+			// second region); the export does not write it: its Terraform
+			// holds only the regions the plan priced
+			addCaps(c, false, "encryption-at-rest", "retention-enforced", "backup", "integrity")
 		case c.ID == "netpol":
 			addCaps(c, true, "network-segmentation")
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
 		case c.ID == "kms":
-			addCaps(c, TerraformClouds[c.Cloud], "key-management")
+			addCaps(c, tf, "key-management")
 		}
 		if c.Data == "" {
 			continue
 		}
+		// The Terraform pins the region of what it writes (buckets, log
+		// store) and of the cluster that runs the self-hosted components;
+		// managed services it does not write take their region at deployment.
+		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store")
 		if b.residencyEU() {
-			addCaps(c, tf, "residency-eu")
+			addCaps(c, pinned, "residency-eu")
 		}
+		// A BAA covers the cloud account the Terraform writes into.
 		if b.regimes["hipaa"] && b.in.Pricer.C.HIPAAEligible(c.Cloud) {
 			addCaps(c, tf, "hipaa-eligible")
 		}

@@ -1,13 +1,11 @@
 package calib
 
 import (
-	"fmt"
 	"math"
 	"sort"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/perf"
-	"gonum.org/v1/gonum/optimize"
 )
 
 // param is one fitted factor with its transform (unit interval or
@@ -32,16 +30,18 @@ var inferenceParams = []param{
 	pf("low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LowPrecisionEfficiency }),
 	pf("fp4_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.FP4Efficiency }),
 	pf("link_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkEfficiency }),
+	pf("pcie_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.PCIeEfficiency }),
+	pf("expert_tile_tokens", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.ExpertTileTokens }),
 	pf("kv_occupancy", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.KVOccupancy }),
 	pf("step_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.StepOverheadMS }),
 	pf("layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LayerOverheadUS }),
+	pf("seq_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.SeqOverheadUS }),
 	pf("expert_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.ExpertOverheadUS }),
 	pf("ttft_overhead_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.TTFTOverheadMS }),
 	pf("prefill_layer_overhead_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillLayerOverheadUS }),
 	pf("max_batch", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.MaxBatch }),
 	pf("runtime_overhead_gib", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RuntimeOverheadGiB }),
 	pf("pcie_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.PCIeLatencyUS }),
-	pf("link_latency_us", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.LinkLatencyUS }),
 	pf("roofline_blend", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RooflineBlend }),
 }
 
@@ -77,7 +77,7 @@ func engineParams(id string) []param {
 	get := func(e *catalog.Efficiency) catalog.EngineEff {
 		f, ok := e.Engines[id]
 		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
-			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows}
+			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows, KVFreeFraction: f.KVFreeFraction}
 		}
 		return f
 	}
@@ -110,6 +110,14 @@ func familyParams(fam string) []param {
 	}
 }
 
+// classicRuntimeKey is the runtime factor key of an input: runtime/kind.
+func classicRuntimeKey(in *perf.ClassicInput) string {
+	if in.Accel == nil {
+		return in.Runtime + "/cpu"
+	}
+	return in.Runtime + "/gpu"
+}
+
 func runtimeParams(id string) []param {
 	get := func(e *catalog.Efficiency) catalog.ClassicRuntime {
 		f, ok := e.Classic.Runtimes[id]
@@ -126,6 +134,41 @@ func runtimeParams(id string) []param {
 			get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Classic.Runtimes[id] = f }},
 	}
+}
+
+// compass minimises f by coordinate (compass) search in the transformed
+// space: try each factor up and down by a step, keep what improves, halve
+// the step when a sweep finds nothing. Unlike Nelder-Mead it does not stall
+// on the plateaus that integer batch sizes put in the loss.
+func compass(f func([]float64) float64, x0 []float64, maxEvals int) (x []float64, fx float64, evals int) {
+	x = append([]float64(nil), x0...)
+	fx = f(x)
+	evals = 1
+	step := 0.5
+	for step > 0.01 && evals < maxEvals {
+		improved := false
+		for i := range x {
+			for _, d := range []float64{step, -step} {
+				if evals >= maxEvals {
+					break
+				}
+				old := x[i]
+				x[i] = old + d
+				v := f(x)
+				evals++
+				if v < fx-1e-9 {
+					fx, improved = v, true
+					break
+				}
+				x[i] = old
+			}
+		}
+		if !improved {
+			step /= 2
+		}
+	}
+	f(x) // leave the factors at the best point
+	return x, fx, evals
 }
 
 func enc(v float64, unit bool) float64 {
@@ -228,13 +271,13 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		}
 		if s.kind == kindClassic {
 			families[perf.ClassicFamily(s.cls.Model)]++
-			runtimes[s.cls.Runtime]++
+			runtimes[classicRuntimeKey(&s.cls)]++
 		}
 	}
 	// Engines and families without rows fall back to the shared prior.
 	for id, f := range e.Engines {
 		if engines[id] == nil {
-			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1}
+			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction}
 		} else {
 			f.Versions, f.Rows = nil, 0
 			e.Engines[id] = f
@@ -292,20 +335,8 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		if g == 2 {
 			evals *= 4 // classic rows are cheap and its factors many
 		}
-		// Restarts rebuild the simplex around the best point, which gets
-		// Nelder-Mead out of the collapsed simplices it stalls in with
-		// many factors.
-		x, f := x0, obj(x0)
-		for restart := 0; restart < 3; restart++ {
-			res, err := optimize.Minimize(optimize.Problem{Func: obj}, x, &optimize.Settings{FuncEvaluations: evals / 3}, &optimize.NelderMead{})
-			if err != nil && res == nil {
-				return rep, fmt.Errorf("fit: %w", err)
-			}
-			rep.Evaluations += res.Stats.FuncEvaluations
-			if res.F < f {
-				x, f = res.X, res.F
-			}
-		}
+		x, f, n := compass(obj, x0, evals)
+		rep.Evaluations += n
 		set(x)
 		rep.After += f
 		for _, q := range pp {
@@ -371,7 +402,7 @@ func coverage(samples []Sample, e *catalog.Efficiency) catalog.Coverage {
 			}
 			acc[in.Accel.ID] = true
 			ap[perf.AccelPrecision(in.Accel.ID, in.Precision)] = true
-			eng[in.Engine] = true
+			eng[catalog.EngineKey(in.Engine, in.Accel.Vendor)] = true
 			for _, f := range in.Features() {
 				feat[f] = true
 			}

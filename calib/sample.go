@@ -134,6 +134,9 @@ func prepareInference(c *catalog.Catalog, r Row) Sample {
 		return s
 	}
 	s.Model, s.Accel = m.ID, a.ID
+	if s.Engine != "" {
+		s.Engine = catalog.EngineKey(s.Engine, a.Vendor)
+	}
 	gpus := int(num(r["num_gpus"]))
 	tp := int(num(r["tp"]))
 	pp := int(num(r["pp"]))
@@ -156,7 +159,7 @@ func prepareInference(c *catalog.Catalog, r Row) Sample {
 		isl, osl = shareGPTInput, shareGPTOutput
 	}
 	in := perf.InferenceInput{Model: m, Accel: a, GPUs: gpus, TP: tp, PP: pp, EP: int(num(r["ep"])), Precision: prec, Quiet: true,
-		InputTokens: math.Max(isl, 1), OutputTokens: math.Max(osl, 1), RequestRate: rate, Engine: s.Engine}
+		InputTokens: math.Max(isl, 1), OutputTokens: math.Max(osl, 1), RequestRate: rate, Engine: r["engine_id"]}
 	if staticEngine(r["engine"]) || strings.Contains(scen, "static batch") {
 		in.Batching = perf.Static
 	}

@@ -40,19 +40,28 @@ type InferenceEff struct {
 	FP4Efficiency            float64 `yaml:"fp4_efficiency"`
 	LinkEfficiency           float64 `yaml:"link_efficiency"`
 	LinkLatencyUS            float64 `yaml:"link_latency_us"`
-	PCIeLatencyUS            float64 `yaml:"pcie_latency_us"`
-	StepOverheadMS           float64 `yaml:"step_overhead_ms"`
-	LayerOverheadUS          float64 `yaml:"layer_overhead_us"`
-	ExpertOverheadUS         float64 `yaml:"expert_overhead_us"`
-	TTFTOverheadMS           float64 `yaml:"ttft_overhead_ms"`
-	PrefillLayerOverheadUS   float64 `yaml:"prefill_layer_overhead_us"`
-	KVOccupancy              float64 `yaml:"kv_occupancy"`
-	MaxBatch                 float64 `yaml:"max_batch"`
-	GPUMemoryUtilization     float64 `yaml:"gpu_memory_utilization"`
-	RuntimeOverheadGiB       float64 `yaml:"runtime_overhead_gib"`
-	ActivationChunkTokens    float64 `yaml:"activation_chunk_tokens"`
-	RooflineBlend            float64 `yaml:"roofline_blend"`
-	UnknownLinkGBs           float64 `yaml:"unknown_link_gbps"`
+	// PCIeEfficiency is the achieved share of PCIe bandwidth for
+	// tensor-parallel all-reduces relative to link_efficiency (at most the
+	// same: no in-switch reduction, host bridges in the path).
+	PCIeEfficiency float64 `yaml:"pcie_efficiency"`
+	// ExpertTileTokens is the row tile of grouped expert GEMMs: an expert
+	// with fewer routed tokens in a step still computes a full tile.
+	ExpertTileTokens float64 `yaml:"expert_tile_tokens"`
+	PCIeLatencyUS    float64 `yaml:"pcie_latency_us"`
+	StepOverheadMS   float64 `yaml:"step_overhead_ms"`
+	LayerOverheadUS  float64 `yaml:"layer_overhead_us"`
+	ExpertOverheadUS float64 `yaml:"expert_overhead_us"`
+	// SeqOverheadUS is the host work per sequence per decode step.
+	SeqOverheadUS          float64 `yaml:"seq_overhead_us"`
+	TTFTOverheadMS         float64 `yaml:"ttft_overhead_ms"`
+	PrefillLayerOverheadUS float64 `yaml:"prefill_layer_overhead_us"`
+	KVOccupancy            float64 `yaml:"kv_occupancy"`
+	MaxBatch               float64 `yaml:"max_batch"`
+	GPUMemoryUtilization   float64 `yaml:"gpu_memory_utilization"`
+	RuntimeOverheadGiB     float64 `yaml:"runtime_overhead_gib"`
+	ActivationChunkTokens  float64 `yaml:"activation_chunk_tokens"`
+	RooflineBlend          float64 `yaml:"roofline_blend"`
+	UnknownLinkGBs         float64 `yaml:"unknown_link_gbps"`
 }
 
 // EngineEff is one engine family's departure from the shared factors.
@@ -61,18 +70,41 @@ type EngineEff struct {
 	Speed float64 `yaml:"speed" json:"speed"`
 	// Overhead multiplies the per-step, per-layer and first-token overheads.
 	Overhead float64 `yaml:"overhead" json:"overhead"`
+	// KVFreeFraction, when set, sizes the KV cache as this share of the
+	// memory left after weights, activations and runtime (TensorRT-LLM's
+	// free_gpu_memory_fraction); otherwise the KV cache gets what is left of
+	// gpu_memory_utilization x capacity (vLLM, SGLang).
+	KVFreeFraction float64 `yaml:"kv_free_fraction" json:"kv_free_fraction,omitempty"`
 	// Versions are the engine versions of the rows it was fitted on.
 	Versions []string `yaml:"versions" json:"versions,omitempty"`
 	Rows     int      `yaml:"rows" json:"rows"`
 }
 
-// EngineFactors returns the factors of engine id (the shared prior, 1 and
-// 1, for an engine without calibration rows) and whether rows informed them.
-func (e *Efficiency) EngineFactors(id string) (EngineEff, bool) {
-	if f, ok := e.Engines[id]; ok && f.Speed > 0 && f.Overhead > 0 {
+// EngineKey names an engine's factors on a vendor's chips: the engine id on
+// NVIDIA, id/vendor elsewhere (vLLM's ROCm build on AMD is "vllm/amd"):
+// vendor builds are separate code paths with their own overheads.
+func EngineKey(id, vendor string) string {
+	v := strings.ToLower(vendor)
+	if v == "" || v == "nvidia" {
+		return id
+	}
+	return id + "/" + v
+}
+
+// EngineFactors returns the factors of an engine key (see EngineKey) and
+// whether calibration rows informed them. A vendor key without rows falls
+// back to the engine's own factors, then to the shared prior (1 and 1).
+func (e *Efficiency) EngineFactors(key string) (EngineEff, bool) {
+	f, ok := e.Engines[key]
+	if ok && f.Speed > 0 && f.Overhead > 0 {
 		return f, f.Rows > 0
 	}
-	return EngineEff{Speed: 1, Overhead: 1}, false
+	if i := strings.IndexByte(key, '/'); i > 0 {
+		if b, ok := e.Engines[key[:i]]; ok && b.Speed > 0 && b.Overhead > 0 {
+			return b, false
+		}
+	}
+	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction}, false
 }
 
 // DefaultEngine is the engine assumed on an accelerator of vendor.

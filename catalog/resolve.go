@@ -131,15 +131,17 @@ func (c *Catalog) Instance(id string) (*Instance, error) {
 func (c *Catalog) InstancesFor(acceleratorID string) []*Instance { return c.instByAcc[acceleratorID] }
 
 // CheapestOnDemand returns the lowest on-demand price per accelerator-hour in
-// the catalog for an accelerator and the instance it comes from.
+// the catalog for an accelerator and the instance it comes from; flagged
+// prices are left out.
 func (c *Catalog) CheapestOnDemand(acceleratorID string) (float64, *Instance) {
 	best := 0.0
 	var bi *Instance
 	for _, in := range c.instByAcc[acceleratorID] {
-		if in.PriceOnDemand == nil {
+		od, ok := in.OnDemand(false)
+		if !ok {
 			continue
 		}
-		p := *in.PriceOnDemand / float64(in.AcceleratorCount)
+		p := od / float64(in.AcceleratorCount)
 		if bi == nil || p < best {
 			best, bi = p, in
 		}

@@ -212,13 +212,22 @@ func (a *assessor) activate() {
 	}
 }
 
-// Assess builds the matrix.
+// Assess builds the matrix as of metadata.date, or today.
 func Assess(c *catalog.Catalog, f *spec.File, bp *blueprint.Blueprint) *Report {
+	return AssessAt(c, f, bp, time.Now())
+}
+
+// AssessAt builds the matrix as of metadata.date, or now when the file
+// gives no date.
+func AssessAt(c *catalog.Catalog, f *spec.File, bp *blueprint.Blueprint, now time.Time) *Report {
 	a := &assessor{c: c, f: f, bp: bp}
 	a.activate()
 	date := f.Metadata.Date
 	if date == "" {
-		date = time.Now().UTC().Format(spec.DateLayout)
+		if now.IsZero() {
+			now = time.Now()
+		}
+		date = now.UTC().Format(spec.DateLayout)
 	}
 	rep := &Report{AssessedOn: date, Disclaimer: Disclaimer}
 	listed := map[string]bool{}
@@ -420,29 +429,40 @@ func (a *assessor) condition(k *catalog.Control) (bool, string) {
 }
 
 // applicableSystems returns the AI systems a per-system control applies to,
-// or the reasons it applies to none.
+// and for the others the reasons, systems with the same reason grouped.
 func (a *assessor) applicableSystems(k *catalog.Control) ([]string, []string) {
-	var on, why []string
+	var on, order []string
+	group := map[string][]string{}
+	not := func(name, reason string) {
+		if group[reason] == nil {
+			order = append(order, reason)
+		}
+		group[reason] = append(group[reason], name)
+	}
 	for _, s := range a.systems {
 		switch {
 		case k.When == "gpai-provider":
 			if !s.GPAIProvider {
 				if s.GPAIReason != "" {
-					why = append(why, s.Workload+": "+s.GPAIReason)
+					not(s.Workload, s.GPAIReason)
 				}
 				continue
 			}
 		case len(k.RiskClasses) > 0 && !has(k.RiskClasses, s.RiskClass):
-			why = append(why, fmt.Sprintf("%s: risk class %s (the duty applies to %s)", s.Workload, s.RiskClass, strings.Join(k.RiskClasses, ", ")))
+			not(s.Workload, fmt.Sprintf("risk class %s (the duty applies to %s)", s.RiskClass, strings.Join(k.RiskClasses, ", ")))
 			continue
 		case len(k.WorkloadTypes) > 0 && !has(k.WorkloadTypes, s.Type):
-			why = append(why, fmt.Sprintf("%s: %s workload (the duty applies to %s)", s.Workload, s.Type, strings.Join(k.WorkloadTypes, ", ")))
+			not(s.Workload, fmt.Sprintf("%s workload (the duty applies to %s)", s.Type, strings.Join(k.WorkloadTypes, ", ")))
 			continue
 		case len(k.Roles) > 0 && s.Role != "both" && !has(k.Roles, s.Role):
-			why = append(why, fmt.Sprintf("%s: the organisation is the %s (%s binds the %s)", s.Workload, s.Role, k.Clause, strings.Join(k.Roles, ", ")))
+			not(s.Workload, fmt.Sprintf("the organisation is the %s (%s binds the %s)", s.Role, k.Clause, strings.Join(k.Roles, ", ")))
 			continue
 		}
 		on = append(on, s.Workload)
+	}
+	var why []string
+	for _, r := range order {
+		why = append(why, strings.Join(group[r], ", ")+": "+r)
 	}
 	return on, why
 }

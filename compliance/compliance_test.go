@@ -383,3 +383,66 @@ func TestREADME_SourcesTableIsCurrent(t *testing.T) {
 		t.Errorf("README.md lacks the current regime table; replace it with:\n%s", want)
 	}
 }
+
+// TestTechnical_EveryHolderMustProvideAndExport exercises the rule on a
+// blueprint built by hand: one store that lacks the export, or the
+// capability, turns "tooling present" into a gap naming it; a component
+// that only moves the data does not count for encryption at rest.
+func TestTechnical_EveryHolderMustProvideAndExport(t *testing.T) {
+	f := &spec.File{Metadata: spec.Metadata{Name: "t", Date: testDate}, Constraints: spec.Constraints{Compliance: []string{"hipaa"}},
+		Workloads: []spec.Workload{{Name: "notes", Type: spec.DataPipeline, PHI: true}}}
+	store := func(id string, provides, exported []string) blueprint.Component {
+		return blueprint.Component{ID: id, Data: blueprint.Stores, Store: id, Holds: []string{blueprint.Personal, blueprint.PHI}, Provides: provides, Exported: exported}
+	}
+	enc := []string{"encryption-at-rest"}
+	cases := []struct {
+		name   string
+		comps  []blueprint.Component
+		status string
+		detail string
+	}{
+		{"all exported", []blueprint.Component{store("lake", enc, enc), store("logs", enc, enc), {ID: "gateway", Data: blueprint.Moves, Holds: []string{blueprint.PHI}}}, compliance.ToolingPresent, ""},
+		{"one designed only", []blueprint.Component{store("lake", enc, enc), store("backups", enc, nil)}, compliance.Gap, "backups: encryption-at-rest"},
+		{"one missing", []blueprint.Component{store("lake", enc, enc), store("cache", nil, nil)}, compliance.Gap, "cache: encryption-at-rest"},
+		{"store without PHI", []blueprint.Component{store("lake", enc, enc), {ID: "index", Data: blueprint.Stores, Holds: nil}}, compliance.ToolingPresent, ""},
+	}
+	for _, c := range cases {
+		r := row(t, compliance.Assess(cat, f, &blueprint.Blueprint{Components: c.comps}), "hipaa-encryption")
+		if r.Status != c.status {
+			t.Errorf("%s: %s, want %s (%+v)", c.name, r.Status, c.status, r)
+		}
+		if c.detail != "" && !has(append(r.Missing, r.NotExported...), c.detail) {
+			t.Errorf("%s: detail %v %v lacks %q", c.name, r.Missing, r.NotExported, c.detail)
+		}
+	}
+	// No component holds PHI: not applicable, with the reason.
+	r := row(t, compliance.Assess(cat, f, &blueprint.Blueprint{}), "hipaa-encryption")
+	if r.Status != compliance.NotApplicable || !strings.Contains(r.Reason, "PHI") {
+		t.Errorf("no PHI store: %+v", r)
+	}
+}
+
+// TestMinimalRisk_TurnsOnLiteracyScreeningAndArt50: minimal risk is not
+// "nothing": Art. 4, the Art. 5 screening and Art. 50 apply; Art. 95 codes
+// are voluntary, shown as not applicable with that reason.
+func TestMinimalRisk_TurnsOnLiteracyScreeningAndArt50(t *testing.T) {
+	src := strings.Replace(file(t, "../examples/hipaa-clinical.yaml"), "riskClass: high", "riskClass: minimal", 1)
+	src = strings.Replace(src, "eu-ai-act:high-risk", "eu-ai-act:minimal", 1)
+	p := build(t, src)
+	for _, id := range []string{"aia-literacy", "aia-prohibited-screening", "aia-deployer-disclosure"} {
+		if r := row(t, p.Compliance, id); r.Status != compliance.ProcessRequired {
+			t.Errorf("%s: %+v", id, r)
+		}
+	}
+	if r := row(t, p.Compliance, "aia-disclosure"); r.Status == compliance.NotApplicable {
+		t.Errorf("Art. 50(1) for a minimal-risk chat system: %+v", r)
+	}
+	if r := row(t, p.Compliance, "aia-codes-of-conduct"); r.Status != compliance.NotApplicable || !strings.Contains(r.Reason, "voluntary") {
+		t.Errorf("Art. 95: %+v", r)
+	}
+	// eu-ai-act:gpai declares the organisation a GPAI model provider.
+	p = build(t, strings.Replace(src, "eu-ai-act:minimal", "eu-ai-act:minimal, eu-ai-act:gpai", 1))
+	if r := row(t, p.Compliance, "aia-gpai-copyright"); r.Status != compliance.ProcessRequired {
+		t.Errorf("declared GPAI provider: %+v", r)
+	}
+}

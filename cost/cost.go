@@ -24,6 +24,12 @@ type Component struct {
 	UnitUSD    float64 `json:"unit_usd"`
 	MonthlyUSD float64 `json:"monthly_usd"`
 	Source     string  `json:"source,omitempty"`
+	// AsOf is the date of the price, when it comes from a dated catalog entry.
+	AsOf string `json:"as_of,omitempty"`
+	// Sunk marks money already spent or committed (owned hardware's capex
+	// and fixed operations, existing commitments): shown, but not new
+	// spending and never a reason to prefer one option over another.
+	Sunk bool `json:"sunk,omitempty"`
 }
 
 // Line builds a component from quantity x unit price.
@@ -31,11 +37,24 @@ func Line(name, category, unit string, qty, price float64, source string) Compon
 	return Component{Name: name, Category: category, Unit: unit, Quantity: qty, UnitUSD: price, MonthlyUSD: qty * price, Source: source}
 }
 
-// Sum adds component costs.
+// Sum adds the costs of the components that are new spending (not sunk).
 func Sum(cs []Component) float64 {
 	t := 0.0
 	for _, c := range cs {
-		t += c.MonthlyUSD
+		if !c.Sunk {
+			t += c.MonthlyUSD
+		}
+	}
+	return t
+}
+
+// SunkSum adds the costs of the sunk components.
+func SunkSum(cs []Component) float64 {
+	t := 0.0
+	for _, c := range cs {
+		if c.Sunk {
+			t += c.MonthlyUSD
+		}
 	}
 	return t
 }
@@ -157,11 +176,14 @@ type Pricer struct {
 	C         *catalog.Catalog
 	Discounts map[string]float64
 	Missing   map[string]int // rate id -> times it was needed but absent
+	// asOf remembers the date of each rate used, by its source text, so
+	// priced lines can show how old their price is.
+	asOf map[string]string
 }
 
 // NewPricer makes a pricer.
 func NewPricer(c *catalog.Catalog, discounts map[string]float64) *Pricer {
-	return &Pricer{C: c, Discounts: discounts, Missing: map[string]int{}}
+	return &Pricer{C: c, Discounts: discounts, Missing: map[string]int{}, asOf: map[string]string{}}
 }
 
 // Rate returns a catalog rate, counting a missing one.
@@ -171,8 +193,15 @@ func (p *Pricer) Rate(id string) (float64, string, bool) {
 		p.Missing[id]++
 		return 0, "", false
 	}
+	if p.asOf != nil {
+		p.asOf[r.Source] = r.AsOf
+	}
 	return r.Value, r.Source, true
 }
+
+// AsOf is the date of a rate the pricer handed out with this source text
+// ("" when unknown).
+func (p *Pricer) AsOf(source string) string { return p.asOf[source] }
 
 // RateOr returns a rate, or def when the catalog lacks it (counted).
 func (p *Pricer) RateOr(id string, def float64) float64 {
@@ -185,23 +214,23 @@ func (p *Pricer) RateOr(id string, def float64) float64 {
 
 // HourlyUSD is an instance's price per hour in a pricing mode, after the
 // negotiated discount; ok is false when the catalog has no such price.
-func (p *Pricer) HourlyUSD(in *catalog.Instance, mode string) (float64, bool) {
-	if in.PriceOnDemand == nil && mode != "spot" {
+func (p *Pricer) HourlyUSD(in *catalog.Instance, mode Mode) (float64, bool) {
+	if in.PriceOnDemand == nil && mode != Spot {
 		return 0, false
 	}
 	d := 1 - p.Discounts[in.Cloud]
 	switch mode {
-	case "on-demand":
+	case OnDemand:
 		return *in.PriceOnDemand * d, true
-	case "spot":
+	case Spot:
 		if in.PriceSpot == nil {
 			return 0, false
 		}
 		return *in.PriceSpot, true
-	case "reserved-1y", "reserved-3y":
+	case Reserved1y, Reserved3y:
 		// A cloud without a commitment rate in the catalog does not offer
 		// the mode (GPU clouds sell on-demand); that is not a missing price.
-		r, ok := p.C.Rate(mode + "/" + in.Cloud)
+		r, ok := p.C.Rate(string(mode) + "/" + in.Cloud)
 		if !ok {
 			return 0, false
 		}
@@ -216,10 +245,7 @@ func (p *Pricer) HourlyUSD(in *catalog.Instance, mode string) (float64, bool) {
 // cost (power at TDP x host overhead x PUE, and operations).
 func (p *Pricer) OnPremGPUHourUSD(o spec.OnPrem, a *catalog.Accelerator) (capex, power, ops float64, note string) {
 	hours := p.RateOr("hours-per-month", 730)
-	years := o.AmortizationYears
-	if years == 0 {
-		years = 4
-	}
+	years := amortYears(o)
 	perGPUCapex := o.CapexUSD / float64(o.Count) / (years * 12 * hours)
 	pue := o.PUE
 	if pue == 0 {

@@ -225,7 +225,7 @@ func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.T
 	if d := device(accelerator(b.p.Catalog, o)); d != "" {
 		tol = append(tol, corev1.Toleration{Key: string(d), Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
 	}
-	if o.Cloud == "azure" && strings.Contains(o.Pricing, "spot") {
+	if o.Cloud == "azure" && o.Pricing.UsesSpot() {
 		tol = append(tol, corev1.Toleration{Key: "kubernetes.azure.com/scalesetpriority", Operator: corev1.TolerationOpEqual, Value: "spot", Effect: corev1.TaintEffectNoSchedule})
 	}
 	return sel, tol

@@ -98,7 +98,7 @@ func pools(p *plan.Plan) map[string][]pool {
 			if n > lo {
 				add(p.Workloads[i].Workload, o, "spot", 0, n-lo)
 			}
-		case strings.Contains(o.Pricing, "spot"):
+		case o.Pricing.UsesSpot():
 			add(p.Workloads[i].Workload, o, "spot", lo, n)
 		default:
 			add(p.Workloads[i].Workload, o, "on-demand", lo, n)

@@ -196,14 +196,16 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if !ok {
 		f = catalog.ClassicFamily{Compute: 1, CPUCompute: 1, BatchHalf: 1, Fixed: 1}
 	}
+	kind := "gpu"
+	if cpu != nil {
+		kind = "cpu"
+	}
 	if in.Runtime == "" {
-		kind := "gpu"
-		if cpu != nil {
-			kind = "cpu"
-		}
 		in.Runtime = e.DefaultRuntimes[kind]
 	}
-	rt, rtOK := e.Runtimes[in.Runtime]
+	// A runtime's factors are per device kind: PyTorch on a GPU and on a
+	// Xeon are different code paths.
+	rt, rtOK := e.Runtimes[in.Runtime+"/"+kind]
 	if !rtOK || rt.Speed <= 0 || rt.Overhead <= 0 {
 		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
 	}

@@ -141,8 +141,10 @@ func (in *InferenceInput) Validate() error {
 		}
 	}
 	if in.KVPrecision == "" {
+		// FP8 checkpoints keep an FP8 KV cache, and so do NVFP4 ones on
+		// chips with FP8 units (ModelOpt quantises KV to FP8 with NVFP4).
 		in.KVPrecision = catalog.BF16
-		if in.Precision == catalog.FP8 {
+		if in.Precision == catalog.FP8 || (in.Precision == catalog.FP4 && in.Accel.Supports(catalog.FP8) == catalog.SupportNative) {
 			in.KVPrecision = catalog.FP8
 		}
 	}
@@ -202,12 +204,13 @@ type servingModel struct {
 	linkName          string
 	nativeCompute     bool
 	ovh               float64 // engine overhead multiplier
+	kvFree            float64 // engine's KV share of free memory (0: share of total)
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
-	eng, _ := in.Eff.EngineFactors(in.Engine)
-	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead}
+	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
+	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -240,10 +243,17 @@ func newServingModel(in *InferenceInput) *servingModel {
 	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / (s.tp * s.pp)
 	s.hidden = float64(m.Hidden)
 	s.blend = math.Max(e.RooflineBlend, 1)
-	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e)
-	s.ep = float64(in.EP)
-	if in.EP > 1 {
-		s.epBW, s.epLat, _ = commPath(a, in.EP, e)
+	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e, eng.Overhead)
+	// Expert parallelism inside the tensor-parallel group (ep <= tp x pp)
+	// needs no all-to-all: after the attention all-reduce every rank holds
+	// every token, runs the tokens routed to its own experts, and the MoE
+	// layer's usual all-reduce combines them (SGLang and TensorRT-LLM EP
+	// with TP). Only data-parallel attention groups (ep > tp x pp) dispatch
+	// tokens all-to-all.
+	s.ep = 1
+	if in.EP > in.TP*in.PP {
+		s.ep = float64(in.EP)
+		s.epBW, s.epLat, _ = commPath(a, in.EP, e, eng.Overhead)
 	}
 	return s
 }
@@ -251,17 +261,17 @@ func newServingModel(in *InferenceInput) *servingModel {
 // commPath picks the link a TP group of size tp talks over: the scale-up
 // link while the group fits in its domain, PCIe otherwise. Bandwidth is per
 // direction (half the bidirectional catalog figure) times the link efficiency.
-func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff) (bw, lat float64, name string) {
+func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff, ovh float64) (bw, lat float64, name string) {
 	if tp <= a.LinkDomain && a.LinkDomain > 1 {
 		link := e.UnknownLinkGBs
 		if a.LinkBWGBs != nil {
 			link = *a.LinkBWGBs
 		}
-		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6, "scale-up link"
+		return link / 2 * 1e9 * e.LinkEfficiency, e.LinkLatencyUS * 1e-6 * ovh, "scale-up link"
 	}
 	// PCIe pays the scale-up link's software latency plus its own extra
 	// (host bridges, no in-switch reduction): pcie_latency_us is that extra.
-	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6, "PCIe"
+	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency * e.PCIeEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6 * ovh, "PCIe"
 }
 
 // expertFraction is the expected share of routed experts that B tokens touch
@@ -271,6 +281,19 @@ func (s *servingModel) expertFraction(tokens float64) float64 {
 		return 0
 	}
 	return 1 - math.Pow(1-s.topK/s.experts, tokens)
+}
+
+// expertPad is the work an expert GEMM does per useful row when tokens
+// tokens are routed in one step: each expert gets tokens x k/E rows, and a
+// grouped GEMM computes whole tiles of expert_tile_tokens rows, so experts
+// with fewer rows than a tile pay for the tile (many small experts at small
+// per-expert batch: Qwen3-30B-A3B, DeepSeek-V3).
+func (s *servingModel) expertPad(tokens float64) float64 {
+	if s.experts == 0 || s.e.ExpertTileTokens <= 0 {
+		return 1
+	}
+	perExpert := tokens * s.topK / s.experts
+	return math.Max(1, s.e.ExpertTileTokens/math.Max(perExpert, 1e-9))
 }
 
 // allReduce is the time of one ring all-reduce of n bytes over tp ranks.
@@ -316,13 +339,16 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	bg := b / s.groups // sequences per attention group
 	wBytes := s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(b)
 	tMem = (wBytes + bg*effCtx*s.kvTokGPU) / s.bw
-	tComp = (bg*(s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx) + b*s.expertFlopsTokGPU) / s.peakDecode
+	tComp = (bg*(s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx) + b*s.expertFlopsTokGPU*s.expertPad(b)) / s.peakDecode
 	tComm = 2 * s.layersStage * s.allReduce(bg*s.hidden*2)
 	tComm += s.moeLayersStage * s.allToAll(bg)
 	if s.pp > 1 {
 		tComm += s.lat + b*s.hidden*2/s.busBW
 	}
-	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6) * s.ovh
+	// Engine overheads: per step (launch, scheduling), per layer, per MoE
+	// layer, and per sequence in the step (sampling, detokenising and
+	// scheduling each request on the host), which grows with the batch.
+	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6 + b*s.e.SeqOverheadUS*1e-6) * s.ovh
 	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
 }
 
@@ -340,7 +366,7 @@ func (s *servingModel) decodeStep(b, ctx float64) (t, tMem, tComp, tComm float64
 func (s *servingModel) prefillCompute(n float64) float64 {
 	effCtx := s.model.EffectiveKVTokens(n) / 2
 	// Amortised over the replica: attention groups prefill in parallel.
-	flops := n * ((s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx)/s.groups + s.expertFlopsTokGPU)
+	flops := n * ((s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx)/s.groups + s.expertFlopsTokGPU*s.expertPad(n))
 	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
 }
 
@@ -348,7 +374,7 @@ func (s *servingModel) prefillCompute(n float64) float64 {
 // compute against reading every weight once, plus per-layer launch overhead.
 func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
 	effCtx := s.model.EffectiveKVTokens(n) / 2
-	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU) / s.peakPrefill
+	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU*s.expertPad(n)) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
 	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6 * s.ovh
@@ -371,6 +397,10 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	act := servingActivationBytes(m, e.ActivationChunkTokens, in.TP)
 	over := e.RuntimeOverheadGiB * GiB
 	kvBytes := capacity - weights - act - over
+	if s.kvFree > 0 {
+		// The engine takes a share of the memory left after the model.
+		kvBytes = s.kvFree * (a.UsableMemoryGiB()*GiB - weights - act - over)
+	}
 	r.Memory = Memory{
 		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.UsableMemoryGiB(),
 		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
@@ -457,23 +487,42 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 			// Fixed point of Little's law: b = lam x (TTFT + (osl-1) x TPOT(b)).
 			b = math.Max(1, lam*(preAlone+osl*s.mustStep(1, ctxAvg)))
 			preShare := math.Min(lam*preAmort, 0.95)
-			for i := 0; i < 12; i++ {
-				step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
+			rhoP := math.Min(lam*preAlone, 0.95)
+			if rhoP > 0.01 {
+				wait99 = preAlone / (1 - rhoP) * math.Log(rhoP/0.01)
+			}
+			// next is Little's law applied to the latencies at batch x.
+			next := func(x float64) float64 {
+				step, tMem, tComp, tComm = s.decodeStep(x, ctxAvg)
 				tpot = step / (1 - preShare)
-				rhoP := math.Min(lam*preAlone, 0.95)
-				ttft = preAlone + ttftFixed + step/2*(1-1/math.Max(b, 1)) + rhoP/(2*(1-rhoP))*preAlone
+				ttft = preAlone + ttftFixed + step/2*(1-1/math.Max(x, 1)) + rhoP/(2*(1-rhoP))*preAlone
 				if rho > 0.8 {
 					ttft += rho * rho / (1 - rho) * preAlone
 				}
-				if rhoP > 0.01 {
-					wait99 = preAlone / (1 - rhoP) * math.Log(rhoP/0.01)
+				return math.Min(bMax, math.Max(1, lam*(ttft+(osl-1)*tpot)))
+			}
+			// Secant iteration on next(x) - x (a few steps; the map is
+			// increasing with slope below 1 while the system is stable).
+			x0 := b
+			f0 := next(x0) - x0
+			b = x0 + f0
+			if math.Abs(f0) >= 0.01*x0 {
+				x1 := b
+				for i := 0; i < 12; i++ {
+					f1 := next(x1) - x1
+					b = x1 + f1
+					if math.Abs(f1) < 0.01*x1 {
+						break
+					}
+					x2 := x1 + f1
+					if d := f1 - f0; d != 0 {
+						x2 = x1 - f1*(x1-x0)/d
+					}
+					if !(x2 >= 1) || x2 > bMax {
+						x2 = math.Min(bMax, math.Max(1, x1+0.5*f1))
+					}
+					x0, f0, x1 = x1, f1, x2
 				}
-				nb := math.Min(bMax, math.Max(1, lam*(ttft+(osl-1)*tpot)))
-				if math.Abs(nb-b) < 0.01*b {
-					b = nb
-					break
-				}
-				b = 0.5*b + 0.5*nb
 			}
 			tput = lam * osl
 		}
@@ -530,7 +579,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	r.Engine = in.Engine
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis(class, u.Extrapolate)
-		if f, ok := in.Eff.EngineFactors(in.Engine); ok {
+		if f, ok := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor)); ok {
 			r.EngineVersions = f.Versions
 		}
 		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
@@ -574,10 +623,11 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	if r.Saturated {
 		out = append(out, "the request rate exceeds this configuration's capacity: latencies are shown at 99% utilisation and grow without bound beyond it")
 	}
-	if f, ok := in.Eff.EngineFactors(in.Engine); ok {
-		out = append(out, fmt.Sprintf("engine %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
+	key := catalog.EngineKey(in.Engine, in.Accel.Vendor)
+	if f, ok := in.Eff.EngineFactors(key); ok {
+		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
 	} else {
-		out = append(out, fmt.Sprintf("engine %s: no calibration rows name it; the shared factors of all engines apply", in.Engine))
+		out = append(out, fmt.Sprintf("engine %s on %s: no calibration rows name it; the engine's factors on other vendors, else the shared factors of all engines, apply", in.Engine, in.Accel.Vendor))
 	}
 	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out

@@ -192,7 +192,11 @@ func BenchmarkTrainingPlanSearch(b *testing.B) {
 	}
 }
 
-func TestInference_ExpertParallel_AddsAllToAll(t *testing.T) {
+// Expert parallelism inside the tensor-parallel group reuses the MoE
+// layer's all-reduce (no extra time: --ep 8 --tp 8 must not halve
+// throughput); only data-parallel attention groups (ep > tp) dispatch
+// tokens all-to-all.
+func TestInference_ExpertParallel_AllToAllOnlyAcrossAttentionGroups(t *testing.T) {
 	in := inf(t, "mixtral-8x7b", "h100-pcie", 2, catalog.BF16)
 	a, err := Inference(in)
 	if err != nil {
@@ -203,10 +207,17 @@ func TestInference_ExpertParallel_AddsAllToAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.TPOTMs <= a.TPOTMs {
-		t.Errorf("EP all-to-all should add time per token: %v vs %v", b.TPOTMs, a.TPOTMs)
+	if b.TPOTMs != a.TPOTMs {
+		t.Errorf("EP inside TP should cost no extra time per token: %v vs %v", b.TPOTMs, a.TPOTMs)
 	}
-	in.EP = 3
+	in.TP, in.EP, in.GPUs = 1, 2, 0
+	if err := in.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s := newServingModel(&in); s.allToAll(64) <= 0 {
+		t.Error("EP across data-parallel attention groups should add an all-to-all")
+	}
+	in.TP, in.EP = 2, 3
 	if _, err := Inference(in); err == nil {
 		t.Error("ep 3 does not divide 8 experts")
 	}

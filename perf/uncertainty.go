@@ -26,7 +26,13 @@ const (
 
 // Features lists the features of a validated input.
 func (in *InferenceInput) Features() []string {
-	var f []string
+	var buf [10]string
+	return append([]string(nil), in.features(&buf)...)
+}
+
+// features fills buf without allocating (the planner's hot loop).
+func (in *InferenceInput) features(buf *[10]string) []string {
+	f := buf[:0]
 	m := in.Model
 	if m.IsMoE() {
 		f = append(f, FeatureMoE)
@@ -64,6 +70,16 @@ func (in *InferenceInput) Features() []string {
 // AccelPrecision is the coverage key of an accelerator and weight precision.
 func AccelPrecision(accel string, p catalog.Precision) string { return accel + "/" + string(p) }
 
+// hasPair reports whether list holds a + "/" + p, without building it.
+func hasPair(list []string, a, p string) bool {
+	for _, x := range list {
+		if len(x) == len(a)+1+len(p) && x[len(a)] == '/' && x[:len(a)] == a && x[len(a)+1:] == p {
+			return true
+		}
+	}
+	return false
+}
+
 // extrapolations counts the ways a prediction leaves the calibration data
 // and keeps the first few reasons.
 type extrapolations struct {
@@ -89,16 +105,17 @@ func (x *extrapolations) inference(in *InferenceInput) {
 	a := in.Accel.ID
 	if !catalog.Has(cov.Accelerators, a) {
 		x.add("accelerator " + a + " has no calibration rows")
-	} else if !catalog.Has(cov.AccelPrecisions, AccelPrecision(a, in.Precision)) {
+	} else if !hasPair(cov.AccelPrecisions, a, string(in.Precision)) {
 		x.add(string(in.Precision) + " on " + a + " has no calibration rows")
 	}
-	if !catalog.Has(cov.Engines, in.Engine) {
-		x.add("engine " + in.Engine + " has no calibration rows")
+	if key := catalog.EngineKey(in.Engine, in.Accel.Vendor); !catalog.Has(cov.Engines, key) {
+		x.add("engine " + key + " has no calibration rows")
 	}
 	if in.Quiet && x.n >= 3 {
 		return
 	}
-	for _, f := range in.Features() {
+	var buf [10]string
+	for _, f := range in.features(&buf) {
 		if !catalog.Has(cov.Features, f) {
 			x.add(f + " has no calibration rows")
 		}

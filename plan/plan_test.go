@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
 )
@@ -263,11 +265,25 @@ workloads:
 `
 	p := build(t, src)
 	a, b := p.Workloads[0].Choice, p.Workloads[1].Choice
-	if a == nil || !strings.HasPrefix(a.Pricing, "committed") || a.SunkUSD <= 0 {
+	if a == nil || !a.Pricing.Owned() || a.SunkUSD <= 0 {
 		t.Fatalf("the committed p5 should serve the first workload: %+v", a)
 	}
-	if b != nil && b.Commitment != "" && b.Instances > 0 && a.Instances >= 1 {
-		t.Errorf("the single committed instance was used twice: %s", b.Summary)
+	// Both workloads pack into the one committed instance's pool; the
+	// commitment is counted once, whole, and hours beyond it are bought.
+	var pool *placement.Pool
+	for i := range p.Placement.Pools {
+		if p.Placement.Pools[i].Commitment != "" {
+			pool = &p.Placement.Pools[i]
+		}
+	}
+	if pool == nil || pool.Owned != 1 {
+		t.Fatalf("no committed pool: %+v", p.Placement.Pools)
+	}
+	if b != nil && b.Commitment != "" && len(pool.Workloads) != 2 {
+		t.Errorf("b on the commitment but not in its pool: %v", pool.Workloads)
+	}
+	if got, want := p.Totals.SunkUSD, pool.SunkUSD; math.Abs(got-want) > 0.01 || want <= 0 {
+		t.Errorf("sunk %v, want the commitment once: %v", got, want)
 	}
 	bad := strings.Replace(src, "p5.48xlarge", "p9.mega", 1)
 	if _, ds := spec.Load([]byte(bad), "t.yaml", cat); !ds.HasErrors() {

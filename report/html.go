@@ -20,7 +20,10 @@ func HTML(w io.Writer, p *plan.Plan) {
 		Costs   template.HTML
 		Clouds  template.HTML
 		Diagram template.HTML
-	}{P: p, Costs: barChart(p.Totals.ByWorkload, "Monthly cost by workload"), Clouds: barChart(append(p.Totals.ByCategory, p.Totals.ByCloud...), "Monthly cost by component and by cloud")}
+		Pools   [][]string
+		CashOut string
+		Consol  string
+	}{P: p, Pools: poolRows(p), CashOut: cashOut(p), Consol: consolidationLine(p), Costs: barChart(p.Totals.ByWorkload, "Monthly cost by workload"), Clouds: barChart(append(p.Totals.ByCategory, p.Totals.ByCloud...), "Monthly cost by component and by cloud")}
 	if p.Blueprint != nil {
 		data.Diagram = template.HTML(p.Blueprint.SVG())
 	}
@@ -194,10 +197,12 @@ svg .alt{fill:#9fb3d6}svg .front{fill:#4a78c2}svg .choice{fill:#e8770e;stroke:#7
 <table><tr><th>Workload</th><th>Type</th><th>Choice</th><th>Predicted</th><th>Cost</th></tr>
 {{range .Rows}}<tr><td>{{.W.Workload}}</td><td>{{.W.Type}}</td><td>{{if .Choice}}{{.Choice}}{{else}}<span class="over">no feasible configuration</span>{{end}}</td><td>{{.Headline}}</td><td>{{.Cost}}</td></tr>
 {{end}}</table>
+<p>{{.CashOut}}.{{if .Consol}} {{.Consol}}.{{end}}</p>
+{{if .Pools}}<h2>Node pools</h2><table><tr><th>Pool</th><th>Pricing</th><th>Workloads</th><th>Per hour</th><th>Utilisation</th><th>Cost</th></tr>{{range .Pools}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>{{end}}</table>{{end}}
 <h2>Cost</h2><div class="charts">{{.Costs}}{{.Clouds}}</div>
 {{range .Rows}}<h2>{{.W.Workload}} <small>{{.W.Type}}</small></h2>
 {{if .Choice}}<p><b>Chosen:</b> {{.Choice}} — {{.Headline}}, {{.Cost}}.</p>
-<table><tr><th>Line item</th><th>Quantity</th><th>Unit price</th><th>USD</th></tr>{{range .W.Choice.Components}}<tr><td>{{.Name}}</td><td>{{printf "%.1f" .Quantity}} {{.Unit}}</td><td>{{printf "%.4g" .UnitUSD}}</td><td>{{printf "%.0f" .MonthlyUSD}}</td></tr>{{end}}</table>{{end}}
+<table><tr><th>Line item</th><th>Quantity</th><th>Unit price</th><th>USD</th><th>Price as of</th></tr>{{range .W.Choice.Components}}<tr><td>{{.Name}}{{if .Sunk}} <small>(sunk)</small>{{end}}</td><td>{{printf "%.1f" .Quantity}} {{.Unit}}</td><td>{{printf "%.4g" .UnitUSD}}</td><td>{{printf "%.0f" .MonthlyUSD}}</td><td>{{.AsOf}}</td></tr>{{end}}</table>{{end}}
 {{if .BreakEven}}<p>Per-token API vs self-hosting break-even: about {{printf "%.2f" .BreakEven}} requests/s at peak (the API is cheaper below).</p>{{end}}
 <div class="charts">{{.Replicas}}{{.Frontier}}</div>
 {{if .Alts}}<details><summary>Alternatives and why each lost ({{len .Alts}})</summary><table>{{range .Alts}}<tr><td>{{index . 0}}</td><td>{{index . 1}}</td><td>{{index . 2}}</td></tr>{{end}}</table></details>{{end}}

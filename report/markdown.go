@@ -60,6 +60,10 @@ func Markdown(w io.Writer, p *plan.Plan) {
 			fmt.Fprintf(w, "Budget %s/month: **over by %s**.\n\n", USD(b.LimitUSD), USD(b.OverrunUSD))
 		}
 	}
+	fmt.Fprintf(w, "%s.\n\n", cashOut(p))
+	if s := consolidationLine(p); s != "" {
+		fmt.Fprintf(w, "%s.\n\n", mdEscape(s))
+	}
 	fmt.Fprint(w, "## Workloads\n\n")
 	fmt.Fprintln(w, "| workload | type | choice | predicted | cost |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- | --- |")
@@ -70,6 +74,17 @@ func Markdown(w io.Writer, p *plan.Plan) {
 			choice = wl.Choice.Summary
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", mdEscape(wl.Workload), mdEscape(wl.Type), mdEscape(choice), mdEscape(Headline(wl)), cost(wl))
+	}
+	if rows := poolRows(p); len(rows) > 0 {
+		fmt.Fprint(w, "\n## Node pools\n\n")
+		fmt.Fprintln(w, "| pool | pricing | workloads | per hour | utilisation | cost |")
+		fmt.Fprintln(w, "| --- | --- | --- | --- | ---: | ---: |")
+		for _, r := range rows {
+			for i := range r {
+				r[i] = mdEscape(r[i])
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(r, " | "))
+		}
 	}
 	fmt.Fprint(w, "\n## Cost breakdown\n\n")
 	fmt.Fprintln(w, "| component | USD/month |")
@@ -88,10 +103,10 @@ func Markdown(w io.Writer, p *plan.Plan) {
 		if c := wl.Choice; c != nil {
 			fmt.Fprintf(w, "**Chosen:** %s — %s, %s.\n\n", mdEscape(c.Summary), mdEscape(Headline(wl)), cost(wl))
 			if len(c.Components) > 0 {
-				fmt.Fprintln(w, "| line item | quantity | unit price | USD |")
-				fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
+				fmt.Fprintln(w, "| line item | quantity | unit price | USD | price as of |")
+				fmt.Fprintln(w, "| --- | ---: | ---: | ---: | --- |")
 				for _, comp := range c.Components {
-					fmt.Fprintf(w, "| %s | %.1f %s | %.4g | %.0f |\n", mdEscape(comp.Name), comp.Quantity, mdEscape(comp.Unit), comp.UnitUSD, comp.MonthlyUSD)
+					fmt.Fprintf(w, "| %s | %.1f %s | %.4g | %.0f | %s |\n", mdEscape(comp.Name), comp.Quantity, mdEscape(comp.Unit), comp.UnitUSD, comp.MonthlyUSD, mdEscape(asOf(comp)))
 				}
 				fmt.Fprintln(w)
 			}

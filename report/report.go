@@ -90,6 +90,7 @@ func Table(w io.Writer, p *plan.Plan) {
 		fmt.Fprintf(w, " + %s one-off", USD(p.Totals.OneOffUSD))
 	}
 	fmt.Fprintf(w, " (first year %s)\n", USD(p.Totals.FirstYearUSD))
+	fmt.Fprintln(w, cashOut(p))
 	var parts []string
 	for _, a := range p.Totals.ByCategory {
 		parts = append(parts, fmt.Sprintf("%s %s", a.Key, USD(a.MonthlyUSD)))
@@ -99,11 +100,15 @@ func Table(w io.Writer, p *plan.Plan) {
 	}
 	if b := p.Budget; b != nil {
 		if b.Within {
-			fmt.Fprintf(w, "Budget: within %s/month (%.0f%% used)\n", USD(b.LimitUSD), b.MonthlyUSD/b.LimitUSD*100)
+			fmt.Fprintf(w, "Budget: within %s/month of new spending (%.0f%% used)\n", USD(b.LimitUSD), b.MonthlyUSD/b.LimitUSD*100)
 		} else {
 			fmt.Fprintf(w, "Budget: OVER by %s/month (%s of %s)\n", USD(b.OverrunUSD), USD(b.MonthlyUSD), USD(b.LimitUSD))
 		}
 	}
+	if s := consolidationLine(p); s != "" {
+		fmt.Fprintln(w, s)
+	}
+	poolTable(w, p)
 	complianceLine(w, p)
 	if len(p.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings:")
@@ -131,7 +136,7 @@ func Explain(w io.Writer, p *plan.Plan, name string) error {
 	if c := wl.Choice; c != nil {
 		fmt.Fprintf(w, "Chosen: %s\n  %s; %s\n", c.Summary, Headline(wl), cost(wl))
 		for _, comp := range c.Components {
-			fmt.Fprintf(w, "    %-58s %12.1f %-16s x %-9.4g = %s\n", comp.Name, comp.Quantity, comp.Unit, comp.UnitUSD, USD(comp.MonthlyUSD))
+			fmt.Fprintf(w, "    %-58s %12.1f %-16s x %-9.4g = %s%s\n", comp.Name, comp.Quantity, comp.Unit, comp.UnitUSD, USD(comp.MonthlyUSD), lineNote(comp))
 		}
 	}
 	if wl.APIBreakEvenRPS > 0 {

@@ -2,7 +2,7 @@ package search
 
 import (
 	"fmt"
-	"math"
+	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
@@ -18,6 +18,7 @@ type unit struct {
 	precision string
 	tp        int
 	link      link    // the link the TP group was modelled on (fit.go)
+	nodes     int     // instances one replica spans (pipeline stages; 0 or 1: one)
 	capacity  float64 // requests/s per replica within the SLO
 	latencyMs float64 // headline latency at that capacity
 	metrics   Metrics
@@ -45,7 +46,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 	base := Option{Accelerator: u.acc.ID, TP: u.tp, GPUsPerUnit: u.gpus, Precision: u.precision, LatencyMs: u.latencyMs, Metrics: u.metrics, CapacityPerReplica: u.capacity}
 	if u.reject != "" {
 		o := base
-		o.Pricing = "any"
+		o.Pricing = cost.Unpriced
 		o.Summary = fmt.Sprintf("%d x %s (tp=%d, %s)", u.gpus, u.acc.ID, u.tp, u.precision)
 		if u.precision == "" {
 			o.Summary = fmt.Sprintf("%d x %s", u.gpus, u.acc.ID)
@@ -55,81 +56,46 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 		return []Option{o}
 	}
 	reps := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, minR, maxR, e.Hours)
+	week := reps.Week(shape)
 	hourly := reps.Weekday
 	limit := e.K.MaxGPUs
 	if w.MaxGPUs > 0 {
 		limit = w.MaxGPUs
 	}
+	byPer := map[int]cost.Week{} // instances per hour, by replicas per instance
 	for _, ic := range e.instances {
 		in := ic.in
 		if !u.runsOn(in) {
 			continue
 		}
-		perInst := in.AcceleratorCount / u.gpus
-		instHours := reps.MonthlyHours / float64(perInst)
-		minInst := math.Ceil(float64(reps.Min) / float64(perInst))
-		maxInst := math.Ceil(float64(reps.Max) / float64(perInst))
-		for _, mode := range []string{"on-demand", "reserved-1y", "reserved-3y", "spot", "managed-platform"} {
+		perInst, slotGPUs, slots := u.slots(in, week)
+		inst, ok := byPer[perInst]
+		if !ok {
+			inst = cost.InstancesFor(slots, perInst)
+			byPer[perInst] = inst
+		}
+		for _, mode := range cost.CloudModes {
 			if !e.Modes[mode] {
+				continue
+			}
+			if mode == cost.Spot && latencyCritical && !e.K.AllowSpotForLatencyCritical {
+				mode = cost.SpotOverOnDemand
+			}
+			comps, ok := e.P.Bill(in, mode, inst, ic.label)
+			if !ok {
 				continue
 			}
 			*evaluated++
 			o := base
 			o.Cloud, o.Region, o.Instance = in.Cloud, in.Region, in.InstanceType
 			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
-			o.PeakGPUs = int(maxInst) * in.AcceleratorCount
+			o.Instances = inst.Max()
+			o.PeakGPUs = o.Instances * in.AcceleratorCount
 			o.Pricing = mode
 			o.Rejected = ic.reason
-			od, okOD := e.P.HourlyUSD(in, "on-demand")
-			comps := make([]cost.Component, 0, 2)
-			label := ic.label
-			switch mode {
-			case "on-demand":
-				if !okOD {
-					continue
-				}
-				comps = append(comps, cost.Line(label+" on-demand", "compute", "instance-hours", instHours, od, in.Source))
-			case "reserved-1y", "reserved-3y":
-				p, ok := e.P.HourlyUSD(in, mode)
-				if !ok || !okOD {
-					continue
-				}
-				// Reserve the always-on baseline; burst above it on demand.
-				comps = append(comps, cost.Line(label+" "+mode+" baseline", "compute", "instance-hours", minInst*e.Hours, p, "catalog rate "+mode+"/"+in.Cloud))
-				if burst := instHours - minInst*e.Hours; burst > 0 {
-					comps = append(comps, cost.Line(label+" on-demand burst", "compute", "instance-hours", burst, od, in.Source))
-				}
-			case "managed-platform":
-				// A managed endpoint (SageMaker-style) on the same instance,
-				// at the platform's markup; clouds without a markup in the
-				// catalog do not offer it.
-				mk, ok := e.C.Rate("managed-platform/" + in.Cloud)
-				if !ok || !okOD {
-					continue
-				}
-				comps = append(comps, cost.Line(label+" managed endpoint", "compute", "instance-hours", instHours, od*(1+mk.Value), mk.Source))
-			case "spot":
-				sp, ok := e.P.HourlyUSD(in, "spot")
-				if !ok {
-					continue
-				}
-				intr := e.P.RateOr("spot-interruptions-per-hour", 0.02) * e.P.RateOr("spot-restart-hours", 0.25)
-				spotHours := instHours
-				if latencyCritical && !e.K.AllowSpotForLatencyCritical {
-					if !okOD {
-						continue
-					}
-					o.Pricing = "spot+on-demand"
-					comps = append(comps, cost.Line(label+" on-demand baseline", "compute", "instance-hours", minInst*e.Hours, od, in.Source))
-					spotHours = math.Max(0, instHours-minInst*e.Hours)
-				}
-				if spotHours > 0 {
-					comps = append(comps, cost.Line(label+" spot", "compute", "instance-hours", spotHours*(1+intr), sp, in.Source+"; +interruption replacement"))
-				}
-			}
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
-			o.Instances = int(maxInst)
+			o.Demand = &Demand{Instance: in, Mode: mode, GPUs: slotGPUs, PerInstance: perInst, Replicas: slots}
 			o.summarize = describeEndpoint
 			if o.Rejected == "" && limit > 0 && o.PeakGPUs > limit {
 				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, limit %d", o.PeakGPUs, limit)
@@ -137,89 +103,104 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			out = append(out, o)
 		}
 	}
-	out = append(out, e.committed(u, base, shape, reps, &hourly, evaluated)...)
-	if e.Modes["serverless"] && u.gpus == 1 {
+	out = append(out, e.committed(u, base, reps, week, evaluated)...)
+	if e.Modes[cost.Serverless] && u.gpus == 1 {
 		if o, ok := e.serverless(w, u, base, shape, peak, latencyCritical); ok {
 			*evaluated++
 			out = append(out, o)
 		}
 	}
-	if e.Modes["on-prem"] {
+	if e.Modes[cost.OnPrem] {
+		bursts := e.burstInstances(u)
 		for _, pool := range e.onPremFor(u.acc.ID) {
 			if !u.runsOnPool(pool) {
 				continue
 			}
-			*evaluated++
-			o := base
-			o.OnPrem, o.Pricing, o.Region = pool.Name, "on-prem", pool.Region
-			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
-			o.PeakGPUs = reps.Max * u.gpus
-			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, u.acc)
-			own := pool.Free() / u.gpus
-			if own == 0 {
-				o.Rejected = fmt.Sprintf("capacity: pool %s has %d free accelerators, a replica needs %d", pool.Name, pool.Free(), u.gpus)
-				o.summarize = describeEndpoint
-				out = append(out, o)
-				continue
+			if len(bursts) == 0 {
+				*evaluated++
+				out = append(out, e.onPremEndpoint(pool, u, base, reps, week, nil))
 			}
-			held := min(own, reps.Max)
-			gpuHours := float64(held*u.gpus) * e.Hours
-			busy := (reps.MonthlyHours - burstHours(cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, minR, 0, e.Hours), shape, own, e.Hours)) * float64(u.gpus)
-			o.Components = []cost.Component{
-				cost.Line(fmt.Sprintf("on-prem %s power (%d x %s)", pool.Name, held*u.gpus, u.acc.ID), "compute", "busy GPU-hours", busy, power, note),
-				cost.Line(fmt.Sprintf("on-prem %s operations", pool.Name), "compute", "GPU-hours", gpuHours, ops, "opsUSDPerMonth or the onprem-ops-fraction rate"),
-				cost.Line(fmt.Sprintf("on-prem %s amortised capex (sunk)", pool.Name), "compute", "GPU-hours", gpuHours, capex, fmt.Sprintf("capex %.0f USD over %.1f years", pool.CapexUSD, pool.AmortizationYears)),
+			for _, in := range bursts {
+				*evaluated++
+				out = append(out, e.onPremEndpoint(pool, u, base, reps, week, in))
 			}
-			o.SunkUSD = gpuHours * capex
-			if reps.Max > own {
-				// Hybrid burst: replicas beyond the owned pool run in the cloud.
-				in, price := e.cheapestCloud(u)
-				if in == nil {
-					o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, pool %s has %d and no allowed cloud instance for burst", reps.Max*u.gpus, pool.Name, pool.Count)
-				} else {
-					burst := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 0, 0, e.Hours)
-					over := burstHours(burst, shape, own, e.Hours)
-					per := in.AcceleratorCount / u.gpus
-					o.Pricing = "on-prem+cloud burst"
-					o.Cloud, o.Instance, o.Region = in.Cloud, in.InstanceType, in.Region
-					o.Components = append(o.Components, cost.Line(fmt.Sprintf("%s %s burst (on-demand)", in.Cloud, in.InstanceType), "compute", "instance-hours", over/float64(per), price, in.Source))
-				}
-			}
-			o.MonthlyUSD = cost.Sum(o.Components)
-			o.summarize = describeEndpoint
-			out = append(out, o)
 		}
 	}
 	return out
 }
 
-// burstHours is the replica-hours per month above the owned count.
-func burstHours(r cost.Replicas, s cost.Shape, own int, hours float64) float64 {
-	var wd, we float64
-	for h := 0; h < 24; h++ {
-		wd += float64(max(0, r.Weekday[h]-own))
-		we += float64(max(0, r.Weekend[h]-own))
+// onPremEndpoint serves replicas from an owned pool: its capex and fixed
+// operations are sunk (shown, not new spending); power for the busy
+// GPU-hours is the marginal cost, and hours the pool cannot cover burst to
+// the cheapest allowed cloud instance on demand.
+func (e *Env) onPremEndpoint(pool spec.OnPrem, u unit, base Option, reps cost.Replicas, week cost.Week, burstTo *catalog.Instance) Option {
+	hourly := reps.Weekday
+	o := base
+	o.OnPrem, o.Pricing, o.Region = pool.Name, cost.OnPrem, pool.Region
+	o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+	o.PeakGPUs = reps.Max * u.gpus
+	o.summarize = describeEndpoint
+	own := pool.Count / u.gpus
+	if own == 0 {
+		o.Rejected = fmt.Sprintf("capacity: pool %s has %d accelerators, a replica needs %d", pool.Name, pool.Count, u.gpus)
+		return o
 	}
-	return (wd*s.WeekdaysPerWeek + we*(7-s.WeekdaysPerWeek)) / (24 * 7) * hours
+	d := &Demand{Mode: cost.OnPrem, OnPrem: pool.Name, GPUs: u.gpus, PerInstance: 1, Replicas: week}
+	if in := burstTo; in != nil {
+		// Where replicas go when the pool is full.
+		d.Instance, d.PerInstance = in, in.AcceleratorCount/u.gpus
+	}
+	held := min(own, reps.Max)
+	o.Components = e.P.OnPremLines(pool, u.acc, week.Capped(own).Map(func(v int) int { return v * u.gpus }), held*u.gpus)
+	if over := week.Above(own); over.Max() > 0 {
+		in := burstTo
+		if in == nil {
+			o.Rejected = fmt.Sprintf("capacity: needs %d GPUs at peak, pool %s has %d and no allowed cloud instance for burst", reps.Max*u.gpus, pool.Name, pool.Count)
+			return o
+		}
+		per := in.AcceleratorCount / u.gpus
+		burst, _ := e.P.Bill(in, cost.OnDemand, cost.InstancesFor(over, per), in.Cloud+" "+in.InstanceType+" burst")
+		o.Pricing = cost.OnPremBurst
+		o.Cloud, o.Instance, o.Region = in.Cloud, in.InstanceType, in.Region
+		o.Components = append(o.Components, burst...)
+		d.Mode, d.Instance, d.PerInstance = cost.OnPremBurst, in, per
+	}
+	o.Demand = d
+	o.MonthlyUSD = cost.Sum(o.Components)
+	o.SunkUSD = cost.SunkSum(o.Components)
+	return o
 }
 
-func (e *Env) cheapestCloud(u unit) (*catalog.Instance, float64) {
-	var best *catalog.Instance
-	bp := 0.0
+// burstInstances are, per allowed cloud, the instance with the lowest
+// on-demand price per replica: where replicas beyond owned capacity go.
+// One per cloud, so placement can keep the burst on a cloud the plan uses.
+func (e *Env) burstInstances(u unit) []*catalog.Instance {
+	best := map[string]*catalog.Instance{}
+	price := map[string]float64{}
+	var clouds []string
 	for _, ic := range e.instances {
 		if ic.reason != "" || !u.runsOn(ic.in) {
 			continue
 		}
-		p, ok := e.P.HourlyUSD(ic.in, "on-demand")
+		p, ok := e.P.HourlyUSD(ic.in, cost.OnDemand)
 		if !ok {
 			continue
 		}
 		per := p / float64(ic.in.AcceleratorCount/u.gpus)
-		if best == nil || per < bp/float64(best.AcceleratorCount/u.gpus) {
-			best, bp = ic.in, p
+		c := ic.in.Cloud
+		if _, seen := best[c]; !seen {
+			clouds = append(clouds, c)
+		}
+		if b := best[c]; b == nil || per < price[c] {
+			best[c], price[c] = ic.in, per
 		}
 	}
-	return best, bp
+	sort.Strings(clouds)
+	out := make([]*catalog.Instance, len(clouds))
+	for i, c := range clouds {
+		out[i] = best[c]
+	}
+	return out
 }
 
 func describeEndpoint(o *Option) string {
@@ -231,7 +212,9 @@ func describeEndpoint(o *Option) string {
 		}
 	}
 	var cfg []string
-	if o.TP > 1 {
+	if strings.HasPrefix(o.Metrics.Parallelism, "tp=") && (o.TP > 1 || o.GPUsPerUnit > 1) {
+		cfg = append(cfg, o.Metrics.Parallelism) // with PCIe or nodes (fit.go parallelism)
+	} else if o.TP > 1 {
 		cfg = append(cfg, fmt.Sprintf("tp=%d", o.TP))
 	}
 	if o.Precision != "" {
@@ -255,7 +238,7 @@ func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape
 			continue
 		}
 		o := base
-		o.Pricing, o.Cloud, o.Instance = "serverless", provider, "serverless "+u.acc.ID
+		o.Pricing, o.Cloud, o.Instance = cost.Serverless, provider, "serverless "+u.acc.ID
 		reps := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 0, 0, e.Hours)
 		cold := e.P.RateOr("serverless-cold-start-base-s", 15) + o.Metrics.MemoryGBPerGPU/e.P.RateOr("serverless-weight-load-gbps", 2)
 		warm := 0.0
@@ -268,6 +251,7 @@ func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape
 		o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
 		o.PeakGPUs = reps.Max
 		o.Components = []cost.Component{cost.Line(provider+" serverless "+u.acc.ID, "compute", "GPU-hours", reps.MonthlyHours, r.Value, r.Source)}
+		o.Components[0].AsOf = r.AsOf
 		o.MonthlyUSD = cost.Sum(o.Components)
 		o.Metrics.Parallelism = fmt.Sprintf("cold start %.0f s; %g replica(s) kept warm", cold, warm)
 		o.summarize = describeEndpoint
@@ -287,47 +271,36 @@ func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape
 // committed prices replicas on capacity the organisation already bought:
 // the commitment is paid whatever happens (sunk, shown but not a reason to
 // prefer it or not), and hours that need more instances overflow on demand.
-func (e *Env) committed(u unit, base Option, shape cost.Shape, reps cost.Replicas, hourly *[24]int, evaluated *int) []Option {
+func (e *Env) committed(u unit, base Option, reps cost.Replicas, week cost.Week, evaluated *int) []Option {
 	var out []Option
+	hourly := reps.Weekday
 	for _, cm := range e.K.Commitments {
-		if cm.Free() == 0 {
-			continue
-		}
 		for _, ic := range e.instances {
 			in := ic.in
 			if in.ID != cm.ID() || !u.runsOn(in) {
 				continue
 			}
-			*evaluated++
-			per := in.AcceleratorCount / u.gpus
-			maxInst := (reps.Max + per - 1) / per
-			usable := min(cm.Free(), maxInst)
-			price := cm.USDPerHour
-			src := "committed price from the workload file"
-			if price == 0 {
-				p, ok := e.P.HourlyUSD(in, "reserved-1y")
-				if !ok {
-					p, _ = e.P.HourlyUSD(in, "on-demand")
-				}
-				price, src = p, "catalog reserved-1y price (the file gave no usdPerHour)"
+			per, slotGPUs, slots := u.slots(in, week)
+			inst := cost.InstancesFor(slots, per)
+			comps, ok := e.P.BillCommitted(in, cm.Count, cm.USDPerHour, inst, in.Cloud+" "+in.InstanceType)
+			if !ok {
+				continue
 			}
+			*evaluated++
 			o := base
 			o.Cloud, o.Region, o.Instance, o.Commitment = in.Cloud, in.Region, in.InstanceType, cm.ID()
-			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, hourly
-			o.PeakGPUs, o.Instances = maxInst*in.AcceleratorCount, maxInst
-			o.Pricing = "committed"
-			o.Rejected = ic.reason
-			o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s committed (%d held, sunk)", in.Cloud, in.InstanceType, usable), "compute", "instance-hours", float64(usable)*e.Hours, price, src)}
-			o.SunkUSD = o.Components[0].MonthlyUSD
-			if over := burstHours(reps, shape, usable*per, e.Hours) / float64(per); over > 0 {
-				od, ok := e.P.HourlyUSD(in, "on-demand")
-				if !ok {
-					o.Rejected = "capacity: the commitment is too small and the instance has no on-demand price"
-				}
-				o.Pricing = "committed+on-demand"
-				o.Components = append(o.Components, cost.Line(in.Cloud+" "+in.InstanceType+" on-demand overflow", "compute", "instance-hours", over, od, in.Source))
+			o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+			o.Instances = inst.Max()
+			o.PeakGPUs = o.Instances * in.AcceleratorCount
+			o.Pricing = cost.Committed
+			if inst.Max() > cm.Count {
+				o.Pricing = cost.CommittedOverflow
 			}
-			o.MonthlyUSD = cost.Sum(o.Components)
+			o.Rejected = ic.reason
+			o.Components = comps
+			o.MonthlyUSD = cost.Sum(comps)
+			o.SunkUSD = cost.SunkSum(comps)
+			o.Demand = &Demand{Instance: in, Mode: o.Pricing, Commitment: cm.ID(), GPUs: slotGPUs, PerInstance: per, Replicas: slots}
 			o.summarize = describeEndpoint
 			out = append(out, o)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
@@ -71,8 +72,14 @@ func installed(a *catalog.Accelerator, d int) *catalog.Accelerator {
 
 // runsOn reports whether a replica of u runs on an instance: the same
 // accelerator, enough of it, and its TP group on the link u was modelled
-// with. A replica never spans instances.
+// with. Only a pipeline-parallel replica (nodes > 1) spans instances.
 func (u *unit) runsOn(in *catalog.Instance) bool {
+	if u.nodes > 1 {
+		// One pipeline stage per instance: the whole instance is one
+		// scale-up domain holding the TP group, and the stages talk over
+		// a network the catalog publishes.
+		return in.Accelerator == u.acc.ID && in.AcceleratorCount == u.tp && instanceDomain(in, u.acc) == u.tp && in.Network != nil && in.Network.Gbps > 0
+	}
 	if in.Accelerator != u.acc.ID || in.AcceleratorCount < u.gpus {
 		return false
 	}
@@ -81,8 +88,8 @@ func (u *unit) runsOn(in *catalog.Instance) bool {
 
 // runsOnPool is runsOn for an owned pool.
 func (u *unit) runsOnPool(p spec.OnPrem) bool {
-	if p.Accelerator != u.acc.ID || p.Count < u.gpus {
-		return false
+	if p.Accelerator != u.acc.ID || p.Count < u.gpus || u.nodes > 1 {
+		return false // replicas across owned servers are not planned
 	}
 	return u.tp <= 1 || tpLink(u.tp, poolDomain(p, u.acc)) == u.link
 }
@@ -121,11 +128,15 @@ func linkDomainFor(a *catalog.Accelerator, l link) int {
 }
 
 // parallelism describes a serving replica's layout.
-func parallelism(tp int, l link) string {
+func parallelism(tp, pp int, l link) string {
+	s := fmt.Sprintf("tp=%d", tp)
 	if l == linkPCIe {
-		return fmt.Sprintf("tp=%d over PCIe", tp)
+		s += " over PCIe"
 	}
-	return fmt.Sprintf("tp=%d", tp)
+	if pp > 1 {
+		s += fmt.Sprintf(" pp=%d across %d nodes", pp, pp)
+	}
+	return s
 }
 
 // Support matrix (catalog data/accelerators.yaml and data/engines.yaml):
@@ -349,4 +360,27 @@ func FlaggedPrice(in *catalog.Instance, optIn bool) string {
 		return ""
 	}
 	return "price: the catalog flags this entry's price as anomalous (" + in.PriceFlag + "); set allowFlaggedPrices to use it"
+}
+
+// multiNodeDomain is the node size for replicas across nodes: the largest
+// instance of a that is one whole scale-up domain and has a published
+// network for the pipeline sends (0 when there is none).
+func (e *Env) multiNodeDomain(a *catalog.Accelerator) int {
+	d := 0
+	for _, in := range e.C.InstancesFor(a.ID) {
+		if in.AcceleratorCount > d && instanceDomain(in, a) == in.AcceleratorCount && in.Network != nil && in.Network.Gbps > 0 {
+			d = in.AcceleratorCount
+		}
+	}
+	return d
+}
+
+// slots is how replicas of u occupy an instance, for billing and packing:
+// replicas per instance, accelerators per slot, and slots per hour. A
+// replica across nodes takes one whole instance per pipeline stage.
+func (u *unit) slots(in *catalog.Instance, week cost.Week) (perInstance, gpus int, slots cost.Week) {
+	if u.nodes > 1 {
+		return 1, in.AcceleratorCount, week.Map(func(v int) int { return v * u.nodes })
+	}
+	return in.AcceleratorCount / u.gpus, u.gpus, week
 }

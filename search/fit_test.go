@@ -143,8 +143,8 @@ func TestTopology_PCIeGroupIsModelledOverPCIe(t *testing.T) {
 	if len(links) != 1 || links[0] != linkPCIe {
 		t.Fatalf("l40s tp=4 links %v, want PCIe only", links)
 	}
-	pcie := env.llmUnit(m, a, catalog.FP8, 4, linkPCIe, tr, nil)
-	fast := env.llmUnit(m, installed(a, 8), catalog.FP8, 4, linkScaleUp, tr, nil)
+	pcie := env.llmUnit(m, a, catalog.FP8, 4, 1, linkPCIe, tr, nil)
+	fast := env.llmUnit(m, installed(a, 8), catalog.FP8, 4, 1, linkScaleUp, tr, nil)
 	if pcie.reject != "" || fast.reject != "" {
 		t.Fatalf("rejected: %q %q", pcie.reject, fast.reject)
 	}
@@ -546,5 +546,55 @@ func TestFlaggedPrice_ExcludedUnlessOptedIn(t *testing.T) {
 				t.Errorf("%s/%s: flagged price chosen: %s", s.file, s.w.Name, o.Summary)
 			}
 		}
+	}
+}
+
+// A model larger than any one node: each replica spans nodes as pipeline
+// stages, one whole scale-up domain per node, over a published network,
+// and is billed and packed in whole instances per stage.
+func TestTopology_MultiNodeReplicasUsePipelineStages(t *testing.T) {
+	var r *Result
+	for _, s := range searchFiles(t) {
+		if strings.HasSuffix(s.file, "multinode-405b.yaml") {
+			r = &s.r
+		}
+	}
+	if r == nil || r.Choice == nil {
+		t.Fatal("no plan for the 405B scenario")
+	}
+	n := 0
+	for _, o := range feasible(*r) {
+		if o.Instance == "" {
+			continue
+		}
+		in := instanceOf(t, o)
+		a, _ := cat.Accelerator(o.Accelerator)
+		if in == nil || a == nil {
+			t.Fatalf("unknown instance or accelerator: %s", o.Summary)
+		}
+		nodes := o.GPUsPerUnit / in.AcceleratorCount
+		if o.GPUsPerUnit <= in.AcceleratorCount || o.GPUsPerUnit%in.AcceleratorCount != 0 {
+			t.Errorf("%s: a 405B bf16 replica on %d x %s", o.Summary, o.GPUsPerUnit, a.ID)
+			continue
+		}
+		n++
+		if o.TP != in.AcceleratorCount || instanceDomain(in, a) != o.TP {
+			t.Errorf("%s: the TP group is not one node's scale-up domain", o.Summary)
+		}
+		if !strings.Contains(o.Metrics.Parallelism, fmt.Sprintf("pp=%d across %d nodes", nodes, nodes)) {
+			t.Errorf("%s: layout %q", o.Summary, o.Metrics.Parallelism)
+		}
+		if in.Network == nil || in.Network.Gbps <= 0 {
+			t.Errorf("%s: stages on an instance without a published network", o.Summary)
+		}
+		if d := o.Demand; d == nil || d.PerInstance != 1 || d.GPUs != in.AcceleratorCount || d.Replicas.Max() != o.ReplicasMax*nodes {
+			t.Errorf("%s: demand %+v, want one instance per stage", o.Summary, d)
+		}
+		if o.Instances != o.ReplicasMax*nodes {
+			t.Errorf("%s: %d instances for %d replicas of %d nodes", o.Summary, o.Instances, o.ReplicasMax, nodes)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no multi-node option")
 	}
 }

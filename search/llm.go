@@ -13,7 +13,7 @@ import (
 
 type capKey struct {
 	model, acc, prec string
-	tp               int
+	tp, pp           int
 	link             link
 	isl, osl         float64
 	slo              spec.SLO
@@ -54,16 +54,18 @@ func sloMet(r *perf.InferenceResult, s *spec.SLO) (bool, string) {
 // bisection on the open-loop rate (the queueing model's p99 grows with it).
 // The TP group talks over link l (fit.go): the scale-up link, or PCIe where
 // the group does not fit in one scale-up domain.
-func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, t *spec.Traffic, slo *spec.SLO) unit {
-	k := capKey{m.ID, a.ID, string(prec), tp, l, t.InputTokens, t.OutputTokens, spec.SLO{}}
+// A replica of pp > 1 spans pp nodes (pipeline stages), with its TP group
+// inside each node.
+func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp, pp int, l link, t *spec.Traffic, slo *spec.SLO) unit {
+	k := capKey{m.ID, a.ID, string(prec), tp, pp, l, t.InputTokens, t.OutputTokens, spec.SLO{}}
 	if slo != nil {
 		k.slo = *slo
 	}
 	if v, ok := e.cache[k]; ok {
 		return v.u
 	}
-	u := unit{acc: a, gpus: tp, tp: tp, link: l, precision: string(prec)}
-	in := perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
+	u := unit{acc: a, gpus: tp * pp, tp: tp, nodes: pp, link: l, precision: string(prec)}
+	in := perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, PP: pp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
 	maxr, err := perf.Inference(in)
 	switch {
 	case err != nil:
@@ -96,7 +98,7 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 			// carry their extra risk into the cost.
 			u.capacity = lo * best.Uncertainty.Low
 			u.latencyMs = best.TTFTP99Ms
-			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: parallelism(tp, l), Batch: int(math.Round(best.BatchSize))}
+			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: parallelism(tp, pp, l), Batch: int(math.Round(best.BatchSize))}
 		}
 	}
 	e.cache[k] = capVal{u}
@@ -118,21 +120,43 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 			if !ok {
 				continue
 			}
+			caveat := quantCaveat(w, prec)
+			add := func(u unit) {
+				opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
+				for i := range opts {
+					opts[i].Engine = eng.ID
+					if caveat != "" {
+						opts[i].Caveats = []string{caveat}
+					}
+				}
+				col.add(opts...)
+			}
+			held := false // some replica on one node holds the model
 			for _, tp := range []int{1, 2, 4, 8} {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
-				caveat := quantCaveat(w, prec)
 				for _, l := range e.tpLinks(a, tp) {
-					u := e.llmUnit(m, a, prec, tp, l, w.Traffic, w.SLO)
-					opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
-					for i := range opts {
-						opts[i].Engine = eng.ID
-						if caveat != "" {
-							opts[i].Caveats = []string{caveat}
-						}
+					u := e.llmUnit(m, a, prec, tp, 1, l, w.Traffic, w.SLO)
+					held = held || !strings.HasPrefix(u.reject, "memory:")
+					add(u)
+				}
+			}
+			if held {
+				continue
+			}
+			// The model needs more memory than one node has: pipeline
+			// stages on 2 or 4 nodes, TP inside each node's scale-up domain.
+			if d := e.multiNodeDomain(a); d > 1 && m.Heads%d == 0 {
+				for _, nodes := range []int{2, 4} {
+					if nodes > m.Layers {
+						break
 					}
-					col.add(opts...)
+					u := e.llmUnit(m, a, prec, d, nodes, linkScaleUp, w.Traffic, w.SLO)
+					add(u)
+					if !strings.HasPrefix(u.reject, "memory:") {
+						break // the fewest nodes that hold the model
+					}
 				}
 			}
 		}

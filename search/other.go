@@ -64,7 +64,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
 	busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
 	perMonth := busyHours * 365 / 12
-	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, l), MemoryGBPerGPU: res.Memory.TotalGB}
+	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, 1, l), MemoryGBPerGPU: res.Memory.TotalGB}
 	for _, ic := range e.instances {
 		in := ic.in
 		if !u.runsOn(in) {
@@ -72,7 +72,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 		}
 		per := in.AcceleratorCount / tp
 		nInst := math.Ceil(replicas / float64(per))
-		for _, mode := range []string{"on-demand", "spot"} {
+		for _, mode := range []cost.Mode{cost.OnDemand, cost.Spot} {
 			if !e.Modes[mode] {
 				continue
 			}
@@ -87,7 +87,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			}
 			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
 				ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
-			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+mode, "compute", "instance-hours", hours, price, in.Source)}
+			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
 			o.Instances = int(nInst)
 			o.summarize = describeBatch
@@ -256,11 +256,15 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 			perGPU := price / float64(in.AcceleratorCount)
 			comps := []cost.Component{index}
 			if reindex > 0 {
-				comps = append(comps, cost.Line(fmt.Sprintf("re-embedding on %s %s", in.Cloud, in.InstanceType), "compute", "GPU-hours", indexHours*reindex, perGPU, in.Source))
+				// Re-embedding runs on every GPU of one instance: whole
+				// instance-hours, for 1/count of the single-GPU time.
+				comps = append(comps, cost.Line(fmt.Sprintf("re-embedding on %s %s", in.Cloud, in.InstanceType), "compute", "instance-hours", indexHours*reindex/float64(in.AcceleratorCount), price, in.Source))
 			}
 			if w.QueriesPerSecond > 0 && qu.reject == "" {
+				// The query encoder runs around the clock on whole instances.
 				n := math.Max(1, math.Ceil(w.QueriesPerSecond*(1+e.Headroom)/qu.capacity))
-				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs)", a.ID, n), "compute", "GPU-hours", n*e.Hours, perGPU, in.Source))
+				nInst := math.Ceil(n / float64(in.AcceleratorCount))
+				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs on %g x %s)", a.ID, n, nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
 			}
 			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Rejected: ic.reason, PeakGPUs: 1,
 				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}

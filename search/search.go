@@ -32,8 +32,8 @@ type Option struct {
 	Instance    string `json:"instance,omitempty"`
 	OnPrem      string `json:"on_prem,omitempty"`
 	// Commitment is the id of the committed capacity an option uses.
-	Commitment string `json:"commitment,omitempty"`
-	Pricing    string `json:"pricing"`
+	Commitment string    `json:"commitment,omitempty"`
+	Pricing    cost.Mode `json:"pricing"`
 	// Endpoint sizing.
 	ReplicasMin        int      `json:"replicas_min,omitempty"`
 	ReplicasMax        int      `json:"replicas_max,omitempty"`
@@ -42,8 +42,9 @@ type Option struct {
 	PeakGPUs           int      `json:"peak_gpus"`
 	MonthlyUSD         float64  `json:"monthly_usd"`
 	OneOffUSD          float64  `json:"one_off_usd,omitempty"`
-	// SunkUSD is the part of MonthlyUSD that is amortised capex of owned
-	// hardware: shown in the totals, but not a reason to prefer the cloud.
+	// SunkUSD is the owned or committed capacity's fixed cost this option
+	// holds (capex, fixed operations, commitments): shown, never part of
+	// MonthlyUSD (new spending) nor a reason to prefer one option.
 	SunkUSD    float64          `json:"sunk_usd,omitempty"`
 	Components []cost.Component `json:"components,omitempty"`
 	// LatencyMs is the headline latency: TTFT p99 for LLM endpoints, p99
@@ -56,6 +57,12 @@ type Option struct {
 	Caveats []string `json:"caveats,omitempty"`
 	// Instances is the number of cloud instances at peak (jobs: for the run).
 	Instances int `json:"instances,omitempty"`
+	// NodePool is the key of the node pool placement put the option in.
+	NodePool string `json:"node_pool,omitempty"`
+
+	// Demand is what the option asks of capacity, for placement to pack
+	// (nil for options that are not replicas on instances or owned pools).
+	Demand *Demand `json:"-"`
 
 	// summarize builds Summary lazily: only the options a result keeps are
 	// described, which keeps the search loop free of string formatting.
@@ -66,6 +73,39 @@ func (o *Option) describe() {
 	if o.Summary == "" && o.summarize != nil {
 		o.Summary = o.summarize(o)
 	}
+}
+
+// Demand is a candidate's need for capacity in the terms placement packs:
+// the pool (instance type and pricing mode, owned pool or commitment) and,
+// hour by hour, the replicas it runs of GPUs accelerators each.
+type Demand struct {
+	// Instance is the cloud instance type: the pool's node type, or the
+	// burst instance beyond an owned pool (nil for on-prem alone).
+	Instance *catalog.Instance
+	// Mode prices the pool.
+	Mode cost.Mode
+	// OnPrem and Commitment name the owned pool or committed capacity used.
+	OnPrem, Commitment string
+	// GPUs per replica.
+	GPUs int
+	// PerInstance is the replicas one instance holds (GPUs on it / GPUs).
+	PerInstance int
+	// Replicas per hour of a working day and a weekend day.
+	Replicas cost.Week
+	// GPUHours is a job's accelerator-hours per month (or per run when
+	// one-off) on an owned pool; 0 for endpoints.
+	GPUHours float64
+}
+
+// PoolKey identifies the pool a demand packs into.
+func (d *Demand) PoolKey() string {
+	if d.OnPrem != "" {
+		return "on-prem/" + d.OnPrem
+	}
+	if d.Commitment != "" {
+		return "committed/" + d.Commitment
+	}
+	return d.Instance.ID + "/" + string(d.Mode)
 }
 
 // Metrics are the predictions behind an option.
@@ -99,14 +139,21 @@ type Result struct {
 	APIBreakEvenRPS float64 `json:"api_break_even_rps,omitempty"`
 	// APIMonthlyUSD is the per-token API's monthly cost, when priced.
 	APIMonthlyUSD float64 `json:"api_monthly_usd,omitempty"`
+	// Shortlist holds the best few feasible options, each priced standalone
+	// in whole instances and at most one per pool, for placement to choose
+	// from when it packs workloads together.
+	Shortlist []Option `json:"-"`
 }
+
+// ShortlistSize is how many options per workload placement chooses from.
+const ShortlistSize = 8
 
 // Env is the shared search context of one plan.
 type Env struct {
 	C        *catalog.Catalog
 	P        *cost.Pricer
 	K        *spec.Constraints
-	Modes    map[string]bool
+	Modes    map[cost.Mode]bool
 	Hours    float64
 	Headroom float64
 	// instances with the reason each is excluded ("" when allowed).
@@ -123,16 +170,19 @@ type instanceChoice struct {
 // NewEnv prepares the search context: allowed pricing modes and every
 // catalog instance with the constraint that excludes it, if any.
 func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
-	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[string]bool{}, cache: map[capKey]capVal{}}
-	modes := k.Pricing
-	if len(modes) == 0 {
-		modes = []string{"on-demand", "spot", "reserved-1y", "serverless", "managed-platform", "on-prem", "api"}
+	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}}
+	if len(k.Pricing) == 0 {
+		for _, m := range []cost.Mode{cost.OnDemand, cost.Spot, cost.Reserved1y, cost.Serverless, cost.ManagedPlatform, cost.OnPrem, cost.API} {
+			e.Modes[m] = true
+		}
 	}
-	for _, m := range modes {
-		e.Modes[m] = true
+	for _, s := range k.Pricing {
+		if m, ok := cost.ParseMode(s); ok {
+			e.Modes[m] = true
+		}
 	}
 	if len(k.OnPrem) > 0 {
-		e.Modes["on-prem"] = true
+		e.Modes[cost.OnPrem] = true
 	}
 	e.Hours = e.P.RateOr("hours-per-month", 730)
 	e.Headroom = e.P.RateOr("scale-headroom", 0.15)
@@ -224,16 +274,29 @@ func (e *Env) accelerators(w *spec.Workload) []*catalog.Accelerator {
 // are evaluated.
 type collector struct {
 	best     map[string]*Option
+	pools    map[poolID]*Option // cheapest feasible option per pool, for the shortlist
+	others   []*Option          // cheapest options outside pools, at most ShortlistSize
 	frontier []*Option
 	rejected map[string]*Option
 	api      float64
 }
 
 func newCollector() *collector {
-	return &collector{best: map[string]*Option{}, rejected: map[string]*Option{}}
+	return &collector{best: map[string]*Option{}, pools: map[poolID]*Option{}, rejected: map[string]*Option{}}
 }
 
-func rankCost(o *Option) float64 { return o.MonthlyUSD + o.OneOffUSD - o.SunkUSD }
+// poolID identifies the pool of a demand (with the burst instance, for
+// owned pools, so each cloud's burst stays on the shortlist).
+type poolID struct {
+	inst               *catalog.Instance
+	mode               cost.Mode
+	onPrem, commitment string
+	gpus               int // per replica: small replicas pack where large ones do not
+}
+
+// rankCost is the new spending an option causes: sunk costs are excluded
+// from MonthlyUSD already, so owned capacity competes on its marginal cost.
+func rankCost(o *Option) float64 { return o.MonthlyUSD + o.OneOffUSD }
 
 // before orders options by cost, then latency, then a stable identity.
 func before(a, b *Option) bool {
@@ -261,10 +324,26 @@ func (c *collector) add(opts ...Option) {
 			}
 			continue
 		}
-		if o.Pricing == "api" {
+		if o.Pricing == cost.API {
 			c.api = o.MonthlyUSD
 		}
-		k := o.Accelerator + "|" + o.Pricing
+		if d := o.Demand; d != nil {
+			pk := poolID{d.Instance, d.Mode, d.OnPrem, d.Commitment, d.GPUs}
+			if old, ok := c.pools[pk]; !ok || before(o, old) {
+				cp := *o
+				c.pools[pk] = &cp
+			}
+		} else if n := len(c.others); n < ShortlistSize || before(o, c.others[n-1]) {
+			cp := *o
+			i := sort.Search(n, func(i int) bool { return before(&cp, c.others[i]) })
+			c.others = append(c.others, nil)
+			copy(c.others[i+1:], c.others[i:])
+			c.others[i] = &cp
+			if len(c.others) > ShortlistSize {
+				c.others = c.others[:ShortlistSize]
+			}
+		}
+		k := o.Accelerator + "|" + string(o.Pricing)
 		if old, ok := c.best[k]; !ok || before(o, old) {
 			cp := *o
 			c.best[k] = &cp
@@ -310,7 +389,7 @@ func (c *collector) finish(r *Result) {
 	// mode's verdict is visible), then the cheapest other configurations.
 	picked := map[*Option]bool{}
 	var alts []*Option
-	modes := map[string]bool{}
+	modes := map[cost.Mode]bool{}
 	for i, o := range best {
 		if i == 0 {
 			o.describe()
@@ -346,6 +425,20 @@ func (c *collector) finish(r *Result) {
 		}
 		o.describe()
 		r.Frontier = append(r.Frontier, *o)
+	}
+	// The shortlist: the cheapest option per pool, owned capacity always
+	// included so placement can serve from it first.
+	cands := make([]*Option, 0, len(c.pools)+len(c.others))
+	for _, o := range c.pools {
+		cands = append(cands, o)
+	}
+	cands = append(cands, c.others...)
+	sort.Slice(cands, func(i, j int) bool { return before(cands[i], cands[j]) })
+	for _, o := range cands {
+		if len(r.Shortlist) < ShortlistSize || o.Pricing.Owned() {
+			o.describe()
+			r.Shortlist = append(r.Shortlist, *o)
+		}
 	}
 	for _, o := range sortedOptions(c.rejected) {
 		if len(r.Rejected) >= 8 {

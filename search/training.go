@@ -149,8 +149,8 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 			continue
 		}
 		nInst := math.Ceil(float64(g) / float64(in.AcceleratorCount))
-		for _, mode := range []string{"on-demand", "spot", "reserved-1y"} {
-			if !e.Modes[mode] || (mode == "reserved-1y" && runs == 0) {
+		for _, mode := range []cost.Mode{cost.OnDemand, cost.Spot, cost.Reserved1y} {
+			if !e.Modes[mode] || (mode == cost.Reserved1y && runs == 0) {
 				continue
 			}
 			price, ok := e.P.HourlyUSD(in, mode)
@@ -181,25 +181,28 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 			out = append(out, finish(o, wall, 0, comps))
 		}
 	}
-	if e.Modes["on-prem"] {
+	if e.Modes[cost.OnPrem] {
 		for _, pool := range e.onPremFor(a.ID) {
 			if pool.Name != sh.pool {
 				continue
 			}
 			*evaluated++
-			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: g, OnPrem: pool.Name, Region: pool.Region, Pricing: "on-prem"}
+			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: g, OnPrem: pool.Name, Region: pool.Region, Pricing: cost.OnPrem}
 			o.Summary = fmt.Sprintf("%d x %s on on-prem %s", g, a.ID, pool.Name)
 			capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, a)
-			if g > pool.Free() {
-				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs, pool %s has %d free", g, pool.Name, pool.Free())
+			if g > pool.Count {
+				o.Rejected = fmt.Sprintf("capacity: needs %d GPUs, pool %s has %d", g, pool.Name, pool.Count)
 			}
 			gh := float64(g) * t.WallHours * perRun
 			comps := []cost.Component{
-				cost.Line("on-prem "+pool.Name+" power and operations", "compute", "GPU-hours", gh, power+ops, note),
+				cost.Line("on-prem "+pool.Name+" power", "compute", "GPU-hours", gh, power, note),
+				cost.Line("on-prem "+pool.Name+" operations (sunk)", "compute", "GPU-hours", gh, ops, "opsUSDPerMonth or the onprem-ops-fraction rate"),
 				cost.Line("on-prem "+pool.Name+" amortised capex (sunk)", "compute", "GPU-hours", gh, capex, fmt.Sprintf("capex %.0f USD over %.1f years", pool.CapexUSD, pool.AmortizationYears)),
 			}
+			comps[1].Sunk, comps[2].Sunk = true, true
 			o = finish(o, t.WallHours, 0, comps)
-			o.SunkUSD = gh * capex
+			o.SunkUSD = cost.SunkSum(comps)
+			o.Demand = &Demand{Mode: cost.OnPrem, OnPrem: pool.Name, GPUs: g, PerInstance: 1, GPUHours: gh}
 			out = append(out, o)
 		}
 	}

@@ -56,10 +56,10 @@ func newCatalogCmd() *cobra.Command {
 	cmd.PersistentFlags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s) that add or override entries")
 	cmd.PersistentFlags().StringVarP(&out, "output", "o", "table", "output format: table or json")
 	list := &cobra.Command{
-		Use:       "list accelerators|instances|models",
+		Use:       "list accelerators|instances|models|engines",
 		Short:     "List catalog entries of one kind",
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"accelerators", "instances", "models"},
+		ValidArgs: []string{"accelerators", "instances", "models", "engines"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(out); err != nil {
 				return err
@@ -123,15 +123,31 @@ func newCatalogCmd() *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%d\t%d\t%d/%d\t%s\n", m.ID, m.Kind, m.TotalParams()/1e9, m.ActiveParams()/1e9, m.Layers, m.Hidden, m.Heads, m.KVHeads, att)
 				}
+			case "engine":
+				if out == "json" {
+					return writeJSON(w, c.Engines)
+				}
+				fmt.Fprintln(tw, "ID\tVENDORS\tKIND\tQUEUE METRIC\tE2E HISTOGRAM\tPRECISIONS")
+				for _, e := range c.Engines {
+					ps := make([]string, len(e.Precisions))
+					for i, p := range e.Precisions {
+						ps[i] = string(p)
+					}
+					q := e.Metrics.QueueWaiting
+					if q == "" {
+						q = "-"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, strings.Join(e.Vendors, ","), e.Kind, q, e.Metrics.E2EHistogram, strings.Join(ps, ","))
+				}
 			default:
-				return usage("unknown kind %q: allowed: accelerators, instances, models", args[0])
+				return usage("unknown kind %q: allowed: accelerators, instances, models, engines", args[0])
 			}
 			return nil
 		},
 	}
 	show := &cobra.Command{
 		Use:   "show ID",
-		Short: "Show one accelerator, model or instance with its source",
+		Short: "Show one accelerator, model, instance or engine with its source",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(out); err != nil {
@@ -160,6 +176,8 @@ func newCatalogCmd() *cobra.Command {
 				v = d
 			} else if in, err3 := c.Instance(args[0]); err3 == nil {
 				v = in
+			} else if e, err4 := c.Engine(args[0]); err4 == nil {
+				v = e
 			} else {
 				return resolveErr(err2)
 			}

@@ -138,3 +138,19 @@ func TestPlan_OnImportedCatalog_NamesTheImport(t *testing.T) {
 		t.Errorf("plan assumptions do not name the import: %v", p.Assumptions)
 	}
 }
+
+func TestCatalogListAndShowEngines(t *testing.T) {
+	code, out, errs := runCLI("catalog", "list", "engines")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"vllm:num_requests_waiting", "sglang:num_queue_reqs", "tgi_queue_size", "vllm-tpu", "nv_inference_pending_request_count"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list engines lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errs = runCLI("catalog", "show", "trtllm")
+	if code != 0 || !strings.Contains(out, "/prometheus/metrics") {
+		t.Fatalf("show trtllm: exit %d: %s %s", code, out, errs)
+	}
+}

@@ -32,8 +32,9 @@ func usage(format string, a ...any) error { return usageError{fmt.Errorf(format,
 const supervisedEnv = "AIPLAN_SUPERVISED"
 
 // childUsage is the child's exit status for a usage error; the supervisor
-// turns it back into 2.
-const childUsage = 3
+// turns it back into 2. It stays clear of the statuses `aiplan plan`
+// reports itself (3 infeasible, 4 over budget), which pass through.
+const childUsage = 64
 
 func main() {
 	if os.Getenv(supervisedEnv) == "" {
@@ -83,7 +84,7 @@ func supervise() (int, bool) {
 }
 
 // childExit maps the supervised child's exit status (-1: killed by a
-// signal) to aiplan's: 3 is a usage error (2), 2 is the Go runtime's fatal
+// signal) to aiplan's: 64 is a usage error (2), 2 is the Go runtime's fatal
 // error (out of memory, crash) and a signal is a kill (often the OOM
 // killer): both failures (1).
 func childExit(code int) (int, bool) {
@@ -97,7 +98,8 @@ func childExit(code int) (int, bool) {
 }
 
 // run executes the CLI and returns the exit code: 0 ok, 1 internal error,
-// 2 usage or input error. Tests call it in-process.
+// 2 usage or input error, 3 a plan with an infeasible workload, 4 a plan
+// over budget (with --fail-over-budget). Tests call it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -123,6 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 // errors, flag errors, perf.ErrInput, refused writes), 1 for everything
 // else (internal errors, I/O failures).
 func exitCode(err error) int {
+	var st exitStatus
+	if errors.As(err, &st) {
+		return st.code
+	}
 	var ue usageError
 	var re *safefile.RefusedError
 	if errors.As(err, &ue) || isFlagError(err) || errors.Is(err, perf.ErrInput) || errors.As(err, &re) {

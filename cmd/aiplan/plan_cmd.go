@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/diag"
@@ -88,12 +89,18 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func newPlanCmd() *cobra.Command {
 	var out, dest, explain string
 	var overlays []string
+	var allowFlagged, failOverBudget bool
 	cmd := &cobra.Command{
 		Use:   "plan FILE",
 		Short: "Plan every workload in a file: the cheapest configuration meeting every SLO and constraint, with costs",
 		Example: `  aiplan plan examples/eu-enterprise.yaml
   aiplan plan examples/eu-enterprise.yaml --explain assistant
-  aiplan plan examples/eu-enterprise.yaml -o html --out plan.html`,
+  aiplan plan examples/eu-enterprise.yaml -o html --out plan.html
+  aiplan plan examples/eu-enterprise.yaml --fail-over-budget   # exit 4 when over budget
+
+Exit status: 0 when every workload has a feasible configuration; 3 when any
+workload has none; 4 with --fail-over-budget when the plan's new spending
+exceeds the budget; 2 for bad input; 1 for internal errors.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains(report.Formats, out) && out != "markdown" {
@@ -103,12 +110,12 @@ func newPlanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := plan.Build(f, c)
+			p := plan.BuildWith(f, c, plan.Options{Now: time.Now(), AllowFlaggedPrices: allowFlagged})
 			if explain != "" {
 				if err := report.Explain(cmd.OutOrStdout(), p, explain); err != nil {
 					return usageError{err}
 				}
-				return nil
+				return planStatus(p, failOverBudget)
 			}
 			if dest != "" {
 				var n countWriter
@@ -118,16 +125,49 @@ func newPlanCmd() *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes)\n", dest, int64(n))
-				return nil
+				return planStatus(p, failOverBudget)
 			}
-			return report.Write(cmd.OutOrStdout(), p, out)
+			if err := report.Write(cmd.OutOrStdout(), p, out); err != nil {
+				return err
+			}
+			return planStatus(p, failOverBudget)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "table", "table, json, md or html")
 	cmd.Flags().StringVar(&dest, "out", "", "write the report to this file instead of standard output")
 	cmd.Flags().StringVar(&explain, "explain", "", "show one workload's alternatives and why each lost")
 	cmd.Flags().StringArrayVar(&overlays, "catalog", nil, "extra catalog file(s)")
+	cmd.Flags().BoolVar(&allowFlagged, "allow-flagged-prices", false, "use catalog prices flagged as anomalous (excluded by default)")
+	cmd.Flags().BoolVar(&failOverBudget, "fail-over-budget", false, "exit with status 4 when the plan's new spending exceeds the budget")
 	return cmd
+}
+
+// Exit statuses of `aiplan plan` beyond 0 (ok), 1 (internal) and 2 (usage).
+const (
+	exitInfeasible = 3
+	exitOverBudget = 4
+)
+
+// exitStatus is a finished command whose outcome CI should see: the
+// report was written, and the process exits with code.
+type exitStatus struct {
+	code int
+	msg  string
+}
+
+func (e exitStatus) Error() string { return e.msg }
+
+// planStatus is the plan's exit status: 3 when any workload has no
+// feasible configuration, else 4 when asked to fail over budget and the
+// plan is over it.
+func planStatus(p *plan.Plan, failOverBudget bool) error {
+	if bad := p.Infeasible(); len(bad) > 0 {
+		return exitStatus{exitInfeasible, fmt.Sprintf("no feasible configuration for %d workload(s): %s", len(bad), strings.Join(bad, ", "))}
+	}
+	if failOverBudget && p.Budget != nil && !p.Budget.Within {
+		return exitStatus{exitOverBudget, fmt.Sprintf("over budget: new spending %.0f USD/month exceeds %.0f", p.Budget.MonthlyUSD, p.Budget.LimitUSD)}
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -17,12 +17,13 @@ var rank = map[string]int{
 	"spec":              1, "perf": 1,
 	"calib": 2, "cost": 2,
 	"search":     3,
-	"blueprint":  4,
-	"compliance": 5,
-	"plan":       6,
-	"report":     7,
-	"export":     8,
-	"cmd/aiplan": 9,
+	"placement":  4,
+	"blueprint":  5,
+	"compliance": 6,
+	"plan":       7,
+	"report":     8,
+	"export":     9,
+	"cmd/aiplan": 10,
 }
 
 func TestImports_FlowOneWay(t *testing.T) {

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	costpkg "github.com/aiplan-dev/aiplan/cost"
+	"github.com/aiplan-dev/aiplan/placement"
+	"github.com/aiplan-dev/aiplan/plan"
+)
+
+// cashOut is the line that sets new spending beside the full cost.
+func cashOut(p *plan.Plan) string {
+	t := p.Totals
+	if t.SunkUSD == 0 {
+		return fmt.Sprintf("Cash out (new spending): %s/month; nothing owned or committed", USD(t.CashOutUSD))
+	}
+	return fmt.Sprintf("Cash out (new spending): %s/month; sunk (owned hardware, commitments): %s/month; full cost of ownership: %s/month", USD(t.CashOutUSD), USD(t.SunkUSD), USD(t.MonthlyUSD))
+}
+
+// poolName names a node pool for people.
+func poolName(pl *placement.Pool) string {
+	switch {
+	case pl.OnPrem != "":
+		return fmt.Sprintf("on-prem %s (%d x %s)", pl.OnPrem, pl.Owned, pl.Accelerator)
+	case pl.Commitment != "":
+		return fmt.Sprintf("%s %s %s (%d committed)", pl.Cloud, pl.InstanceType, pl.Region, pl.Owned)
+	}
+	return fmt.Sprintf("%s %s %s", pl.Cloud, pl.InstanceType, pl.Region)
+}
+
+// nodesPerHour summarises the instances running each hour.
+func nodesPerHour(pl *placement.Pool) string {
+	unit := "instances"
+	if pl.OnPrem != "" {
+		unit = "GPUs serving"
+	}
+	s := fmt.Sprintf("%d-%d %s", pl.MinNodes, pl.PeakNodes, unit)
+	if pl.MinNodes == pl.PeakNodes {
+		s = fmt.Sprintf("%d %s", pl.PeakNodes, unit)
+	}
+	if pl.JobGPUs > 0 {
+		s += fmt.Sprintf(" + %d held by jobs while they run", pl.JobGPUs)
+	}
+	return s
+}
+
+// poolRows are the node pool lines shared by the renderers.
+func poolRows(p *plan.Plan) [][]string {
+	if p.Placement == nil {
+		return nil
+	}
+	var out [][]string
+	for i := range p.Placement.Pools {
+		pl := &p.Placement.Pools[i]
+		c := USD(pl.MonthlyUSD) + "/mo"
+		if pl.SunkUSD > 0 {
+			c += " + " + USD(pl.SunkUSD) + " sunk"
+		}
+		out = append(out, []string{poolName(pl), string(pl.Pricing), strings.Join(pl.Workloads, ", "), nodesPerHour(pl), fmt.Sprintf("%.0f%%", pl.Utilisation*100), c})
+	}
+	return out
+}
+
+// consolidationLine says what running on one cloud would save or cost.
+func consolidationLine(p *plan.Plan) string {
+	if p.Placement == nil || len(p.Placement.Consolidation) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range p.Placement.Consolidation {
+		s := ""
+		switch {
+		case c.DeltaUSD > 0.5:
+			s = fmt.Sprintf("all on %s would cost %s/month more", c.Cloud, USD(c.DeltaUSD))
+		case c.DeltaUSD < -0.5:
+			s = fmt.Sprintf("all on %s would save %s/month", c.Cloud, USD(-c.DeltaUSD))
+		default:
+			s = fmt.Sprintf("all on %s costs the same", c.Cloud)
+		}
+		if c.Elsewhere > 0 {
+			s += fmt.Sprintf(" (%d workload(s) have no option there)", c.Elsewhere)
+		}
+		parts = append(parts, s)
+	}
+	clouds := 0
+	for _, c := range p.Placement.Clouds {
+		if c.Cloud != "" {
+			clouds++
+		}
+	}
+	return fmt.Sprintf("Clouds: %d in use; %s", clouds, strings.Join(parts, "; "))
+}
+
+// poolTable writes the node pools for the terminal.
+func poolTable(w io.Writer, p *plan.Plan) {
+	rows := poolRows(p)
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nNode pools:")
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  POOL\tPRICING\tWORKLOADS\tPER HOUR\tUTILISATION\tCOST")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "  %s\n", strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+// asOf is a priced line's date, or a dash.
+func asOf(c costpkg.Component) string {
+	if c.AsOf == "" {
+		return "-"
+	}
+	return c.AsOf
+}
+
+// lineNote marks sunk lines and gives the price's date.
+func lineNote(c costpkg.Component) string {
+	s := ""
+	if c.Sunk {
+		s = " (sunk)"
+	}
+	if c.AsOf != "" {
+		s += "  [price as of " + c.AsOf + "]"
+	}
+	return s
+}
