@@ -1,6 +1,7 @@
 package export
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -795,5 +797,153 @@ func TestTerraform_TwoRegionsWithRetention(t *testing.T) {
 	}
 	if lifecycles != 2 {
 		t.Errorf("%d lake lifecycle configurations, want one per region", lifecycles)
+	}
+}
+
+// tfGroup is a node group as written: its pool label, spot or not, and
+// its size bounds.
+type tfGroup struct {
+	label    string
+	spot     bool
+	min, max int64
+}
+
+func tfInt(t *testing.T, b *hclsyntax.Body, name string) int64 {
+	t.Helper()
+	a, ok := b.Attributes[name]
+	if !ok {
+		t.Fatalf("no %s", name)
+	}
+	v, _ := a.Expr.Value(nil)
+	n, _ := v.AsBigFloat().Int64()
+	return n
+}
+
+func attrLabel(b *hclsyntax.Body, name string) string {
+	a, ok := b.Attributes[name]
+	if !ok {
+		return ""
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || !v.Type().IsObjectType() || !v.Type().HasAttribute("aiplan.dev/pool") {
+		return ""
+	}
+	return v.GetAttr("aiplan.dev/pool").AsString()
+}
+
+// tfGroups reads the labelled node groups of an AWS, GCP or Azure file.
+func tfGroups(t *testing.T, path string, data []byte) []tfGroup {
+	t.Helper()
+	hf, diags := hclparse.NewParser().ParseHCL(data, path)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	var out []tfGroup
+	for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
+		if blk.Type != "resource" {
+			continue
+		}
+		b := blk.Body
+		switch blk.Labels[0] {
+		case "aws_eks_node_group":
+			g := tfGroup{label: attrLabel(b, "labels")}
+			v, _ := b.Attributes["capacity_type"].Expr.Value(nil)
+			g.spot = v.AsString() == "SPOT"
+			for _, sc := range b.Blocks {
+				if sc.Type == "scaling_config" {
+					g.min, g.max = tfInt(t, sc.Body, "min_size"), tfInt(t, sc.Body, "max_size")
+				}
+			}
+			out = append(out, g)
+		case "google_container_node_pool":
+			var g tfGroup
+			for _, sb := range b.Blocks {
+				switch sb.Type {
+				case "autoscaling":
+					g.min, g.max = tfInt(t, sb.Body, "min_node_count"), tfInt(t, sb.Body, "max_node_count")
+				case "node_config":
+					g.label = attrLabel(sb.Body, "labels")
+					v, _ := sb.Body.Attributes["spot"].Expr.Value(nil)
+					g.spot = v.True()
+				}
+			}
+			out = append(out, g)
+		case "azurerm_kubernetes_cluster_node_pool":
+			g := tfGroup{label: attrLabel(b, "node_labels"), min: tfInt(t, b, "min_count"), max: tfInt(t, b, "max_count")}
+			v, _ := b.Attributes["priority"].Expr.Value(nil)
+			g.spot = v.AsString() == "Spot"
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// TestTerraform_NodePoolsAreThePlacementPools: for every example, each
+// cloud node pool placement packed is written with its minimum and peak
+// instances (a spot+on-demand pool as an on-demand baseline and a spot
+// group for the rest), and every pod of a cloud with Terraform selects a
+// pool label that a written node group carries.
+func TestTerraform_NodePoolsAreThePlacementPools(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		p := examplePlan(t, ex)
+		if p.Placement == nil {
+			t.Fatalf("%s: plan without placement", ex)
+		}
+		files, _, err := Generate(p, []string{"all"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups := map[string][]tfGroup{}
+		for _, f := range files {
+			if strings.HasPrefix(f.Path, "terraform/") {
+				for _, g := range tfGroups(t, f.Path, f.Data) {
+					groups[g.label] = append(groups[g.label], g)
+				}
+			}
+		}
+		for _, pp := range p.Placement.Pools {
+			if pp.OnPrem != "" || !terraformClouds[pp.Cloud] {
+				continue
+			}
+			checked++
+			gs := groups[poolLabel(pp.Key)]
+			var want []tfGroup
+			switch {
+			case pp.Pricing == cost.SpotOverOnDemand:
+				want = append(want, tfGroup{poolLabel(pp.Key), false, int64(pp.MinNodes), int64(pp.MinNodes)})
+				if pp.PeakNodes > pp.MinNodes {
+					want = append(want, tfGroup{poolLabel(pp.Key), true, 0, int64(pp.PeakNodes - pp.MinNodes)})
+				}
+			default:
+				want = []tfGroup{{poolLabel(pp.Key), pp.Pricing.UsesSpot(), int64(pp.MinNodes), int64(max(pp.PeakNodes, 1))}}
+			}
+			sort.Slice(gs, func(i, j int) bool { return !gs[i].spot && gs[j].spot })
+			if fmt.Sprint(gs) != fmt.Sprint(want) {
+				t.Errorf("%s pool %s: node groups %v, want %v", ex, pp.Key, gs, want)
+			}
+		}
+		for _, f := range files {
+			if !strings.HasPrefix(f.Path, "k8s/") || strings.HasSuffix(f.Path, "kustomization.yaml") {
+				continue
+			}
+			for _, m := range objects(t, f.Data) {
+				b, _ := yaml.Marshal(m)
+				var o struct {
+					Spec struct {
+						Template struct {
+							Spec corev1.PodSpec `json:"spec"`
+						} `json:"template"`
+					} `json:"spec"`
+				}
+				_ = yaml.Unmarshal(b, &o)
+				if l, ok := o.Spec.Template.Spec.NodeSelector["aiplan.dev/pool"]; ok && len(groups[l]) == 0 {
+					t.Errorf("%s %s: pods select pool %s, which no node group carries", ex, f.Path, l)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no placement pool on a cloud with Terraform")
 	}
 }

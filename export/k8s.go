@@ -220,6 +220,9 @@ func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.T
 			sel["cloud.google.com/gke-tpu-topology"] = t.topology
 		}
 		sel["node.kubernetes.io/instance-type"] = machine
+		if terraformClouds[o.Cloud] {
+			sel["aiplan.dev/pool"] = poolLabel(poolKey(o)) // the node pool the plan priced it in
+		}
 	}
 	var tol []corev1.Toleration
 	if d := device(accelerator(b.p.Catalog, o)); d != "" {
@@ -380,7 +383,10 @@ func launchFor(e *catalog.Engine, a *catalog.Accelerator, o *search.Option, w *p
 		}
 	default: // the vLLM family: vllm, neuron, vllm-tpu, gaudi
 		l.command = []string{"vllm", "serve", "$(MODEL)"}
-		l.args = []string{"--tensor-parallel-size", strconv.Itoa(tp), "--host", "0.0.0.0", "--port", "8000", "--enable-prefix-caching"}
+		l.args = []string{"--tensor-parallel-size", strconv.Itoa(tp), "--host", "0.0.0.0", "--port", "8000"}
+		if e.ID != "neuron" { // NxD Inference compiles its own KV layout
+			l.args = append(l.args, "--enable-prefix-caching")
+		}
 		if ctx > 0 {
 			l.args = append(l.args, "--max-model-len", strconv.Itoa(ctx))
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -19,6 +20,9 @@ import (
 // pool is a planned node group: one instance type and capacity type in one
 // priced region of one cloud.
 type pool struct {
+	// key is the pool's key in the plan (placement's, or derived for jobs);
+	// label its aiplan.dev/pool node label, which the workloads select.
+	key, label                                     string
 	cloud, region, instance, accelerator, capacity string
 	// vendor is the accelerator's vendor in lower case ("nvidia", "aws",
 	// "google", "amd", "intel"); empty for CPU-only pools.
@@ -40,69 +44,131 @@ type pool struct {
 func (pl pool) cpuPool() bool { return pl.vendor == "" }
 
 // cloudPricing reports whether an option runs on cluster nodes of a cloud
-// provider that the plan priced: not owned hardware, an API, a device, a
-// serverless or a managed (SageMaker-style) endpoint.
+// provider that the plan priced: not owned hardware alone, an API, a
+// device, a serverless or a managed (SageMaker-style) endpoint. Owned
+// capacity that bursts to the cloud counts for its burst instances.
 func cloudPricing(o *search.Option) bool {
-	return o != nil && o.Cloud != "" && o.Instance != "" && o.OnPrem == "" && inCluster(o)
+	return o != nil && o.Cloud != "" && o.Instance != "" && (o.OnPrem == "" || o.Pricing == cost.OnPremBurst) && inCluster(o)
 }
 
 // inCluster reports whether an option's workload runs in a Kubernetes
 // cluster the exports describe.
 func inCluster(o *search.Option) bool {
 	switch o.Pricing {
-	case "api", "device", "serverless", "managed-platform":
+	case cost.API, cost.Device, cost.Serverless, cost.ManagedPlatform:
 		return false
 	}
 	return true
 }
 
-// pools collects the node groups per cloud from the chosen options: one per
-// cloud, priced region, instance type and capacity type, sized as the search
-// priced them (a spot+on-demand option is an on-demand baseline pool and a
-// spot pool for the rest). Owned (on-prem) capacity never becomes a cloud
-// node group.
+// poolKey is the node pool an option runs in: the pool placement packed it
+// into, else (jobs, options placement did not pool) one per cloud, instance
+// type, region and pricing, in placement's key format; burst capacity
+// beyond an owned pool is a pool of its own.
+func poolKey(o *search.Option) string {
+	switch {
+	case o.Pricing == cost.OnPremBurst:
+		return "burst/" + o.OnPrem + "/" + o.Cloud + "/" + o.Instance + "/" + o.Region
+	case o.NodePool != "" && !strings.HasPrefix(o.NodePool, "on-prem/"):
+		return o.NodePool
+	}
+	return o.Cloud + "/" + o.Instance + "/" + o.Region + "/" + string(o.Pricing)
+}
+
+// poolLabel is the value of the aiplan.dev/pool node label of a pool (a
+// valid label value: at most 63 characters).
+func poolLabel(key string) string {
+	return clip(slug(key), 63)
+}
+
+// pools collects the node groups per cloud, exactly as the plan priced
+// them: each cloud pool placement packed (min and peak instances per hour),
+// then the options placement did not pool (jobs; one group per instance
+// type, region and pricing), then burst capacity beyond owned pools. A
+// spot+on-demand pool is an on-demand baseline group and a spot group for
+// the rest. Owned (on-prem) capacity never becomes a cloud node group.
 func pools(p *plan.Plan) map[string][]pool {
 	by := map[string]map[string]*pool{}
-	add := func(w string, o *search.Option, capacity string, lo, hi int) {
-		key := o.Region + "|" + o.Instance + "|" + capacity
+	add := func(key string, o *search.Option, w []string, capacity string, lo, hi int) {
+		id := key + "|" + capacity
 		if by[o.Cloud] == nil {
 			by[o.Cloud] = map[string]*pool{}
 		}
-		pl := by[o.Cloud][key]
+		pl := by[o.Cloud][id]
 		if pl == nil {
-			pl = &pool{cloud: o.Cloud, region: o.Region, instance: o.Instance, accelerator: o.Accelerator, capacity: capacity}
+			pl = &pool{key: key, label: poolLabel(key), cloud: o.Cloud, region: o.Region, instance: o.Instance, accelerator: o.Accelerator, capacity: capacity}
 			pl.vendor, pl.perInstance = vendorOf(p.Catalog, o)
 			pl.device = deviceResource(p.Catalog, o.Accelerator)
-			by[o.Cloud][key] = pl
+			by[o.Cloud][id] = pl
 		}
 		pl.min += lo
 		pl.max += hi
-		pl.workloads = append(pl.workloads, w)
-		if n := efaDevices[o.Instance]; n > 0 && multiNode(p, w) {
-			pl.efa = n
+		pl.workloads = append(pl.workloads, w...)
+		for _, name := range w {
+			if n := efaDevices[o.Instance]; n > 0 && multiNode(p, name) {
+				pl.efa = n
+			}
+		}
+	}
+	split := func(key string, o *search.Option, w []string, mode cost.Mode, lo, hi int) {
+		switch {
+		case mode == cost.SpotOverOnDemand:
+			add(key, o, w, "on-demand", lo, lo)
+			if hi > lo {
+				add(key, o, w, "spot", 0, hi-lo)
+			}
+		case mode.UsesSpot():
+			add(key, o, w, "spot", lo, hi)
+		default:
+			add(key, o, w, "on-demand", lo, hi)
+		}
+	}
+	choice := map[string]*search.Option{}
+	for i := range p.Workloads {
+		if o := p.Workloads[i].Choice; cloudPricing(o) {
+			choice[p.Workloads[i].Workload] = o
+		}
+	}
+	pooled := map[string]bool{}
+	if p.Placement != nil {
+		for i := range p.Placement.Pools {
+			pp := &p.Placement.Pools[i]
+			if pp.Cloud == "" || pp.OnPrem != "" || pp.InstanceType == "" {
+				continue
+			}
+			var o *search.Option
+			for _, w := range pp.Workloads {
+				if c := choice[w]; c != nil && poolKey(c) == pp.Key {
+					o = c
+					pooled[w] = true
+				}
+			}
+			if o == nil {
+				continue // no cloud-run workload chose it
+			}
+			split(pp.Key, o, pp.Workloads, pp.Pricing, min(pp.MinNodes, pp.PeakNodes), max(pp.PeakNodes, 1))
 		}
 	}
 	for i := range p.Workloads {
-		o := p.Workloads[i].Choice
-		if !cloudPricing(o) {
+		w := p.Workloads[i].Workload
+		o := choice[w]
+		if o == nil || pooled[w] {
 			continue
 		}
 		n := max(o.Instances, 1)
 		if o.ReplicasMax > 0 && o.GPUsPerUnit > 0 && o.Instances == 0 {
 			n = max(o.PeakGPUs/max(o.GPUsPerUnit, 1), 1)
 		}
-		lo := min(minInstances(o), n)
-		switch {
-		case o.Pricing == "spot+on-demand":
-			add(p.Workloads[i].Workload, o, "on-demand", lo, lo)
-			if n > lo {
-				add(p.Workloads[i].Workload, o, "spot", 0, n-lo)
+		if o.Pricing == cost.OnPremBurst {
+			// Up to every replica on cloud instances; the autoscaler adds
+			// them only when the owned pool is full.
+			if d := o.Demand; d != nil && d.PerInstance > 0 {
+				n = (d.Replicas.Max() + d.PerInstance - 1) / d.PerInstance
 			}
-		case o.Pricing.UsesSpot():
-			add(p.Workloads[i].Workload, o, "spot", lo, n)
-		default:
-			add(p.Workloads[i].Workload, o, "on-demand", lo, n)
+			add(poolKey(o), o, []string{w}, "on-demand", 0, max(n, 1))
+			continue
 		}
+		split(poolKey(o), o, []string{w}, o.Pricing, min(minInstances(o), n), n)
 	}
 	out := map[string][]pool{}
 	for cl, m := range by {
@@ -111,7 +177,7 @@ func pools(p *plan.Plan) map[string][]pool {
 		}
 		sort.Slice(out[cl], func(i, j int) bool {
 			a, b := out[cl][i], out[cl][j]
-			return a.region+"|"+a.instance+"|"+a.capacity < b.region+"|"+b.instance+"|"+b.capacity
+			return a.region+"|"+a.key+"|"+a.capacity < b.region+"|"+b.key+"|"+b.capacity
 		})
 	}
 	return out
@@ -225,6 +291,10 @@ func Terraform(p *plan.Plan) ([]File, []string) {
 	return files, notes
 }
 
+// terraformClouds are the clouds whose clusters and node pools the export
+// writes (their pools carry the aiplan.dev/pool label pods select).
+var terraformClouds = map[string]bool{"aws": true, "gcp": true, "azure": true}
+
 // providerLocal is the provider whose configuration is per region (AWS);
 // the Google and Azure providers take the region on each resource.
 var providerLocal = map[string]string{"aws": "aws"}
@@ -298,7 +368,7 @@ func tags(name string) cty.Value {
 
 // poolComment writes which workloads a pool hosts above its block.
 func poolComment(body *hclwrite.Body, pl pool) {
-	body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(fmt.Sprintf("# %s %s in %s (%s): %d-%d instances for %s\n", pl.cloud, pl.instance, pl.region, pl.capacity, pl.min, max(pl.max, 1), commentSafe(strings.Join(pl.workloads, ", "))))}})
+	body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(fmt.Sprintf("# pool %s, %s capacity: %d-%d instances for %s\n", commentSafe(pl.key), pl.capacity, pl.min, max(pl.max, 1), commentSafe(strings.Join(pl.workloads, ", "))))}})
 }
 
 // commentSafe keeps a workload string on one comment line.
@@ -444,7 +514,7 @@ func awsRegion(s site, pools []pool) {
 		ng.SetAttributeValue("capacity_type", cty.StringVal(map[string]string{"spot": "SPOT", "on-demand": "ON_DEMAND"}[pl.capacity]))
 		ng.SetAttributeValue("ami_type", cty.StringVal(ami))
 		if i > 0 {
-			labels := map[string]cty.Value{"aiplan.dev/capacity-type": cty.StringVal(pl.capacity)}
+			labels := map[string]cty.Value{"aiplan.dev/capacity-type": cty.StringVal(pl.capacity), "aiplan.dev/pool": cty.StringVal(pl.label)}
 			if !pl.cpuPool() {
 				labels["aiplan.dev/accelerator"] = cty.StringVal(pl.accelerator)
 				t := ng.AppendNewBlock("taint", nil).Body()
@@ -636,6 +706,9 @@ func gcpRegion(s site, pools []pool) {
 			// or the TPU runtime on it.
 			nc.SetAttributeValue("image_type", cty.StringVal("COS_CONTAINERD"))
 			nc.SetAttributeValue("spot", cty.BoolVal(pl.capacity == "spot"))
+			if i > 0 {
+				nc.SetAttributeValue("labels", cty.ObjectVal(map[string]cty.Value{"aiplan.dev/capacity-type": cty.StringVal(pl.capacity), "aiplan.dev/pool": cty.StringVal(pl.label)}))
+			}
 			if i > 0 && !pl.cpuPool() {
 				tn := nc.AppendNewBlock("taint", nil).Body()
 				tn.SetAttributeValue("key", cty.StringVal(pl.device))
@@ -710,6 +783,7 @@ func azureRegion(s site, pools []pool) {
 		np.SetAttributeValue("min_count", cty.NumberIntVal(int64(pl.min)))
 		np.SetAttributeValue("max_count", cty.NumberIntVal(int64(max(pl.max, 1))))
 		np.SetAttributeValue("priority", cty.StringVal(map[string]string{"spot": "Spot", "on-demand": "Regular"}[pl.capacity]))
+		np.SetAttributeValue("node_labels", cty.ObjectVal(map[string]cty.Value{"aiplan.dev/capacity-type": cty.StringVal(pl.capacity), "aiplan.dev/pool": cty.StringVal(pl.label)}))
 		if !pl.cpuPool() {
 			np.SetAttributeValue("node_taints", cty.ListVal([]cty.Value{cty.StringVal(pl.device + "=present:NoSchedule")}))
 		}

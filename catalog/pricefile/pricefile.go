@@ -55,6 +55,11 @@ type Row struct {
 	// empty SpotPrice states "no spot in this zone"; an Azure on-demand
 	// meter says nothing about spot).
 	SpotStated bool
+	// Notes say what the reader left out of this row and why.
+	Notes []string
+	// Flag, when set, says why the row's on-demand price is suspect; it
+	// becomes the entry's price_flag.
+	Flag string
 }
 
 // Offer is the price of one instance type in one region, aggregated over
@@ -72,6 +77,8 @@ type Offer struct {
 	SpotStated bool
 	// Notes say how the prices were derived (zones used, rows dropped).
 	Notes []string
+	// Flag says why the on-demand price is suspect (price_flag).
+	Flag string
 }
 
 // ID is the catalog instance id of the offer.
@@ -217,6 +224,10 @@ func Aggregate(rows []Row) ([]*Offer, []string) {
 		var ods []float64
 		for _, r := range g {
 			o.SpotStated = o.SpotStated || r.SpotStated
+			o.Notes = append(o.Notes, r.Notes...)
+			if o.Flag == "" && r.Flag != "" && r.OnDemand != nil {
+				o.Flag = r.Flag
+			}
 			if o.Accelerator == "" {
 				o.Accelerator, o.Count, o.VCPUs, o.MemoryGiB = r.Accelerator, r.Count, r.VCPUs, r.MemoryGiB
 			}
@@ -259,7 +270,7 @@ func Aggregate(rows []Row) ([]*Offer, []string) {
 			v := round6(catalog.Median(spots))
 			o.Spot = &v
 			if len(used) > 0 {
-				o.Notes = append(o.Notes, fmt.Sprintf("spot = median of %d zones (%s)", len(spots), strings.Join(used, ", ")))
+				o.Notes = append(o.Notes, fmt.Sprintf("spot = median of %d zone(s) (%s)", len(spots), strings.Join(used, ", ")))
 			} else {
 				o.Notes = append(o.Notes, fmt.Sprintf("spot = median of %d spot prices", len(spots)))
 			}
@@ -375,7 +386,9 @@ func Apply(base *catalog.File, res *Result, opt Options) ([]*catalog.Instance, [
 		}
 		if o.OnDemand != nil {
 			v := *o.OnDemand
-			in.PriceOnDemand, in.PriceFlag = &v, ""
+			in.PriceOnDemand, in.PriceFlag = &v, o.Flag
+		} else if in.PriceOnDemand != nil {
+			o.Notes = append(o.Notes, fmt.Sprintf("on-demand %g kept from the entry it replaces (as_of %s): the file has no valid on-demand price", *in.PriceOnDemand, in.AsOf))
 		}
 		if o.SpotStated {
 			in.PriceSpot, in.SpotFlag = nil, ""

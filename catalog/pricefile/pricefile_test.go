@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +26,11 @@ func importFixture(t *testing.T, format string, files ...string) (map[string]*ca
 	for _, f := range files {
 		paths = append(paths, filepath.Join("testdata", f))
 	}
-	res, err := Read(format, paths, "aws", GCPShapes(base))
+	cloud := "aws"
+	if strings.Contains(files[0], "gcp") {
+		cloud = "gcp"
+	}
+	res, err := Read(format, paths, cloud, GCPShapes(base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +112,63 @@ func TestImport_SkyPilot_ChangesExpectedEntriesOnly(t *testing.T) {
 	}
 	if e.AsOf == "" {
 		t.Error("no as_of")
+	}
+}
+
+// The GCP SkyPilot file prices GPU machines as a host row plus a GPU row
+// and carries the upstream anomalies issue 11 found; the import composes
+// the machines and leaves the anomalies out or flags them.
+func TestImport_SkyPilotGCP_ComposesHostAndGPUAndCatchesAnomalies(t *testing.T) {
+	got, changes, res, _ := importFixture(t, "skypilot", "skypilot-gcp-vms.csv")
+	want := []string{"gcp/a2-highgpu-8g/europe-west4", "gcp/a2-highgpu-8g/us-central1", "gcp/a2-ultragpu-8g/europe-west4", "gcp/a2-ultragpu-8g/us-central1", "gcp/tpu-v6e-8/europe-west4", "gcp/tpu-v6e-8/us-central1"}
+	if ids := changedIDs(changes); strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Errorf("changed %v, want %v", ids, want)
+	}
+	// Host 5.91582 + 8 x A100 23.47126; spot 2.958 + 11.4728.
+	if e := got["gcp/a2-highgpu-8g/us-central1"]; !near(e.PriceOnDemand, 29.38708) || !near(e.PriceSpot, 14.4308) || e.PriceFlag != "" {
+		t.Errorf("a2-highgpu-8g us-central1 = %v / %v flag %q", e.PriceOnDemand, e.PriceSpot, e.PriceFlag)
+	}
+	// europe-west4's A100 row (12.91) is 55% of the regions' median: flagged.
+	if e := got["gcp/a2-highgpu-8g/europe-west4"]; !near(e.PriceOnDemand, 19.4217) || !strings.Contains(e.PriceFlag, "median") {
+		t.Errorf("a2-highgpu-8g europe-west4 = %v flag %q", e.PriceOnDemand, e.PriceFlag)
+	}
+	// A100-80GB on-demand rows below their own spot rows: on-demand left
+	// out (none was embedded either), spot = host + GPU spot.
+	for id, spot := range map[string]float64{"gcp/a2-ultragpu-8g/us-central1": 4.39824 + 15.712, "gcp/a2-ultragpu-8g/europe-west4": 3.78624 + 17.3008} {
+		e := got[id]
+		if e.PriceOnDemand != nil || !near(e.PriceSpot, spot) || !strings.Contains(e.Source, "below its own spot row") {
+			t.Errorf("%s = od %v spot %v source %q", id, e.PriceOnDemand, e.PriceSpot, e.Source)
+		}
+	}
+	// TPU slices are priced as listed (no host row).
+	if e := got["gcp/tpu-v6e-8/us-central1"]; !near(e.PriceOnDemand, 21.6) || !near(e.PriceSpot, 4.5828) {
+		t.Errorf("tpu-v6e-8 us-central1 = %v / %v", e.PriceOnDemand, e.PriceSpot)
+	}
+	// SkyPilot's 700 placeholder is no price: asia-east1 has none left,
+	// southamerica-west1 keeps on-demand only.
+	for _, o := range res.Offers {
+		switch o.ID() {
+		case "gcp/tpu-v6e-8/asia-east1":
+			t.Errorf("placeholder-only offer kept: %+v", o)
+		case "gcp/tpu-v6e-8/southamerica-west1":
+			if !near(o.OnDemand, 21.6) || o.Spot != nil {
+				t.Errorf("southamerica-west1 = %v / %v", o.OnDemand, o.Spot)
+			}
+		}
+	}
+}
+
+func TestGCPSkyPilotGPU_MatchesSkyPilotTable(t *testing.T) {
+	for it, want := range map[string]string{"a2-highgpu-1g": "A100 1", "a2-megagpu-16g": "A100 16", "a2-ultragpu-8g": "A100-80GB 8", "a3-highgpu-4g": "H100 4",
+		"a3-megagpu-8g": "H100-MEGA 8", "a3-ultragpu-8g": "H200 8", "a4-highgpu-8g": "B200 8", "g2-standard-32": "L4 1", "g2-standard-48": "L4 4", "n1-standard-4": ""} {
+		a, n, ok := gcpSkyPilotGPU(it)
+		got := ""
+		if ok {
+			got = a + " " + strconv.Itoa(n)
+		}
+		if got != want {
+			t.Errorf("%s -> %q, want %q", it, got, want)
+		}
 	}
 }
 
