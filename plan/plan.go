@@ -179,6 +179,9 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		if ch.Pricing == cost.Spot && w.SLO != nil {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: runs on spot without an on-demand baseline because the file allows it (allowSpotForLatencyCritical)", w.Name))
 		}
+		for _, c := range ch.Caveats {
+			p.Warnings = append(p.Warnings, w.Name+": "+c)
+		}
 		breakEven(wp)
 		p.Totals.MonthlyUSD += wp.MonthlyUSD
 		p.Totals.OneOffUSD += wp.OneOffUSD

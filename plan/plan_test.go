@@ -290,3 +290,31 @@ workloads:
 		t.Error("unknown committed instance accepted")
 	}
 }
+
+// A sub-8-bit choice the file did not ask for is a warning of the plan,
+// not only a note under --explain.
+func TestPlan_Sub8BitChoiceWarns(t *testing.T) {
+	src := `apiVersion: aiplan.dev/v1
+kind: Plan
+metadata: {name: t}
+workloads:
+  - name: chat
+    type: llm-inference
+    model: llama-3.1-405b
+    accelerators: [l40s]
+    traffic: {peakRequestsPerSecond: 0.2, dailyProfile: flat, inputTokens: 1000, outputTokens: 200}
+    slo: {ttftP99Ms: 20000, tpotP99Ms: 400}
+`
+	p := build(t, src)
+	c := p.Workloads[0].Choice
+	if c == nil || c.Precision != "int4" {
+		t.Fatalf("405B on 8 x 48 GB fits only in int4, got %+v", c)
+	}
+	if !strings.Contains(strings.Join(p.Warnings, "\n"), "chat: quality: int4 weights") {
+		t.Errorf("no quality warning: %v", p.Warnings)
+	}
+	p = build(t, strings.Replace(src, "    accelerators:", "    precision: [int4]\n    accelerators:", 1))
+	if strings.Contains(strings.Join(p.Warnings, "\n"), "quality:") {
+		t.Errorf("int4 asked for in the file still warns: %v", p.Warnings)
+	}
+}
