@@ -738,6 +738,10 @@ func (b *k8sBuilder) trainingJob(w *plan.Workload) []runtime.Object {
 	} else if repo := hfRepo(w, b.p.Catalog); repo != "" {
 		env = append(env, corev1.EnvVar{Name: "MODEL_CONFIG", Value: repo}) // architecture config only: pre-training starts from scratch
 	}
+	procs := perNode // one worker per GPU; on Neuron one per NeuronCore
+	if n, ok := neuronCoresPerChip[a.ID]; ok {
+		procs = perNode * n
+	}
 	var cmd []string
 	switch {
 	case isTPU:
@@ -747,10 +751,10 @@ func (b *k8sBuilder) trainingJob(w *plan.Workload) []runtime.Object {
 			b.notes = append(b.notes, fmt.Sprintf("%s: %d TPU slices talk over the data-centre network (multislice): run the job with JobSet and the MEGASCALE settings of the GKE multislice guide", w.Workload, o.Instances))
 		}
 	case nodes == 1:
-		cmd = []string{"torchrun", "--standalone", "--nnodes=1", "--nproc-per-node=" + strconv.Itoa(perNode), "$(TRAIN_ENTRYPOINT)"}
+		cmd = []string{"torchrun", "--standalone", "--nnodes=1", "--nproc-per-node=" + strconv.Itoa(procs), "$(TRAIN_ENTRYPOINT)"}
 	default:
 		env = append(env, corev1.EnvVar{Name: "MASTER_ADDR", Value: fmt.Sprintf("%s-0.%s.%s.svc", name, svc, b.ns)}, corev1.EnvVar{Name: "MASTER_PORT", Value: "29500"})
-		cmd = []string{"torchrun", "--nnodes=" + strconv.Itoa(nodes), "--nproc-per-node=" + strconv.Itoa(perNode),
+		cmd = []string{"torchrun", "--nnodes=" + strconv.Itoa(nodes), "--nproc-per-node=" + strconv.Itoa(procs),
 			"--rdzv-backend=c10d", "--rdzv-endpoint=$(MASTER_ADDR):$(MASTER_PORT)", "--rdzv-id=" + name, "$(TRAIN_ENTRYPOINT)"}
 	}
 	req := corev1.ResourceList{dev: g, corev1.ResourceCPU: b.cpu(o, 8*perNode, perNode)}
