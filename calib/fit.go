@@ -77,7 +77,7 @@ func engineParams(id string) []param {
 	get := func(e *catalog.Efficiency) catalog.EngineEff {
 		f, ok := e.Engines[id]
 		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
-			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows, KVFreeFraction: f.KVFreeFraction}
+			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}
 		}
 		return f
 	}
@@ -272,7 +272,7 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 	// Engines and families without rows fall back to the shared prior.
 	for id, f := range e.Engines {
 		if engines[id] == nil {
-			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction}
+			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}
 		} else {
 			f.Versions, f.Rows = nil, 0
 			e.Engines[id] = f

@@ -75,6 +75,10 @@ type EngineEff struct {
 	// free_gpu_memory_fraction); otherwise the KV cache gets what is left of
 	// gpu_memory_utilization x capacity (vLLM, SGLang).
 	KVFreeFraction float64 `yaml:"kv_free_fraction" json:"kv_free_fraction,omitempty"`
+	// FullKVForWindows: the engine runs sliding-window layers with a
+	// full-length attention window unless configured otherwise, so the KV
+	// cache holds and attention reads the whole sequence.
+	FullKVForWindows bool `yaml:"full_kv_for_windows" json:"full_kv_for_windows,omitempty"`
 	// Versions are the engine versions of the rows it was fitted on.
 	Versions []string `yaml:"versions" json:"versions,omitempty"`
 	Rows     int      `yaml:"rows" json:"rows"`
@@ -104,7 +108,7 @@ func (e *Efficiency) EngineFactors(key string) (EngineEff, bool) {
 			return b, false
 		}
 	}
-	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction}, false
+	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}, false
 }
 
 // DefaultEngine is the engine assumed on an accelerator of vendor.

@@ -205,12 +205,13 @@ type servingModel struct {
 	nativeCompute     bool
 	ovh               float64 // engine overhead multiplier
 	kvFree            float64 // engine's KV share of free memory (0: share of total)
+	fullKV            bool    // engine runs windowed layers with a full-length window
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
-	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction}
+	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -283,6 +284,16 @@ func (s *servingModel) expertFraction(tokens float64) float64 {
 	return 1 - math.Pow(1-s.topK/s.experts, tokens)
 }
 
+// kvTokens is the KV a sequence of ctx tokens holds and attends to: the
+// model's windows cap it, unless the engine runs windowed layers with a
+// full-length attention window (TensorRT-LLM without max_attention_window).
+func (s *servingModel) kvTokens(ctx float64) float64 {
+	if s.fullKV {
+		return ctx
+	}
+	return s.model.EffectiveKVTokens(ctx)
+}
+
 // expertPad is the work an expert GEMM does per useful row when tokens
 // tokens are routed in one step: each expert gets tokens x k/E rows, and a
 // grouped GEMM computes whole tiles of expert_tile_tokens rows, so experts
@@ -335,7 +346,7 @@ func (s *servingModel) roof(tMem, tComp float64) float64 {
 // and the engine's per-step and per-layer overheads (Pope et al. 2022;
 // kipply's inference arithmetic).
 func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64) {
-	effCtx := s.model.EffectiveKVTokens(ctx)
+	effCtx := s.kvTokens(ctx)
 	bg := b / s.groups // sequences per attention group
 	wBytes := s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(b)
 	tMem = (wBytes + bg*effCtx*s.kvTokGPU) / s.bw
@@ -364,7 +375,7 @@ func (s *servingModel) decodeStep(b, ctx float64) (t, tMem, tComp, tComm float64
 // when the weights are already streaming for a running batch: 2·P_active·n
 // plus causal attention 2·L·n·ctx·width FLOPs (seconds).
 func (s *servingModel) prefillCompute(n float64) float64 {
-	effCtx := s.model.EffectiveKVTokens(n) / 2
+	effCtx := s.kvTokens(n) / 2
 	// Amortised over the replica: attention groups prefill in parallel.
 	flops := n * ((s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx)/s.groups + s.expertFlopsTokGPU*s.expertPad(n))
 	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
@@ -373,7 +384,7 @@ func (s *servingModel) prefillCompute(n float64) float64 {
 // prefillAlone is the latency to prefill n tokens on an idle replica:
 // compute against reading every weight once, plus per-layer launch overhead.
 func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
-	effCtx := s.model.EffectiveKVTokens(n) / 2
+	effCtx := s.kvTokens(n) / 2
 	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU*s.expertPad(n)) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
@@ -406,7 +417,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
 	}
 	isl, osl := in.InputTokens, in.OutputTokens
-	perSeqFull := m.EffectiveKVTokens(isl + osl)
+	perSeqFull := s.kvTokens(isl + osl)
 	if kvBytes <= 0 {
 		r.Fits = false
 		r.Reason = fmt.Sprintf("weights %.1f GB + activations %.1f GB + runtime %.1f GB per GPU exceed the %.0f%% of %.0f GB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
@@ -430,7 +441,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	if in.MaxBatch > 0 {
 		maxBatch = in.MaxBatch
 	}
-	perSeq := m.EffectiveKVTokens(isl + osl*e.KVOccupancy)
+	perSeq := s.kvTokens(isl + osl*e.KVOccupancy)
 	bKV := math.Floor(kvTokens / perSeq)
 	bMax := math.Max(1, math.Min(maxBatch, bKV))
 	r.MaxBatchSize = bMax
