@@ -356,9 +356,32 @@ func TestMultiNodeTraining_RendezvousAndFabric(t *testing.T) {
 			}
 		}
 	}
+	// A multi-host TPU slice: one pod per TPU VM on the slice's topology,
+	// found by the other hosts through the headless service.
+	tpu := instanceFor(t, "tpu-v5e", "gcp")
+	if tpu.InstanceType != "tpu-v5litepod-256" && tpu.InstanceType != "tpu-v5litepod-32" {
+		t.Fatalf("unexpected TPU instance %s", tpu.InstanceType)
+	}
+	slice := gkeTPUs[tpu.InstanceType]
+	tw := trainingWorkload(tpu, 1)
+	files, _, err := Generate(onePlan("train", tw), []string{"k8s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job *batchv1.Job
+	for _, m := range objects(t, file(t, files, "k8s/pretrain.yaml")) {
+		if m["kind"] == "Job" {
+			job = decode[batchv1.Job](t, m)
+		}
+	}
+	ps := job.Spec.Template.Spec
+	chips := ps.Containers[0].Resources.Limits[corev1.ResourceName("google.com/tpu")]
+	if *job.Spec.Parallelism != int32(slice.hosts) || ps.Subdomain == "" || ps.NodeSelector["cloud.google.com/gke-tpu-topology"] != slice.topology || chips.Value()*int64(slice.hosts) != int64(tpu.AcceleratorCount) {
+		t.Errorf("%s: %d pods (want %d hosts), subdomain %q, topology %q, %d chips per pod", tpu.InstanceType, *job.Spec.Parallelism, slice.hosts, ps.Subdomain, ps.NodeSelector["cloud.google.com/gke-tpu-topology"], chips.Value())
+	}
 	// A single node needs no rendezvous service and no fabric.
 	in := instanceFor(t, "h100-sxm", "aws")
-	files, _, err := Generate(onePlan("train", trainingWorkload(in, 1)), []string{"k8s"})
+	files, _, err = Generate(onePlan("train", trainingWorkload(in, 1)), []string{"k8s"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -685,8 +685,10 @@ func (b *k8sBuilder) fabricFor(w *plan.Workload) (fabric, bool) {
 			b.notes = append(b.notes, fmt.Sprintf("%s: %s has EFA but its interface count is not in the export table: request vpc.amazonaws.com/efa by hand", w.Workload, o.Instance))
 			return fabric{}, false
 		}
+		b.notes = append(b.notes, fmt.Sprintf("%s: requests %d EFA interfaces per pod: the cluster needs the aws-efa-k8s-device-plugin (eks-charts)", w.Workload, n))
 		return fabric{resource: "vpc.amazonaws.com/efa", count: n, network: "efa", env: []corev1.EnvVar{{Name: "FI_PROVIDER", Value: "efa"}, {Name: "FI_EFA_USE_DEVICE_RDMA", Value: "1"}}}, true
 	case catalog.NetInfiniBand:
+		b.notes = append(b.notes, fmt.Sprintf("%s: requests InfiniBand (rdma/shared_ib): the cluster needs the NVIDIA Network Operator with the RDMA shared device plugin (on AKS: Azure/aks-rdma-infiniband)", w.Workload))
 		return fabric{resource: "rdma/shared_ib", count: 1, network: "infiniband", env: []corev1.EnvVar{{Name: "NCCL_IB_DISABLE", Value: "0"}}}, true
 	case catalog.NetRoCE:
 		b.notes = append(b.notes, fmt.Sprintf("%s: %s runs RDMA over Converged Ethernet: attach its RDMA networks with the cloud's multi-networking (GKE: networking.gke.io/interfaces); not written here", w.Workload, o.Instance))
