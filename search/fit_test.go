@@ -553,17 +553,24 @@ func TestFlaggedPrice_ExcludedUnlessOptedIn(t *testing.T) {
 // stages, one whole scale-up domain per node, over a published network,
 // and is billed and packed in whole instances per stage.
 func TestTopology_MultiNodeReplicasUsePipelineStages(t *testing.T) {
-	var r *Result
+	n, workloads := 0, 0
 	for _, s := range searchFiles(t) {
-		if strings.HasSuffix(s.file, "multinode-405b.yaml") {
-			r = &s.r
+		if !strings.HasSuffix(s.file, "multinode-405b.yaml") {
+			continue
 		}
+		if s.r.Choice == nil {
+			t.Fatalf("%s: no choice", s.w.Name)
+		}
+		workloads++
+		n += checkMultiNode(t, s)
 	}
-	if r == nil || r.Choice == nil {
-		t.Fatal("no plan for the 405B scenario")
+	if n == 0 || workloads != 2 {
+		t.Fatalf("%d multi-node options over %d workloads", n, workloads)
 	}
-	n := 0
-	for _, o := range feasible(*r) {
+}
+
+func checkMultiNode(t *testing.T, s searched) (n int) {
+	for _, o := range feasible(s.r) {
 		if o.Instance == "" {
 			continue
 		}
@@ -587,14 +594,12 @@ func TestTopology_MultiNodeReplicasUsePipelineStages(t *testing.T) {
 		if in.Network == nil || in.Network.Gbps <= 0 {
 			t.Errorf("%s: stages on an instance without a published network", o.Summary)
 		}
-		if d := o.Demand; d == nil || d.PerInstance != 1 || d.GPUs != in.AcceleratorCount || d.Replicas.Max() != o.ReplicasMax*nodes {
+		if d := o.Demand; s.w.Type == spec.LLMInference && (d == nil || d.PerInstance != 1 || d.GPUs != in.AcceleratorCount || d.Replicas.Max() != o.ReplicasMax*nodes) {
 			t.Errorf("%s: demand %+v, want one instance per stage", o.Summary, d)
 		}
 		if o.Instances != o.ReplicasMax*nodes {
 			t.Errorf("%s: %d instances for %d replicas of %d nodes", o.Summary, o.Instances, o.ReplicasMax, nodes)
 		}
 	}
-	if n == 0 {
-		t.Fatal("no multi-node option")
-	}
+	return n
 }

@@ -30,12 +30,21 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 			if !ok {
 				continue
 			}
+			held := false // some replica on one node holds the model
 			for _, tp := range []int{1, 2, 4, 8} {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
 				for _, l := range e.tpLinks(a, tp) {
-					e.batchConfig(w, m, a, prec, tp, l, eng, deadline, col, &r)
+					held = e.batchConfig(w, m, a, prec, tp, 1, l, eng, deadline, col, &r) || held
+				}
+			}
+			// Too large for one node: pipeline stages across nodes.
+			if d := e.multiNodeDomain(a); !held && d > 1 && m.Heads%d == 0 {
+				for _, nodes := range []int{2, 4} {
+					if nodes > m.Layers || e.batchConfig(w, m, a, prec, d, nodes, linkScaleUp, eng, deadline, col, &r) {
+						break
+					}
 				}
 			}
 		}
@@ -48,30 +57,33 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 }
 
 // batchConfig sizes and prices one batch configuration: replicas of tp
-// accelerators talking over link l, packed onto instances.
-func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp int, l link, eng *catalog.Engine, deadline float64, col *collector, r *Result) {
-	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
-	u := unit{acc: a, gpus: tp, tp: tp, link: l, precision: string(prec)}
+// accelerators talking over link l (times pp pipeline stages on as many
+// nodes), packed onto instances. It reports whether the model fits.
+func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp, pp int, l link, eng *catalog.Engine, deadline float64, col *collector, r *Result) bool {
+	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, PP: pp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
+	u := unit{acc: a, gpus: tp * pp, tp: tp, nodes: pp, link: l, precision: string(prec)}
 	if err != nil || !res.Fits {
 		u.reject = "memory: does not fit"
 		if err == nil {
 			u.reject = "memory: " + res.Reason
 		}
 		r.Evaluated++
-		col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", tp, a.ID, prec), Accelerator: a.ID, TP: tp, Precision: string(prec), Pricing: "any", Rejected: u.reject})
-		return
+		col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", u.gpus, a.ID, prec), Accelerator: a.ID, TP: tp, GPUsPerUnit: u.gpus, Precision: string(prec), Pricing: "any", Rejected: u.reject})
+		return false
 	}
 	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
 	busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
 	perMonth := busyHours * 365 / 12
-	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, 1, l), MemoryGBPerGPU: res.Memory.TotalGB}
+	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, pp, l), MemoryGBPerGPU: res.Memory.TotalGB}
 	for _, ic := range e.instances {
 		in := ic.in
 		if !u.runsOn(in) {
 			continue
 		}
-		per := in.AcceleratorCount / tp
-		nInst := math.Ceil(replicas / float64(per))
+		nInst := replicas * float64(pp) // one instance per pipeline stage
+		if pp <= 1 {
+			nInst = math.Ceil(replicas / float64(in.AcceleratorCount/tp))
+		}
 		for _, mode := range []cost.Mode{cost.OnDemand, cost.Spot} {
 			if !e.Modes[mode] {
 				continue
@@ -85,7 +97,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			if mode == "spot" {
 				hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
 			}
-			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: tp, Precision: string(prec), Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
+			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: u.gpus, Precision: string(prec), Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
 				ReplicasMin: 0, ReplicasMax: int(replicas), PeakGPUs: int(nInst) * in.AcceleratorCount, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
 			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
@@ -94,6 +106,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			col.add(o)
 		}
 	}
+	return true
 }
 
 // classicModel returns the catalog model or an inline description.
@@ -410,5 +423,5 @@ func (e *Env) Search(w *spec.Workload) Result {
 }
 
 func describeBatch(o *Option) string {
-	return fmt.Sprintf("%d x %s (tp=%d, %s) on %d x %s %s %s, %s, %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.TP, o.Precision, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, o.Metrics.WallHours)
+	return fmt.Sprintf("%d x %s (%s, %s) on %d x %s %s %s, %s, %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, o.Metrics.WallHours)
 }
