@@ -167,20 +167,9 @@ type assessor struct {
 	warnings []string
 }
 
-// Regimes lists the regime ids that apply: the file's list (eu-ai-act:<x>
+// activate finds the regimes that apply: the file's list (eu-ai-act:<x>
 // entries map to eu-ai-act), the EU AI Act when a workload has a risk
 // class, and GDPR when personal data is processed under EU residency.
-func Regimes(f *spec.File) []string {
-	a := &assessor{f: f}
-	a.activate()
-	var out []string
-	for r := range a.active {
-		out = append(out, r)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (a *assessor) activate() {
 	a.active = map[string]bool{}
 	rank := map[string]int{"eu-ai-act:minimal": 1, "eu-ai-act:limited-risk": 2, "eu-ai-act:high-risk": 3}
