@@ -179,6 +179,10 @@ type Pricer struct {
 	// asOf remembers the date of each rate used, by its source text, so
 	// priced lines can show how old their price is.
 	asOf map[string]string
+	// AllowFlagged uses spot prices the catalog flags as anomalous
+	// (SpotFlag); by default HourlyUSD has no such spot price. Entries
+	// flagged whole (PriceFlag) are excluded by the search, with a reason.
+	AllowFlagged bool
 }
 
 // NewPricer makes a pricer.
@@ -223,7 +227,7 @@ func (p *Pricer) HourlyUSD(in *catalog.Instance, mode Mode) (float64, bool) {
 	case OnDemand:
 		return *in.PriceOnDemand * d, true
 	case Spot:
-		if in.PriceSpot == nil {
+		if in.PriceSpot == nil || (in.SpotFlag != "" && !p.AllowFlagged) {
 			return 0, false
 		}
 		return *in.PriceSpot, true

@@ -542,7 +542,7 @@ func TestFlaggedPrice_ExcludedUnlessOptedIn(t *testing.T) {
 			if o.Instance == "" {
 				continue
 			}
-			if in := instanceOf(t, o); in != nil && in.PriceFlag != "" {
+			if in := instanceOf(t, o); in != nil && (in.PriceFlag != "" || (in.SpotFlag != "" && strings.Contains(string(o.Pricing), "spot"))) {
 				t.Errorf("%s/%s: flagged price chosen: %s", s.file, s.w.Name, o.Summary)
 			}
 		}
@@ -602,4 +602,43 @@ func checkMultiNode(t *testing.T, s searched) (n int) {
 		}
 	}
 	return n
+}
+
+// A spot price flagged alone (SpotFlag, e.g. one zone far below the
+// others) is not offered; the instance's on-demand price still is.
+func TestFlaggedPrice_SpotFlagDropsOnlySpot(t *testing.T) {
+	w := &spec.Workload{Name: "t", Type: spec.BatchInference, Model: &spec.ModelRef{ID: "llama-3.1-8b"}, Accelerators: []string{"a100-sxm-40gb"},
+		RequestsPerDay: 1e6, DeadlineHours: 8, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 100}}
+	k := spec.Constraints{Clouds: []string{"aws"}, Regions: []string{"us-east-1"}, Pricing: []string{"spot", "on-demand"}}
+	first := NewEnv(cat, &k).Search(w).Choice
+	if first == nil || first.Pricing != "spot" {
+		t.Fatalf("want a spot choice to flag, got %+v", first)
+	}
+	c := *cat
+	c.Instances = nil
+	for _, in := range cat.Instances {
+		if in.Cloud == first.Cloud && in.InstanceType == first.Instance && in.Region == first.Region {
+			cp := *in
+			cp.SpotFlag = "test: one zone far below the others"
+			in = &cp
+		}
+		c.Instances = append(c.Instances, in)
+	}
+	r := NewEnv(&c, &k).Search(w)
+	for _, o := range feasible(r) {
+		if o.Instance == first.Instance && o.Pricing == "spot" {
+			t.Errorf("flagged spot price used: %s", o.Summary)
+		}
+	}
+	onDemand := false
+	for _, o := range feasible(r) {
+		onDemand = onDemand || (o.Instance == first.Instance && o.Pricing == "on-demand")
+	}
+	if !onDemand {
+		t.Error("the instance's on-demand price should still be offered")
+	}
+	k.AllowFlaggedPrices = true
+	if r := NewEnv(&c, &k).Search(w); r.Choice == nil || r.Choice.Pricing != "spot" || r.Choice.Instance != first.Instance {
+		t.Errorf("opted in: %+v", r.Choice)
+	}
 }

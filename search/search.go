@@ -171,6 +171,7 @@ type instanceChoice struct {
 // catalog instance with the constraint that excludes it, if any.
 func NewEnv(c *catalog.Catalog, k *spec.Constraints) *Env {
 	e := &Env{C: c, P: cost.NewPricer(c, k.Discounts), K: k, Modes: map[cost.Mode]bool{}, cache: map[capKey]capVal{}}
+	e.P.AllowFlagged = k.AllowFlaggedPrices
 	if len(k.Pricing) == 0 {
 		for _, m := range []cost.Mode{cost.OnDemand, cost.Spot, cost.Reserved1y, cost.Serverless, cost.ManagedPlatform, cost.OnPrem, cost.API} {
 			e.Modes[m] = true
