@@ -372,10 +372,10 @@ func breakEven(w *Workload) {
 		return
 	}
 	self := w.Choice
-	if self.Pricing == "api" {
+	if self.Pricing == cost.API {
 		self = nil
 		for i := range w.Alternatives {
-			if w.Alternatives[i].Pricing != "api" {
+			if w.Alternatives[i].Pricing != cost.API {
 				self = &w.Alternatives[i]
 				break
 			}

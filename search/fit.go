@@ -246,7 +246,7 @@ func (e *Env) supported(w *spec.Workload, a *catalog.Accelerator, prec catalog.P
 		return eng, true
 	}
 	r.Evaluated++
-	col.add(Option{Summary: fmt.Sprintf("%s weights on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: "any", Rejected: why})
+	col.add(Option{Summary: fmt.Sprintf("%s weights on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: cost.Unpriced, Rejected: why})
 	return nil, false
 }
 
@@ -317,7 +317,7 @@ func (e *Env) trainShapes(a *catalog.Accelerator) []trainShape {
 			out = append(out, trainShape{count: in.AcceleratorCount, domain: in.LinkDomain(a), netGBs: net, network: words, example: in.Cloud + " " + in.InstanceType})
 		}
 	}
-	if e.Modes["on-prem"] {
+	if e.Modes[cost.OnPrem] {
 		for _, p := range e.onPremFor(a.ID) {
 			// Owned servers: 8 accelerators (or the pool) per node, on the
 			// vendor's reference cluster network.

@@ -161,7 +161,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 			}
 		}
 	}
-	if e.Modes["api"] {
+	if e.Modes[cost.API] {
 		col.add(e.apiOption(w, m, &r))
 	}
 	col.finish(&r)
@@ -186,7 +186,7 @@ func quantCaveat(w *spec.Workload, p catalog.Precision) string {
 // self-hosting break-even.
 func (e *Env) apiOption(w *spec.Workload, m *catalog.Model, r *Result) Option {
 	r.Evaluated++
-	o := Option{Pricing: "api"}
+	o := Option{Pricing: cost.API}
 	p := e.C.APIPriceFor(m.ID)
 	if p == nil {
 		o.Summary = "per-token API"

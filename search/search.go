@@ -158,7 +158,9 @@ type Env struct {
 	Headroom float64
 	// instances with the reason each is excluded ("" when allowed).
 	instances []instanceChoice
-	cache     map[capKey]capVal
+	// endpointBuf and jobBuf are reused option buffers (see priceEndpoint).
+	endpointBuf, jobBuf []Option
+	cache               map[capKey]capVal
 }
 
 type instanceChoice struct {
@@ -307,11 +309,29 @@ func before(a, b *Option) bool {
 	if a.LatencyMs != b.LatencyMs {
 		return a.LatencyMs < b.LatencyMs
 	}
-	return identity(a) < identity(b)
+	return identityLess(a, b)
 }
 
-func identity(o *Option) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d|%s|%s", o.Cloud, o.Region, o.Instance, o.OnPrem, o.Accelerator, o.GPUsPerUnit, o.TP, o.Precision, o.Pricing)
+// identityLess orders options field by field (cloud, region, instance,
+// on-prem pool, accelerator, GPUs, TP, precision, pricing) without
+// formatting strings: ties are common, as replica sizes that fill the same
+// whole instance cost the same.
+func identityLess(a, b *Option) bool {
+	for _, p := range [...][2]string{{a.Cloud, b.Cloud}, {a.Region, b.Region}, {a.Instance, b.Instance}, {a.OnPrem, b.OnPrem}, {a.Accelerator, b.Accelerator}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	if a.GPUsPerUnit != b.GPUsPerUnit {
+		return a.GPUsPerUnit < b.GPUsPerUnit
+	}
+	if a.TP != b.TP {
+		return a.TP < b.TP
+	}
+	if a.Precision != b.Precision {
+		return a.Precision < b.Precision
+	}
+	return a.Pricing < b.Pricing
 }
 
 func (c *collector) add(opts ...Option) {
