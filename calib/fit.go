@@ -200,8 +200,13 @@ func loss(samples []*Sample, e *catalog.Efficiency) float64 {
 		n[s.Class]++
 	}
 	total, k := 0.0, 0
-	for c, v := range sum {
-		total += v / float64(n[c])
+	classes := make([]string, 0, len(sum))
+	for c := range sum {
+		classes = append(classes, c)
+	}
+	sort.Strings(classes)
+	for _, c := range classes { // in key order: the fit is bit-for-bit reproducible
+		total += sum[c] / float64(n[c])
 		k++
 	}
 	if k == 0 {
