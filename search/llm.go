@@ -125,6 +125,9 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
 				for i := range opts {
 					opts[i].Engine = eng.ID
+					if u.nodes > 1 {
+						opts[i].Nodes = u.nodes
+					}
 					if caveat != "" {
 						opts[i].Caveats = []string{caveat}
 					}

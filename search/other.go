@@ -102,6 +102,9 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
 			o.Instances = int(nInst)
+			if pp > 1 {
+				o.Nodes = pp
+			}
 			o.summarize = describeBatch
 			col.add(o)
 		}

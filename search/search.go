@@ -25,6 +25,7 @@ type Option struct {
 	Accelerator string `json:"accelerator,omitempty"`
 	TP          int    `json:"tp,omitempty"`
 	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
+	Nodes       int    `json:"nodes_per_replica,omitempty"` // >1: pipeline stages on as many instances
 	Precision   string `json:"precision,omitempty"`
 	Engine      string `json:"engine,omitempty"` // catalog engine id
 	Cloud       string `json:"cloud,omitempty"`
