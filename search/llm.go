@@ -135,7 +135,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				col.add(opts...)
 			}
 			held := false // some replica on one node holds the model
-			for _, tp := range []int{1, 2, 4, 8} {
+			for _, tp := range tpDegrees {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}

@@ -31,7 +31,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 				continue
 			}
 			held := false // some replica on one node holds the model
-			for _, tp := range []int{1, 2, 4, 8} {
+			for _, tp := range tpDegrees {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
