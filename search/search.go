@@ -495,6 +495,9 @@ func Why(choice, alt *Option) string {
 		return s
 	case dc > 0:
 		return "costs more"
+	case dc < -0.5 && base > 0:
+		// Placement chose for the whole plan, not for this workload alone.
+		return fmt.Sprintf("costs %.0f%% less on its own, more in this plan (the choice shares a node pool, uses owned capacity or keeps the plan on fewer clouds)", -dc/base*100)
 	case alt.LatencyMs > choice.LatencyMs:
 		return "equal cost, higher latency"
 	default:
