@@ -200,8 +200,13 @@ func loss(samples []*Sample, e *catalog.Efficiency) float64 {
 		n[s.Class]++
 	}
 	total, k := 0.0, 0
-	for c, v := range sum {
-		total += v / float64(n[c])
+	classes := make([]string, 0, len(sum))
+	for c := range sum {
+		classes = append(classes, c)
+	}
+	sort.Strings(classes)
+	for _, c := range classes { // in key order: the fit is bit-for-bit reproducible
+		total += sum[c] / float64(n[c])
 		k++
 	}
 	if k == 0 {
@@ -230,7 +235,7 @@ func groupOf(class string) int {
 	return 0
 }
 
-// FitSamples refits e in place on samples (Nelder-Mead on the per-class mean
+// FitSamples refits e in place on samples (compass search on the per-class mean
 // absolute log error, from e's current values), and records the engines,
 // families and coverage the samples inform. It does not touch the bands.
 func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitReport, error) {

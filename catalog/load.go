@@ -506,6 +506,7 @@ func build(f *File) (*Catalog, error) {
 		c.instByAcc[a.ID] = append(c.instByAcc[a.ID], in)
 	}
 	if len(errs) > 0 {
+		sort.Strings(errs) // some come from map iteration: report them in one order
 		return nil, fmt.Errorf("invalid catalog:\n  %s", strings.Join(errs, "\n  "))
 	}
 	for k := range c.instByAcc {

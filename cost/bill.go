@@ -3,6 +3,7 @@ package cost
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -189,10 +190,10 @@ func InstancesFor(replicas Week, perInstance int) Week {
 //
 // ok is false when the instance has no usable price in the mode.
 func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]Component, bool) {
-	hours := p.RateOr("hours-per-month", 730)
+	hours := p.hoursPerMonth()
 	od, okOD := p.HourlyUSD(in, OnDemand)
 	total := inst.Hours(hours)
-	var out []Component
+	out := make([]Component, 0, 2)
 	switch m {
 	case OnDemand:
 		if !okOD {
@@ -214,7 +215,7 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 		}
 		base := inst.Min()
 		if base > 0 {
-			c := p.line(in, fmt.Sprintf("%s %s baseline (%d)", label, m, base), float64(base)*hours, r, m)
+			c := p.line(in, label+" "+string(m)+" baseline ("+strconv.Itoa(base)+")", float64(base)*hours, r, m)
 			c.Source = "catalog rate " + string(m) + "/" + in.Cloud + "; " + c.Source
 			out = append(out, c)
 		}
@@ -226,7 +227,7 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 		if !ok {
 			return nil, false
 		}
-		intr := p.RateOr("spot-interruptions-per-hour", 0.02) * p.RateOr("spot-restart-hours", 0.25)
+		intr := p.spotLoss()
 		base := 0
 		if m == SpotOverOnDemand {
 			if !okOD {
@@ -234,7 +235,7 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 			}
 			base = inst.Min()
 			if base > 0 {
-				out = append(out, p.line(in, fmt.Sprintf("%s on-demand baseline (%d)", label, base), float64(base)*hours, od, OnDemand))
+				out = append(out, p.line(in, label+" on-demand baseline ("+strconv.Itoa(base)+")", float64(base)*hours, od, OnDemand))
 			}
 		}
 		if h := inst.HoursAbove(base, hours); h > 0 {
@@ -275,6 +276,23 @@ func (p *Pricer) BillCommitted(in *catalog.Instance, count int, usdPerHour float
 		out = append(out, p.line(in, label+" on-demand overflow", over, od, OnDemand))
 	}
 	return out, true
+}
+
+// hoursPerMonth and spotLoss are rates every bill needs, looked up once.
+func (p *Pricer) hoursPerMonth() float64 {
+	if p.hours == 0 {
+		p.hours = p.RateOr("hours-per-month", 730)
+	}
+	return p.hours
+}
+
+// spotLoss is the fraction of spot hours lost to interruptions and restarts.
+func (p *Pricer) spotLoss() float64 {
+	if !p.spotLossSet {
+		p.spotLossV = p.RateOr("spot-interruptions-per-hour", 0.02) * p.RateOr("spot-restart-hours", 0.25)
+		p.spotLossSet = true
+	}
+	return p.spotLossV
 }
 
 func (p *Pricer) line(in *catalog.Instance, name string, qty, price float64, m Mode) Component {

@@ -179,6 +179,10 @@ type Pricer struct {
 	// asOf remembers the date of each rate used, by its source text, so
 	// priced lines can show how old their price is.
 	asOf map[string]string
+	// rates every bill needs, looked up once (see hoursPerMonth, spotLoss)
+	hours       float64
+	spotLossV   float64
+	spotLossSet bool
 	// AllowFlagged uses spot prices the catalog flags as anomalous
 	// (SpotFlag); by default HourlyUSD has no such spot price. Entries
 	// flagged whole (PriceFlag) are excluded by the search, with a reason.

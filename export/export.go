@@ -7,6 +7,7 @@ package export
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 
@@ -115,20 +116,11 @@ func Write(p *plan.Plan, dir string, targets []string, inputs ...string) ([]stri
 		}
 		files[i].Data = nil // written: let it go
 	}
-	md, err := report.Render(p, "md")
-	if err != nil {
-		return nil, notes, err
-	}
-	if err := stage("report.md", md); err != nil {
-		return nil, notes, err
-	}
-	md = nil
-	html, err := report.Render(p, "html")
-	if err != nil {
-		return nil, notes, err
-	}
-	if err := stage("report.html", html); err != nil {
-		return nil, notes, err
+	for _, r := range []struct{ name, format string }{{"report.md", "md"}, {"report.html", "html"}} {
+		if err := d.StageStream(r.name, func(w io.Writer) error { return report.Write(w, p, r.format) }); err != nil {
+			return nil, notes, err
+		}
+		written = append(written, r.name)
 	}
 	mb, err := json.MarshalIndent(manifest{Plan: p.Name, Files: written}, "", "  ")
 	if err != nil {

@@ -5,7 +5,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -22,21 +21,8 @@ var Formats = []string{"table", "json", "md", "html"}
 // Render writes the plan in one format.
 func Render(p *plan.Plan, format string) ([]byte, error) {
 	var b bytes.Buffer
-	switch format {
-	case "table", "":
-		Table(&b, p)
-	case "json":
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(p); err != nil {
-			return nil, err
-		}
-	case "md", "markdown":
-		Markdown(&b, p)
-	case "html":
-		HTML(&b, p)
-	default:
-		return nil, fmt.Errorf("unknown format %q: allowed: %s", format, strings.Join(Formats, ", "))
+	if err := Write(&b, p, format); err != nil {
+		return nil, err
 	}
 	return b.Bytes(), nil
 }
@@ -161,7 +147,7 @@ func Explain(w io.Writer, p *plan.Plan, name string) error {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		for i := range wl.Alternatives {
 			a := &wl.Alternatives[i]
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Summary, optCost(a), search.Why(wl.Choice, a))
+			fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", a.Summary, optCost(a), search.Why(wl.Choice, a), addsCloud(p, a))
 		}
 		tw.Flush()
 	}

@@ -116,6 +116,12 @@ var writeAll = func(w io.Writer, data []byte) error {
 // the same directory, through any symbolic link the user named. It refuses
 // a directory and any path that resolves to one of the inputs.
 func WriteFile(dest string, data []byte, inputPaths ...string) error {
+	return WriteStream(dest, func(w io.Writer) error { return writeAll(w, data) }, inputPaths...)
+}
+
+// WriteStream is WriteFile with the content written by fill, so a large
+// report goes to disk without being held in memory.
+func WriteStream(dest string, fill func(io.Writer) error, inputPaths ...string) error {
 	in := newInputs(inputPaths)
 	st, err := os.Stat(dest) // follows links: the user named this path
 	if err == nil && st.IsDir() {
@@ -139,7 +145,7 @@ func WriteFile(dest string, data []byte, inputPaths ...string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeAll(f, data); err != nil {
+		if err := fill(f); err != nil {
 			f.Close()
 			return fmt.Errorf("write %s: %w", dest, err)
 		}
@@ -162,13 +168,13 @@ func WriteFile(dest string, data []byte, inputPaths ...string) error {
 		return err
 	}
 	defer root.Close()
-	return replace(root, filepath.Base(real), data, mode, nil)
+	return replace(root, filepath.Base(real), fill, mode, nil)
 }
 
 // replace writes data to a new temp file in root and renames it to name.
 // With keep set, the temp file is left for the caller to rename later and
 // its name is returned through keep.
-func replace(root *os.Root, name string, data []byte, mode fs.FileMode, keep *string) (err error) {
+func replace(root *os.Root, name string, fill func(io.Writer) error, mode fs.FileMode, keep *string) (err error) {
 	dir, base := path.Split(name)
 	tmp := path.Join(dir, tempName(base))
 	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -181,7 +187,7 @@ func replace(root *os.Root, name string, data []byte, mode fs.FileMode, keep *st
 			root.Remove(tmp)
 		}
 	}()
-	if err = writeAll(f, data); err != nil {
+	if err = fill(f); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	if err = f.Chmod(mode); err != nil {
@@ -289,11 +295,16 @@ func (d *Dir) check(name string) error {
 
 // Stage writes data to a temp file beside name; Commit renames it into place.
 func (d *Dir) Stage(name string, data []byte) error {
+	return d.StageStream(name, func(w io.Writer) error { return writeAll(w, data) })
+}
+
+// StageStream is Stage with the content written by fill.
+func (d *Dir) StageStream(name string, fill func(io.Writer) error) error {
 	if err := d.check(name); err != nil {
 		return err
 	}
 	var tmp string
-	if err := replace(d.root, name, data, 0o644, &tmp); err != nil {
+	if err := replace(d.root, name, fill, 0o644, &tmp); err != nil {
 		return err
 	}
 	d.staged = append(d.staged, staged{tmp, name})

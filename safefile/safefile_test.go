@@ -413,3 +413,49 @@ func TestDir_RemoveOnlyRegularFilesInside(t *testing.T) {
 		t.Error("victim removed")
 	}
 }
+
+// FuzzDirWriter stages and commits files under fuzzed names into a folder
+// holding links to a sibling folder: nothing outside the folder changes, no
+// temp file stays, and every name either is refused or holds its content.
+func FuzzDirWriter(f *testing.F) {
+	for _, s := range []string{"report.md", "k8s/a.yaml", "../x", "link/x", "sub/link2/y", "/etc/x", "a/../../b", ".", "", "a\x00b", "k8s//a", "report.md.tmp", "x/./y"} {
+		f.Add(s, "k8s/b.yaml", []byte("data"))
+	}
+	f.Fuzz(func(t *testing.T, n1, n2 string, data []byte) {
+		base := t.TempDir()
+		dir, outside := filepath.Join(base, "out"), filepath.Join(base, "outside")
+		os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+		os.MkdirAll(outside, 0o755)
+		os.WriteFile(filepath.Join(outside, "victim"), []byte("keep"), 0o644)
+		os.Symlink(outside, filepath.Join(dir, "link"))
+		os.Symlink(filepath.Join(outside, "victim"), filepath.Join(dir, "sub", "link2"))
+		d, err := OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok := map[string]bool{}
+		for _, n := range []string{n1, n2} {
+			if d.Stage(n, data) == nil {
+				ok[n] = true
+			}
+		}
+		commitErr := d.Commit()
+		d.Close()
+		if got := read(t, filepath.Join(outside, "victim")); got != "keep" {
+			t.Fatalf("victim overwritten via %q/%q", n1, n2)
+		}
+		if got := entries(t, outside); len(got) != 1 {
+			t.Fatalf("outside holds %v after %q/%q", got, n1, n2)
+		}
+		noTemps(t, dir)
+		if commitErr != nil {
+			return
+		}
+		for n := range ok {
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
+			if err != nil || string(b) != string(data) {
+				t.Fatalf("%q: %v", n, err)
+			}
+		}
+	})
+}

@@ -30,7 +30,10 @@ type unit struct {
 // latencyCritical endpoints only use spot above an on-demand baseline
 // unless the file allows spot alone.
 func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, evaluated *int) []Option {
-	var out []Option
+	// Options are large: reuse one buffer (callers hand them to the
+	// collector, which copies what it keeps, before the next call).
+	out := e.endpointBuf[:0]
+	defer func() { e.endpointBuf = out[:0] }()
 	shape := cost.ShapeOf(w.Traffic)
 	if w.Autoscaling != nil && w.Autoscaling.ScaleUpDelayMinutes > 0 {
 		shape = shape.Leading() // replicas must be up before the ramp

@@ -31,7 +31,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 				continue
 			}
 			held := false // some replica on one node holds the model
-			for _, tp := range []int{1, 2, 4, 8} {
+			for _, tp := range tpDegrees {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
@@ -49,7 +49,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 			}
 		}
 	}
-	if e.Modes["api"] {
+	if e.Modes[cost.API] {
 		col.add(e.apiOption(w, m, &r))
 	}
 	col.finish(&r)
@@ -68,7 +68,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			u.reject = "memory: " + res.Reason
 		}
 		r.Evaluated++
-		col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", u.gpus, a.ID, prec), Accelerator: a.ID, TP: tp, GPUsPerUnit: u.gpus, Precision: string(prec), Pricing: "any", Rejected: u.reject})
+		col.add(Option{Summary: fmt.Sprintf("%d x %s (%s)", u.gpus, a.ID, prec), Accelerator: a.ID, TP: tp, GPUsPerUnit: u.gpus, Precision: string(prec), Pricing: cost.Unpriced, Rejected: u.reject})
 		return false
 	}
 	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
@@ -94,7 +94,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			}
 			r.Evaluated++
 			hours := nInst * perMonth
-			if mode == "spot" {
+			if mode == cost.Spot {
 				hours *= 1 + e.P.RateOr("spot-interruptions-per-hour", 0.02)*e.P.RateOr("spot-restart-hours", 0.25)
 			}
 			o := Option{Accelerator: a.ID, TP: tp, GPUsPerUnit: u.gpus, Precision: string(prec), Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason,
@@ -102,6 +102,9 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
 			o.Instances = int(nInst)
+			if pp > 1 {
+				o.Nodes = pp
+			}
 			o.summarize = describeBatch
 			col.add(o)
 		}
@@ -169,7 +172,7 @@ func (e *Env) ClassicInference(w *spec.Workload) Result {
 			eng, why := e.servingEngine(w, a, "", "classic")
 			if why != "" {
 				r.Evaluated++
-				col.add(Option{Summary: "1 x " + a.ID, Accelerator: a.ID, Pricing: "any", Rejected: why})
+				col.add(Option{Summary: "1 x " + a.ID, Accelerator: a.ID, Pricing: cost.Unpriced, Rejected: why})
 				continue
 			}
 			u := e.classicUnit(m, a, nil, slo, 1)
@@ -197,7 +200,7 @@ func (e *Env) ClassicInference(w *spec.Workload) Result {
 
 func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason string, evaluated *int) []Option {
 	*evaluated++
-	o := Option{Accelerator: "cpu", Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Metrics: u.metrics, LatencyMs: u.latencyMs, CapacityPerReplica: u.capacity, Rejected: reason}
+	o := Option{Accelerator: "cpu", Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: cost.OnDemand, Metrics: u.metrics, LatencyMs: u.latencyMs, CapacityPerReplica: u.capacity, Rejected: reason}
 	if u.reject != "" {
 		o.Rejected = u.reject
 		o.Summary = in.InstanceType
@@ -211,7 +214,7 @@ func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason st
 	reps := cost.ReplicasFor(shape, w.Traffic.PeakRequestsPerSecond, u.capacity, e.Headroom, minR, 0, e.Hours)
 	hourly := reps.Weekday
 	o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
-	price, ok := e.P.HourlyUSD(in, "on-demand")
+	price, ok := e.P.HourlyUSD(in, cost.OnDemand)
 	if !ok {
 		return nil
 	}
@@ -245,7 +248,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 		eng, why := e.servingEngine(w, a, "", "classic")
 		if why != "" {
 			r.Evaluated++
-			col.add(Option{Summary: a.ID, Accelerator: a.ID, Pricing: "any", Rejected: why})
+			col.add(Option{Summary: a.ID, Accelerator: a.ID, Pricing: cost.Unpriced, Rejected: why})
 			continue
 		}
 		u := e.classicUnit(m, a, nil, 0, docScale)
@@ -261,7 +264,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 			if in.Accelerator != a.ID {
 				continue
 			}
-			price, ok := e.P.HourlyUSD(in, "on-demand")
+			price, ok := e.P.HourlyUSD(in, cost.OnDemand)
 			if !ok {
 				continue
 			}
@@ -279,7 +282,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 				nInst := math.Ceil(n / float64(in.AcceleratorCount))
 				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs on %g x %s)", a.ID, n, nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
 			}
-			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: "on-demand", Rejected: ic.reason, PeakGPUs: 1,
+			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: cost.OnDemand, Rejected: ic.reason, PeakGPUs: 1,
 				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
@@ -309,7 +312,7 @@ func (e *Env) Edge(w *spec.Workload) Result {
 	var opts []Option
 	for _, prec := range []catalog.Precision{catalog.BF16, catalog.INT8, catalog.INT4} {
 		r.Evaluated++
-		o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Precision: string(prec), Pricing: "device", Summary: fmt.Sprintf("%s on %s", prec, a.ID)}
+		o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Precision: string(prec), Pricing: cost.Device, Summary: fmt.Sprintf("%s on %s", prec, a.ID)}
 		if why := precisionSupport(a, prec); why != "" {
 			o.Rejected = why
 		} else if m.IsLLM() {
@@ -395,7 +398,7 @@ func (e *Env) DataPipeline(w *spec.Workload) Result {
 		rate, src, _ := e.P.Rate("memory-usd-per-gib-month")
 		comps = append(comps, cost.Line(fmt.Sprintf("online feature store memory (%.0f GiB incl. replica)", gib), "storage", "GiB-months", gib, rate, src))
 	}
-	o := Option{Pricing: "on-demand", Summary: fmt.Sprintf("%.0f GB/day, %.0f days retention, %s", w.IngestGBPerDay, w.RetentionDays, map[bool]string{true: "streaming", false: "batch"}[w.Streaming]), Components: comps}
+	o := Option{Pricing: cost.OnDemand, Summary: fmt.Sprintf("%.0f GB/day, %.0f days retention, %s", w.IngestGBPerDay, w.RetentionDays, map[bool]string{true: "streaming", false: "batch"}[w.Streaming]), Components: comps}
 	o.MonthlyUSD = cost.Sum(comps)
 	r.Choice = &o
 	return r

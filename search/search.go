@@ -25,6 +25,7 @@ type Option struct {
 	Accelerator string `json:"accelerator,omitempty"`
 	TP          int    `json:"tp,omitempty"`
 	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
+	Nodes       int    `json:"nodes_per_replica,omitempty"` // >1: pipeline stages on as many instances
 	Precision   string `json:"precision,omitempty"`
 	Engine      string `json:"engine,omitempty"` // catalog engine id
 	Cloud       string `json:"cloud,omitempty"`
@@ -158,7 +159,9 @@ type Env struct {
 	Headroom float64
 	// instances with the reason each is excluded ("" when allowed).
 	instances []instanceChoice
-	cache     map[capKey]capVal
+	// endpointBuf and jobBuf are reused option buffers (see priceEndpoint).
+	endpointBuf, jobBuf []Option
+	cache               map[capKey]capVal
 }
 
 type instanceChoice struct {
@@ -307,11 +310,29 @@ func before(a, b *Option) bool {
 	if a.LatencyMs != b.LatencyMs {
 		return a.LatencyMs < b.LatencyMs
 	}
-	return identity(a) < identity(b)
+	return identityLess(a, b)
 }
 
-func identity(o *Option) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%d|%d|%s|%s", o.Cloud, o.Region, o.Instance, o.OnPrem, o.Accelerator, o.GPUsPerUnit, o.TP, o.Precision, o.Pricing)
+// identityLess orders options field by field (cloud, region, instance,
+// on-prem pool, accelerator, GPUs, TP, precision, pricing) without
+// formatting strings: ties are common, as replica sizes that fill the same
+// whole instance cost the same.
+func identityLess(a, b *Option) bool {
+	for _, p := range [...][2]string{{a.Cloud, b.Cloud}, {a.Region, b.Region}, {a.Instance, b.Instance}, {a.OnPrem, b.OnPrem}, {a.Accelerator, b.Accelerator}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	if a.GPUsPerUnit != b.GPUsPerUnit {
+		return a.GPUsPerUnit < b.GPUsPerUnit
+	}
+	if a.TP != b.TP {
+		return a.TP < b.TP
+	}
+	if a.Precision != b.Precision {
+		return a.Precision < b.Precision
+	}
+	return a.Pricing < b.Pricing
 }
 
 func (c *collector) add(opts ...Option) {
@@ -474,6 +495,9 @@ func Why(choice, alt *Option) string {
 		return s
 	case dc > 0:
 		return "costs more"
+	case dc < -0.5 && base > 0:
+		// Placement chose for the whole plan, not for this workload alone.
+		return fmt.Sprintf("costs %.0f%% less on its own, more in this plan (the choice shares a node pool, uses owned capacity or keeps the plan on fewer clouds)", -dc/base*100)
 	case alt.LatencyMs > choice.LatencyMs:
 		return "equal cost, higher latency"
 	default:

@@ -52,7 +52,7 @@ func (e *Env) Training(w *spec.Workload) Result {
 		prec, why := trainingPrecision(w, a)
 		if why != "" {
 			r.Evaluated++
-			col.add(Option{Summary: fmt.Sprintf("%s training on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: "any", Rejected: why})
+			col.add(Option{Summary: fmt.Sprintf("%s training on %s", prec, a.ID), Accelerator: a.ID, Precision: string(prec), Pricing: cost.Unpriced, Rejected: why})
 			continue
 		}
 		shapes := e.trainShapes(a)
@@ -66,7 +66,7 @@ func (e *Env) Training(w *spec.Workload) Result {
 				nodes := (g + sh.count - 1) / sh.count
 				if nodes > 1 && sh.netGBs <= 0 {
 					r.Evaluated++
-					col.add(Option{Summary: fmt.Sprintf("%d x %s on %d x %s", g, a.ID, nodes, sh.example), Accelerator: a.ID, GPUsPerUnit: g, Pricing: "any", PeakGPUs: g, Instances: nodes,
+					col.add(Option{Summary: fmt.Sprintf("%d x %s on %d x %s", g, a.ID, nodes, sh.example), Accelerator: a.ID, GPUsPerUnit: g, Pricing: cost.Unpriced, PeakGPUs: g, Instances: nodes,
 						Rejected: fmt.Sprintf("network: %s has no published scale-out bandwidth in the catalog; a job across %d of them cannot be timed", sh.example, nodes)})
 					continue
 				}
@@ -93,7 +93,7 @@ func (e *Env) Training(w *spec.Workload) Result {
 				}
 				if !t.Fits {
 					r.Evaluated++
-					col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Precision: string(prec), Pricing: "any", PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
+					col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Precision: string(prec), Pricing: cost.Unpriced, PeakGPUs: g, Metrics: met, LatencyMs: t.WallHours * 3.6e6, Rejected: "memory: " + t.Reason})
 					continue
 				}
 				opts := e.priceJob(w, m, a, g, t, met, runs, sh, &r.Evaluated)
@@ -117,7 +117,8 @@ func (e *Env) Training(w *spec.Workload) Result {
 // priceJob prices a run of g accelerators on every instance (or the owned
 // pool) of one shape.
 func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, g int, t perf.TrainingResult, met Metrics, runs float64, sh trainShape, evaluated *int) []Option {
-	var out []Option
+	out := e.jobBuf[:0] // reused: callers consume the options before the next call
+	defer func() { e.jobBuf = out[:0] }()
 	ckptGB := 0.0
 	if w.Method == "pretrain" || w.Method == "full" {
 		// Keep three full checkpoints (weights, fp32 master and Adam moments: 14 bytes/param).
@@ -162,20 +163,20 @@ func (e *Env) priceJob(w *spec.Workload, m *catalog.Model, a *catalog.Accelerato
 			label := fmt.Sprintf("%s %s %s", in.Cloud, in.InstanceType, mode)
 			var comps []cost.Component
 			switch mode {
-			case "spot":
+			case cost.Spot:
 				// Interruptions cost a restart plus, on average, half a
 				// checkpoint interval of lost work (Young/Daly interval).
 				rate := e.P.RateOr("spot-interruptions-per-hour", 0.02) * nInst
 				wall *= 1 + rate*(e.P.RateOr("spot-restart-hours", 0.25)+math.Sqrt(2*e.C.Efficiency.Training.CheckpointHours/math.Max(rate, 1e-9))/2)
 				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*wall*perRun, price, in.Source+"; wall time inflated by spot interruptions"))
-			case "reserved-1y":
+			case cost.Reserved1y:
 				// Reserved capacity is paid around the clock.
 				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*e.Hours, price, "catalog rate reserved-1y/"+in.Cloud))
 			default:
 				comps = append(comps, cost.Line(label, "compute", "instance-hours", nInst*wall*perRun, price, in.Source))
 			}
 			o := Option{Accelerator: a.ID, GPUsPerUnit: g, PeakGPUs: int(nInst) * in.AcceleratorCount, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: mode, Rejected: ic.reason, Instances: int(nInst), summarize: describeJob}
-			if mode == "reserved-1y" && nInst*wall*perRun > nInst*e.Hours {
+			if mode == cost.Reserved1y && nInst*wall*perRun > nInst*e.Hours {
 				o.Rejected = "capacity: reserved instances cannot run the monthly job hours"
 			}
 			out = append(out, finish(o, wall, 0, comps))

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 )
@@ -123,8 +124,27 @@ func FuzzParse(f *testing.F) {
 		b, _ := os.ReadFile(p)
 		f.Add(b)
 	}
+	for _, s := range []string{"[[[[[[", "{a: {a: {a: ", "- - - - -", "a: &x 1\nb: *x\n", "\xef\xbb\xbfa: 1", "a: \"\\e\"", "k: !!binary aGk=", "? a\n: b\n", "a: |\n  x\n b: 1"} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		file, _ := Load(b, "fuzz.yaml", cat)
-		_ = file
+		t0 := time.Now()
+		file, ds := Load(b, "fuzz.yaml", cat)
+		if d := time.Since(t0); d > 2*time.Second && len(b) < 1<<20 {
+			t.Fatalf("%d bytes took %v", len(b), d)
+		}
+		if file == nil && !ds.HasErrors() {
+			t.Fatal("no file and no error")
+		}
+		if len(ds) > MaxDiagnostics+1 {
+			t.Fatalf("%d diagnostics", len(ds))
+		}
+		if file != nil {
+			for i := range file.Workloads {
+				if !IsName(file.Workloads[i].Name) {
+					t.Fatalf("accepted name %q", file.Workloads[i].Name)
+				}
+			}
+		}
 	})
 }

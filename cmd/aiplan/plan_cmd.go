@@ -69,13 +69,21 @@ func loadPlanInput(cmd *cobra.Command, path string, overlays []string) (*spec.Fi
 // writeOut writes the report to dest through safefile: atomically for a
 // regular file, in place for a device, FIFO or standard stream, never onto
 // an input. A refused path is a usage error.
-func writeOut(dest string, inputs []string, b []byte) error {
-	err := safefile.WriteFile(dest, b, inputs...)
+func writeOut(dest string, inputs []string, fill func(io.Writer) error) error {
+	err := safefile.WriteStream(dest, fill, inputs...)
 	var re *safefile.RefusedError
 	if errors.As(err, &re) {
 		return usageError{fmt.Errorf("--out %w", err)}
 	}
 	return err
+}
+
+// countWriter counts the bytes written through it.
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
 }
 
 func newPlanCmd() *cobra.Command {
@@ -109,18 +117,17 @@ exceeds the budget; 2 for bad input; 1 for internal errors.`,
 				}
 				return planStatus(p, failOverBudget)
 			}
-			b, err := report.Render(p, out)
-			if err != nil {
-				return err
-			}
 			if dest != "" {
-				if err := writeOut(dest, args, b); err != nil {
+				var n countWriter
+				if err := writeOut(dest, args, func(w io.Writer) error {
+					return report.Write(io.MultiWriter(w, &n), p, out)
+				}); err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes)\n", dest, len(b))
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes)\n", dest, int64(n))
 				return planStatus(p, failOverBudget)
 			}
-			if _, err = cmd.OutOrStdout().Write(b); err != nil {
+			if err := report.Write(cmd.OutOrStdout(), p, out); err != nil {
 				return err
 			}
 			return planStatus(p, failOverBudget)
