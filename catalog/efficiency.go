@@ -309,6 +309,12 @@ type APIPrice struct {
 	Regions          []string `yaml:"regions" json:"regions,omitempty"`
 	Source           string   `yaml:"source" json:"source"`
 	AsOf             string   `yaml:"as_of" json:"as_of"`
+	// TTFTP99Ms and TPOTP99Ms are p99 latencies the provider states for the
+	// API (0: none stated), with LatencySource saying where; a plan only
+	// uses the API under a latency SLO the stated figures meet.
+	TTFTP99Ms     float64 `yaml:"ttft_p99_ms" json:"ttft_p99_ms,omitempty"`
+	TPOTP99Ms     float64 `yaml:"tpot_p99_ms" json:"tpot_p99_ms,omitempty"`
+	LatencySource string  `yaml:"latency_source" json:"latency_source,omitempty"`
 }
 
 // Region is a cloud region and the jurisdiction its data stays in.
