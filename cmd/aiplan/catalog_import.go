@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,7 +102,7 @@ as it was.`,
 			if _, err := catalog.Load(check...); err != nil {
 				return fmt.Errorf("imported overlay fails the catalog checks (nothing written): %w", err)
 			}
-			if err := pricefile.WriteAtomic(output, b); err != nil {
+			if err := writeOut("--overlay", output, files, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 				return err
 			}
 			changes := catalog.Diff(base, after)
