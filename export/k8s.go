@@ -315,6 +315,9 @@ func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Ac
 	if e.Image(a) == "" {
 		return nil, a, fmt.Errorf("%s: engine %s has no image for %s accelerators", w.Workload, e.ID, vendor(a))
 	}
+	if o.Nodes > 1 {
+		return nil, a, fmt.Errorf("%s: each replica spans %d instances as pipeline stages; the export generates no multi-node serving deployment (e.g. a LeaderWorkerSet with --pipeline-parallel-size %d)", w.Workload, o.Nodes, o.Nodes)
+	}
 	return e, a, nil
 }
 

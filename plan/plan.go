@@ -139,8 +139,15 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 		r := &wp.Result
 		if o := pl.Options[i]; o != nil {
 			if r.Choice != nil && identityOf(r.Choice) != identityOf(o) {
-				// The standalone best stays visible as an alternative.
-				r.Alternatives = append([]search.Option{*r.Choice}, r.Alternatives...)
+				// The standalone best stays visible as an alternative; the
+				// placed choice is no longer one.
+				alts := []search.Option{*r.Choice}
+				for _, a := range r.Alternatives {
+					if identityOf(&a) != identityOf(o) {
+						alts = append(alts, a)
+					}
+				}
+				r.Alternatives = alts
 			}
 			r.Choice = o
 		}

@@ -9,6 +9,7 @@ import (
 	costpkg "github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/search"
 )
 
 // cashOut is the line that sets new spending beside the full cost.
@@ -127,4 +128,17 @@ func lineNote(c costpkg.Component) string {
 		s += "  [price as of " + c.AsOf + "]"
 	}
 	return s
+}
+
+// addsCloud notes when an alternative runs on a cloud the plan does not use.
+func addsCloud(p *plan.Plan, o *search.Option) string {
+	if p.Placement == nil || o.Cloud == "" || o.Instance == "" || o.OnPrem != "" || o.Pricing == costpkg.API || o.Pricing == costpkg.Serverless {
+		return ""
+	}
+	for _, c := range p.Placement.Clouds {
+		if c.Cloud == o.Cloud {
+			return ""
+		}
+	}
+	return "; would add cloud " + o.Cloud
 }

@@ -147,7 +147,7 @@ func Explain(w io.Writer, p *plan.Plan, name string) error {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 		for i := range wl.Alternatives {
 			a := &wl.Alternatives[i]
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Summary, optCost(a), search.Why(wl.Choice, a))
+			fmt.Fprintf(tw, "  %s\t%s\t%s%s\n", a.Summary, optCost(a), search.Why(wl.Choice, a), addsCloud(p, a))
 		}
 		tw.Flush()
 	}

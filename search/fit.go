@@ -384,3 +384,8 @@ func (u *unit) slots(in *catalog.Instance, week cost.Week) (perInstance, gpus in
 	}
 	return in.AcceleratorCount / u.gpus, u.gpus, week
 }
+
+// tpDegrees are the tensor-parallel degrees tried for serving, up to the
+// 16-accelerator scale-up domains of Trainium and 16-GPU NVSwitch machines
+// (each is tried only where a machine holds that many).
+var tpDegrees = []int{1, 2, 4, 8, 16}

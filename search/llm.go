@@ -125,6 +125,9 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				opts := e.priceEndpoint(w, u, w.SLO != nil, &r.Evaluated)
 				for i := range opts {
 					opts[i].Engine = eng.ID
+					if u.nodes > 1 {
+						opts[i].Nodes = u.nodes
+					}
 					if caveat != "" {
 						opts[i].Caveats = []string{caveat}
 					}
@@ -132,7 +135,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 				col.add(opts...)
 			}
 			held := false // some replica on one node holds the model
-			for _, tp := range []int{1, 2, 4, 8} {
+			for _, tp := range tpDegrees {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}

@@ -31,7 +31,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 				continue
 			}
 			held := false // some replica on one node holds the model
-			for _, tp := range []int{1, 2, 4, 8} {
+			for _, tp := range tpDegrees {
 				if tp > maxG || m.Heads%tp != 0 {
 					continue
 				}
@@ -102,6 +102,9 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			o.Components = []cost.Component{cost.Line(in.Cloud+" "+in.InstanceType+" "+string(mode), "compute", "instance-hours", hours, price, in.Source)}
 			o.MonthlyUSD = cost.Sum(o.Components)
 			o.Instances = int(nInst)
+			if pp > 1 {
+				o.Nodes = pp
+			}
 			o.summarize = describeBatch
 			col.add(o)
 		}

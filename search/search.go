@@ -25,6 +25,7 @@ type Option struct {
 	Accelerator string `json:"accelerator,omitempty"`
 	TP          int    `json:"tp,omitempty"`
 	GPUsPerUnit int    `json:"gpus_per_replica,omitempty"`
+	Nodes       int    `json:"nodes_per_replica,omitempty"` // >1: pipeline stages on as many instances
 	Precision   string `json:"precision,omitempty"`
 	Engine      string `json:"engine,omitempty"` // catalog engine id
 	Cloud       string `json:"cloud,omitempty"`
@@ -494,6 +495,9 @@ func Why(choice, alt *Option) string {
 		return s
 	case dc > 0:
 		return "costs more"
+	case dc < -0.5 && base > 0:
+		// Placement chose for the whole plan, not for this workload alone.
+		return fmt.Sprintf("costs %.0f%% less on its own, more in this plan (the choice shares a node pool, uses owned capacity or keeps the plan on fewer clouds)", -dc/base*100)
 	case alt.LatencyMs > choice.LatencyMs:
 		return "equal cost, higher latency"
 	default:

@@ -99,8 +99,25 @@ as it was.`,
 			if err != nil {
 				return fmt.Errorf("imported overlay does not parse (nothing written): %w", err)
 			}
-			if _, err := catalog.Load(check...); err != nil {
+			loaded, err := catalog.Load(check...)
+			if err != nil {
 				return fmt.Errorf("imported overlay fails the catalog checks (nothing written): %w", err)
+			}
+			imported := map[string]bool{}
+			for _, e := range entries {
+				imported[e.ID] = true
+			}
+			var warnings []catalog.Finding
+			for _, f := range loaded.Findings() {
+				if f.Kind == "instance" && imported[f.ID] {
+					warnings = append(warnings, f)
+				}
+			}
+			for _, e := range entries {
+				// Flags the reader set (import checks) are findings too.
+				if e.PriceFlag != "" && strings.HasPrefix(e.PriceFlag, "import check") {
+					warnings = append(warnings, catalog.Finding{Severity: catalog.SevWarning, Check: "import", Kind: "instance", ID: e.ID, Message: "price_flag: " + e.PriceFlag})
+				}
 			}
 			if err := writeOut("--overlay", output, files, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 				return err
@@ -108,7 +125,7 @@ as it was.`,
 			changes := catalog.Diff(base, after)
 			w := cmd.OutOrStdout()
 			if *out == "json" {
-				return writeJSON(w, map[string]any{"overlay": output, "import": info, "changes": nonNil(changes), "skipped": nonNilS(skipped), "dropped": nonNilS(res.Dropped)})
+				return writeJSON(w, map[string]any{"overlay": output, "import": info, "changes": nonNil(changes), "skipped": nonNilS(skipped), "dropped": nonNilS(res.Dropped), "warnings": nonNilF(warnings)})
 			}
 			fmt.Fprintf(w, "wrote %s: %d entries from %d %s file(s)\n", output, len(entries), len(files), format)
 			for _, s := range res.Sources {
@@ -120,6 +137,9 @@ as it was.`,
 			}
 			for _, s := range skipped {
 				fmt.Fprintf(w, "skipped: %s\n", s)
+			}
+			for _, f := range warnings {
+				fmt.Fprintf(w, "check: %s\n", f)
 			}
 			fmt.Fprintf(w, "use it with: aiplan plan --catalog %s ...\n", output)
 			return nil
@@ -184,4 +204,11 @@ func nonNilS(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func nonNilF(fs []catalog.Finding) []catalog.Finding {
+	if fs == nil {
+		return []catalog.Finding{}
+	}
+	return fs
 }

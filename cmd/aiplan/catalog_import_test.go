@@ -154,3 +154,19 @@ func TestCatalogListAndShowEngines(t *testing.T) {
 		t.Fatalf("show trtllm: exit %d: %s %s", code, out, errs)
 	}
 }
+
+func TestCatalogImport_PrintsChecksOnImportedEntries(t *testing.T) {
+	ov := filepath.Join(t.TempDir(), "prices.yaml")
+	code, out, errs := runCLI("catalog", "import", "--format", "skypilot", "--cloud", "gcp", "--overlay", ov, fixtures+"skypilot-gcp-vms.csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"check: warning import", "gcp/a2-highgpu-8g/europe-west4", "check: warning spot-price", "gcp/a2-ultragpu-8g/us-central1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "check: warning network              instance gcp/a2-highgpu-8g/us-central1") {
+		t.Errorf("check lines name entries with no finding:\n%s", out)
+	}
+}
