@@ -48,6 +48,16 @@ type Component struct {
 	Exported []string `json:"exported,omitempty"`
 	// Retention lists the expiry rules of a store.
 	Retention []Retention `json:"retention,omitempty"`
+	// Copies (backups) pairs each region the plan runs a site in with the
+	// region its backups are copied to, in the same jurisdiction. A copy
+	// region is part of the plan: its storage is priced in Costs.
+	Copies []Copy `json:"copies,omitempty"`
+}
+
+// Copy is a backup copy from a site's region to a second region.
+type Copy struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Alternative is a component that lost, with why.

@@ -91,3 +91,43 @@ func TestServing_FollowsTheOptionsEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestDesign_BackupCopyRegion: the backups name a copy region of the same
+// cloud and jurisdiction as the site, within constraints.regions, and price
+// it; with no allowed region left, no copy region and a reason.
+func TestDesign_BackupCopyRegion(t *testing.T) {
+	c := catalog.MustDefault()
+	run := func(site string, allowed []string) *Component {
+		w := []spec.Workload{{Name: "events", Type: spec.DataPipeline, IngestGBPerDay: 100, RetentionDays: 60}}
+		r := []search.Result{
+			{Workload: "events", Type: spec.DataPipeline, Choice: &search.Option{Pricing: "on-demand", Components: []cost.Component{cost.Line("lake", "storage", "GB-months", 6000, 0.023, "test")}}},
+			{Workload: "chat", Type: spec.LLMInference, Choice: &search.Option{Cloud: "aws", Instance: "g5.xlarge", Region: site, Pricing: "on-demand", MonthlyUSD: 1}},
+		}
+		f := &spec.File{Metadata: spec.Metadata{Name: "t", TeamSize: 3}, Workloads: append(w, spec.Workload{Name: "chat", Type: spec.LLMInference}),
+			Constraints: spec.Constraints{Clouds: []string{"aws"}, Regions: allowed}}
+		return find(Design(Input{File: f, Results: r, Pricer: cost.NewPricer(c, nil), Hours: 730}), "backups")
+	}
+	for _, site := range []string{"us-east-1", "eu-central-1"} {
+		bk := run(site, nil)
+		if bk == nil || len(bk.Copies) != 1 {
+			t.Fatalf("%s: backups %+v", site, bk)
+		}
+		from, _ := c.Region(site)
+		to, ok := c.Region(bk.Copies[0].To)
+		if !ok || to.Cloud != "aws" || to.ID == site || to.Jurisdiction != from.Jurisdiction {
+			t.Errorf("%s: copy region %+v", site, to)
+		}
+		if len(bk.Costs) == 0 || !strings.Contains(bk.Costs[0].Name, to.ID) || bk.Costs[0].Quantity != 6000 || bk.MonthlyUSD <= 0 {
+			t.Errorf("%s: copy not priced: %+v", site, bk.Costs)
+		}
+		if !has(bk.Exported, "backup") {
+			t.Errorf("%s: backups with a priced copy region not exported: %v", site, bk.Exported)
+		}
+	}
+	if bk := run("eu-central-1", []string{"eu-central-1", "eu-west-2"}); len(bk.Copies) != 0 || has(bk.Exported, "backup") || !strings.Contains(strings.Join(bk.Settings, " "), "no copy region") {
+		t.Errorf("eu-west-2 (uk) taken as a copy region of eu-central-1, or no reason: %+v", bk)
+	}
+	if bk := run("eu-central-1", []string{"eu-central-1", "eu-north-1"}); len(bk.Copies) != 1 || bk.Copies[0].To != "eu-north-1" {
+		t.Errorf("copy region outside constraints.regions: %+v", bk.Copies)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
@@ -157,16 +158,105 @@ func (b *builder) dataPlane() {
 		Provides:     []string{"log-store"}, Settings: []string{"prompts redacted at the gateway, user ids pseudonymised", "provider encryption at rest"},
 		Retention: []Retention{{Days: days, Why: "request logs kept at least six months where the EU AI Act applies (Art. 19(1), 26(6)), otherwise 90 days"}}})
 	if b.find("lake") != nil || len(models) > 0 {
-		name := map[string]string{"aws": "AWS Backup", "gcp": "Backup and DR Service", "azure": "Azure Backup"}[cl]
+		name := map[string]string{"aws": "AWS Backup (locked vaults, cross-region copy)", "gcp": "Cloud Storage Nearline backup bucket (35-day soft delete) mirrored daily by Storage Transfer Service", "azure": "Azure Backup"}[cl]
 		if name == "" {
 			name = "Restic/Velero backups"
 		}
-		b.add(Component{ID: "backups", Layer: "lake", Name: fmt.Sprintf("%s: daily copies to a second region, %d-day retention, restore tested quarterly", name, backupRetentionDays), Managed: true,
+		copies, costs, why := b.backupCopies(cl)
+		where := "a second region"
+		if len(copies) > 0 {
+			var to []string
+			for _, c := range copies {
+				to = append(to, c.To)
+			}
+			where = strings.Join(to, ", ")
+		}
+		settings := []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion (AWS); deleted copies restorable for the retention period (Google Cloud soft delete)", "restores re-apply the erasure log before data is used again"}
+		if why != "" {
+			settings = append(settings, why)
+		}
+		b.add(Component{ID: "backups", Layer: "lake", Name: fmt.Sprintf("%s: daily copies to %s, %d-day retention, restore tested quarterly", name, where, backupRetentionDays), Managed: true, Copies: copies, Costs: costs,
 			Reason:       "bucket versioning is not a backup (same bucket, same account, same region); a copy elsewhere survives deletion, ransomware and a regional outage",
 			Alternatives: []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}},
-			Provides:     []string{"backup-copies"}, Settings: []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion", "restores re-apply the erasure log before data is used again"},
+			Provides:     []string{"backup-copies"}, Settings: settings,
 			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
 	}
+}
+
+// backupCopyClouds are the clouds whose Terraform export writes the backup
+// copies (AWS Backup with a cross-region copy; a Cloud Storage bucket in
+// the copy region filled daily by Storage Transfer Service).
+var backupCopyClouds = map[string]bool{"aws": true, "gcp": true}
+
+// backupCopies picks, for each region the plan runs a site in on the cloud,
+// the region its backups are copied to: another catalog region of the same
+// cloud in the same jurisdiction, within constraints.regions when the file
+// lists them (so residency holds). It prices the copies: backup storage for
+// the object storage the plan priced (lake and checkpoints, GB-months), and
+// the cross-region transfer of a month's new data. why says why there is no
+// copy region when there is none.
+func (b *builder) backupCopies(cloud string) ([]Copy, []cost.Component, string) {
+	sites := b.pricedRegions(cloud)
+	if len(sites) == 0 || !backupCopyClouds[cloud] || b.in.Pricer == nil || b.in.Pricer.C == nil {
+		return nil, nil, ""
+	}
+	c := b.in.Pricer.C
+	allowed := map[string]bool{}
+	for _, r := range b.in.File.Constraints.Regions {
+		allowed[r] = true
+	}
+	var copies []Copy
+	for _, from := range sites {
+		home, ok := c.Region(from)
+		if !ok {
+			return nil, nil, fmt.Sprintf("no copy region: %s is not in the catalog's regions, so its jurisdiction is unknown", from)
+		}
+		to := ""
+		for _, r := range c.Regions {
+			if r.Cloud != cloud || r.ID == from || r.Jurisdiction != home.Jurisdiction || (len(allowed) > 0 && !allowed[r.ID]) {
+				continue
+			}
+			if to == "" || r.ID < to {
+				to = r.ID
+			}
+		}
+		if to == "" {
+			return nil, nil, fmt.Sprintf("no copy region: no other %s region in jurisdiction %s is allowed; choose one and add it to constraints.regions", cloud, home.Jurisdiction)
+		}
+		copies = append(copies, Copy{From: from, To: to})
+	}
+	gb, perDay := 0.0, 0.0
+	for _, r := range b.in.Results {
+		if r.Choice == nil {
+			continue
+		}
+		for _, l := range r.Choice.Components {
+			if l.Category == "storage" && l.Unit == "GB-months" {
+				gb += l.Quantity
+			}
+		}
+	}
+	for _, w := range b.in.File.Workloads {
+		if w.Type == spec.DataPipeline {
+			perDay += w.IngestGBPerDay
+		}
+	}
+	var to []string
+	for _, cp := range copies {
+		to = append(to, cp.To)
+	}
+	store, ssrc := b.rate("backup-storage/"+cloud, 0.05)
+	xfer, xsrc := b.rate("backup-transfer/"+cloud, 0.02)
+	days, _ := b.rate("hours-per-month", 730)
+	costs := []cost.Component{
+		cost.Line(fmt.Sprintf("backup copies in %s (lake and checkpoints as priced, %d days)", strings.Join(to, ", "), backupRetentionDays), "storage", "GB-months", gb, store, ssrc),
+	}
+	if cloud == "aws" {
+		// AWS Backup keeps each recovery point in the site's vault too
+		costs = append(costs, cost.Line(fmt.Sprintf("backup recovery points in %s (the source vault)", strings.Join(sites, ", ")), "storage", "GB-months", gb, store, ssrc))
+	}
+	costs = append(costs, cost.Line("backup transfer to the copy region (a month of new data)", "network", "GB", perDay*days/24, xfer, xsrc))
+	return copies, costs, ""
 }
 
 // pricedRegions are the regions of a cloud where the plan runs instances in
@@ -212,6 +302,12 @@ func (b *builder) declareData() {
 	train := b.workloads(spec.Training, spec.FineTuning)
 	mesh := b.find("mesh") != nil
 	backups := b.find("backups") != nil
+	// copied: the Terraform writes the backups (vault or bucket in the copy
+	// region, daily plan or transfer) of the lake and checkpoint buckets.
+	copied := false
+	if bk := b.find("backups"); bk != nil {
+		copied = len(bk.Copies) > 0 && TerraformClouds[bk.Cloud] && len(b.pricedRegions(bk.Cloud)) > 0
+	}
 	var served []string
 	for _, c := range b.bp.Components {
 		if c.Layer == "serving" || c.ID == "gateway" {
@@ -252,7 +348,7 @@ func (b *builder) declareData() {
 				addCaps(c, false, "encryption-in-transit") // bucket policy denying aws:SecureTransport = false
 			}
 			if backups {
-				addCaps(c, false, "backup")
+				addCaps(c, copied && c.Cloud == b.find("backups").Cloud, "backup")
 			}
 			retained := true
 			for _, w := range b.in.File.Workloads {
@@ -304,7 +400,7 @@ func (b *builder) declareData() {
 			addCaps(c, tf, "encryption-at-rest")
 			addCaps(c, tf && c.Cloud != "azure", "integrity")
 			if backups {
-				addCaps(c, false, "backup")
+				addCaps(c, copied && c.Cloud == b.find("backups").Cloud, "backup") // the checkpoints bucket
 			}
 		case c.Layer == "serving":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
@@ -331,10 +427,10 @@ func (b *builder) declareData() {
 			}
 			c.Data, c.Store, c.Holds = Stores, "backups", union(holds)
 			addCaps(c, false, "encryption-in-transit", "access-control", "authentication", "erasure")
-			// designed (vault KMS key, vault lock, 35-day lifecycle, copy to a
-			// second region); the export does not write it: its Terraform
-			// holds only the regions the plan priced
-			addCaps(c, false, "encryption-at-rest", "retention-enforced", "backup", "integrity")
+			// the Terraform writes, per site, a KMS key and a locked vault (or
+			// retention-locked bucket) in the copy region the plan priced, the
+			// daily copy and the 35-day expiry (export/backup.go)
+			addCaps(c, copied, "encryption-at-rest", "retention-enforced", "backup", "integrity")
 		case c.ID == "netpol":
 			addCaps(c, true, "network-segmentation")
 		case c.ID == "monitoring":
@@ -348,7 +444,7 @@ func (b *builder) declareData() {
 		// The Terraform pins the region of what it writes (buckets, log
 		// store) and of the cluster that runs the self-hosted components;
 		// managed services it does not write take their region at deployment.
-		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store")
+		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store" || (c.ID == "backups" && copied))
 		if b.residencyEU() {
 			addCaps(c, pinned, "residency-eu")
 		}

@@ -54,7 +54,7 @@ func paramGroup(class string) int {
 }
 
 // CrossValidate refits base without each group of samples (warm-started
-// from base, up to evals Nelder-Mead evaluations per parameter group, only
+// from base, up to evals fitter evaluations per parameter group, only
 // the parameter groups the held-out rows depend on) and predicts the
 // held-out rows.
 func CrossValidate(base *catalog.Efficiency, samples []Sample, by Grouping, evals int) (CVResult, error) {

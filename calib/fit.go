@@ -235,7 +235,7 @@ func groupOf(class string) int {
 	return 0
 }
 
-// FitSamples refits e in place on samples (Nelder-Mead on the per-class mean
+// FitSamples refits e in place on samples (compass search on the per-class mean
 // absolute log error, from e's current values), and records the engines,
 // families and coverage the samples inform. It does not touch the bands.
 func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitReport, error) {

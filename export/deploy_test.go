@@ -469,6 +469,20 @@ func TestTerraform_OnlyPricedRegions(t *testing.T) {
 				priced[o.Cloud][o.Region] = true
 			}
 		}
+		// Backup copy regions are part of the plan when the blueprint
+		// prices the copies there.
+		copies := map[string]map[string]bool{}
+		for _, c := range p.Blueprint.Components {
+			if c.ID != "backups" || len(c.Costs) == 0 {
+				continue
+			}
+			for _, cp := range c.Copies {
+				if copies[c.Cloud] == nil {
+					copies[c.Cloud] = map[string]bool{}
+				}
+				copies[c.Cloud][cp.To] = true
+			}
+		}
 		files, _, err := Generate(p, []string{"terraform"})
 		if err != nil {
 			t.Fatal(err)
@@ -491,7 +505,7 @@ func TestTerraform_OnlyPricedRegions(t *testing.T) {
 			}
 			got := regionsIn(f.Data)
 			for r := range got {
-				if !priced[cl][r] {
+				if !priced[cl][r] && !copies[cl][r] {
 					t.Errorf("%s %s: region %s was not priced on %s (priced: %v)", ex, f.Path, r, cl, priced[cl])
 				}
 			}
@@ -808,6 +822,21 @@ func TestTerraform_TwoRegionsWithRetention(t *testing.T) {
 			continue
 		}
 		suffix := strings.TrimPrefix(string(prov.Expr.Range().SliceBytes(data)), "aws.")
+		if strings.HasPrefix(blk.Labels[1], "copy_") || strings.HasPrefix(blk.Labels[1], "backup_copy_") {
+			// a site's backup copy lives in the site's copy region
+			to := ""
+			for _, c := range p.Blueprint.Components {
+				for _, cp := range c.Copies {
+					if c.ID == "backups" && strings.HasSuffix(blk.Labels[1], "_"+ident(cp.From)) {
+						to = cp.To
+					}
+				}
+			}
+			if to == "" || (suffix != ident(to) && suffix != "copy_"+ident(to)) {
+				t.Errorf("%s is on provider %s, not its site's copy region %q", k, suffix, to)
+			}
+			continue
+		}
 		if !strings.HasSuffix(blk.Labels[1], "_"+suffix) {
 			t.Errorf("%s is on provider %s but not labelled for that region", k, suffix)
 		}

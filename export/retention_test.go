@@ -119,6 +119,9 @@ func hasRule(body *hclsyntax.Body, component, cloud, prefix string, days int, no
 		}
 		return false
 	}
+	if component == "backups" {
+		return hasBackupExpiry(body, cloud, days)
+	}
 	switch cloud {
 	case "aws":
 		for _, lc := range blocks(body, "resource", "aws_s3_bucket_lifecycle_configuration", "lake") {

@@ -274,6 +274,7 @@ type trainShape struct {
 	count   int     // accelerators per node
 	domain  int     // accelerators sharing the fast link
 	netGBs  float64 // scale-out bandwidth per accelerator, GB/s one direction (0: not published)
+	netType string  // efa, infiniband, roce, ethernet ("" when not published)
 	network string  // the network in words, for the plan
 	example string  // an instance type of the shape, for messages
 	pool    string  // the owned pool's name ("" for cloud instances)
@@ -293,8 +294,11 @@ func (sh trainShape) matches(in *catalog.Instance, a *catalog.Accelerator) bool 
 	if in.Accelerator != a.ID || in.AcceleratorCount != sh.count || in.LinkDomain(a) != sh.domain {
 		return false
 	}
-	net, words := netPerAccel(in)
-	return net == sh.netGBs && words == sh.network
+	n := in.Network
+	if n == nil || n.Gbps <= 0 {
+		return sh.netGBs == 0
+	}
+	return n.Type == sh.netType && n.Gbps/8/float64(in.AcceleratorCount) == sh.netGBs
 }
 
 // trainShapes lists the node shapes of an accelerator's instances and owned
@@ -314,7 +318,11 @@ func (e *Env) trainShapes(a *catalog.Accelerator) []trainShape {
 		}
 		if !known {
 			net, words := netPerAccel(in)
-			out = append(out, trainShape{count: in.AcceleratorCount, domain: in.LinkDomain(a), netGBs: net, network: words, example: in.Cloud + " " + in.InstanceType})
+			sh := trainShape{count: in.AcceleratorCount, domain: in.LinkDomain(a), netGBs: net, network: words, example: in.Cloud + " " + in.InstanceType}
+			if net > 0 {
+				sh.netType = in.Network.Type
+			}
+			out = append(out, sh)
 		}
 	}
 	if e.Modes[cost.OnPrem] {

@@ -123,7 +123,7 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 	report.Flags().StringVarP(&out, "output", "o", "table", "table or json")
 	report.Flags().BoolVarP(&verbose, "verbose", "v", false, "list every row with its error")
 	report.Flags().StringVar(&cvBy, "cv", "", "cross-validate: refit without each source, accelerator or model and predict it")
-	report.Flags().IntVar(&cvEvals, "cv-evals", 400, "Nelder-Mead evaluations per parameter group in each cross-validation refit")
+	report.Flags().IntVar(&cvEvals, "cv-evals", 200, "fitter evaluations per parameter group in each cross-validation refit")
 	var dest string
 	var evals int
 	fit := &cobra.Command{
@@ -144,7 +144,7 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 			if err != nil {
 				return err
 			}
-			c.Efficiency.Source = fmt.Sprintf("fitted by `aiplan calibrate fit` on %d rows of %v (Nelder-Mead, per-class mean |log error| %.3f -> %.3f)", len(rows), args, rep.Before, rep.After)
+			c.Efficiency.Source = fmt.Sprintf("fitted by `aiplan calibrate fit` on %d rows of %v (compass search, per-class mean |log error| plus prior %.3f -> %.3f; bands from leave-one-source-out cross-validation)", len(rows), args, rep.Before, rep.After)
 			b, err := yaml.MarshalWithOptions(map[string]any{"efficiency": c.Efficiency}, yaml.Indent(2))
 			if err != nil {
 				return err

@@ -88,7 +88,7 @@ func newEstimateInferenceCmd() *cobra.Command {
 	fl.Float64Var(&f.maxBatch, "max-batch", 0, "engine cap on concurrent sequences per replica (default: fitted engine default)")
 	fl.StringVar(&f.batching, "batching", "continuous", "continuous (vLLM, SGLang, TensorRT-LLM in-flight) or static")
 	fl.IntVar(&f.batch, "batch", 0, "batch size (classic models)")
-	fl.StringVar(&f.engine, "engine", "", "serving engine the figures assume: vllm, sglang, trtllm, tgi, neuron, jetstream, gaudi (default: vllm on NVIDIA and AMD GPUs, gaudi on Intel Gaudi, neuron on AWS, jetstream on TPU)")
+	fl.StringVar(&f.engine, "engine", "", "serving engine the figures assume: vllm, sglang, trtllm, tgi, neuron, vllm-tpu, gaudi (default: vllm on NVIDIA and AMD GPUs, gaudi on Intel Gaudi, neuron on AWS Inferentia/Trainium, vllm-tpu on TPU)")
 	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, framework, openvino, onnxruntime (default: tensorrt on GPUs, openvino on CPUs)")
 	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
 	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
@@ -155,14 +155,22 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if f.input <= 0 || f.output <= 0 {
 		return usage("--input-tokens and --output-tokens are required for LLM %s and must be positive", m.ID)
 	}
-	if f.engine != "" {
-		switch f.engine {
-		case "vllm", "sglang", "trtllm", "tgi", "neuron", "jetstream", "vllm-tpu", "gaudi":
-		default:
-			return usage("--engine %q: allowed: vllm, sglang, trtllm, tgi, neuron, jetstream, vllm-tpu, gaudi", f.engine)
-		}
+	engineID := f.engine
+	if engineID == "" {
+		engineID = c.Efficiency.DefaultEngine(a.Vendor)
 	}
-	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: f.engine,
+	eng, err := c.Engine(engineID)
+	if err != nil {
+		return usage("--engine %q: %v", f.engine, err)
+	}
+	if !eng.RunsOn(a) {
+		var ids []string
+		for _, e := range c.EnginesFor(a) {
+			ids = append(ids, e.ID)
+		}
+		return usage("--engine %s does not run on %s; allowed: %s", eng.ID, a.ID, strings.Join(ids, ", "))
+	}
+	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: eng.ID,
 		Precision: prec, KVPrecision: kv, InputTokens: f.input, OutputTokens: f.output, Concurrency: f.conc, RequestRate: f.rate,
 		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch})
 	if err != nil {
@@ -171,17 +179,17 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if f.out == "json" {
 		return writeJSON(w, r)
 	}
-	return printInference(w, m, a, r)
+	return printInference(w, m, a, eng, r)
 }
 
-func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, r perf.InferenceResult) error {
+func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *catalog.Engine, r perf.InferenceResult) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s on %d x %s (%d replica(s))\n", m.Name, r.GPUs, a.Name, r.Replicas)
-	ver := "no calibration rows: shared factors"
+	ver := "no calibration rows for it on this vendor: shared factors"
 	if len(r.EngineVersions) > 0 {
-		ver = "fitted on versions " + strings.Join(r.EngineVersions, ", ")
+		ver = "factors fitted on versions " + strings.Join(r.EngineVersions, ", ")
 	}
-	fmt.Fprintf(tw, "engine\t%s\t(%s)\n", r.Engine, ver)
+	fmt.Fprintf(tw, "engine\t%s %s\t(%s)\n", eng.Name, eng.Version, ver)
 	if !r.Fits {
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 	} else {
