@@ -45,6 +45,13 @@ var inferenceParams = []param{
 	pf("roofline_blend", false, func(e *catalog.Efficiency) *float64 { return &e.Inference.RooflineBlend }),
 }
 
+// floors are the values fitting restarts from when a positive factor has
+// collapsed toward zero (one tenth of a typical value).
+var floors = map[string]float64{
+	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
+	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
+}
+
 var trainingParams = []param{
 	pf("gemm_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Training.GEMMEfficiency }),
 	pf("intensity_knee", false, func(e *catalog.Efficiency) *float64 { return &e.Training.IntensityKnee }),
@@ -77,7 +84,7 @@ func engineParams(id string) []param {
 	get := func(e *catalog.Efficiency) catalog.EngineEff {
 		f, ok := e.Engines[id]
 		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
-			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}
+			f = catalog.EngineEff{Speed: 1, Overhead: 1, Versions: f.Versions, Rows: f.Rows, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows, MaxBatch: f.MaxBatch}
 		}
 		return f
 	}
@@ -277,7 +284,7 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 	// Engines and families without rows fall back to the shared prior.
 	for id, f := range e.Engines {
 		if engines[id] == nil {
-			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}
+			e.Engines[id] = catalog.EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows, MaxBatch: f.MaxBatch}
 		} else {
 			f.Versions, f.Rows = nil, 0
 			e.Engines[id] = f
@@ -313,7 +320,14 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		pp := ps[g]
 		x0 := make([]float64, len(pp))
 		for i, q := range pp {
-			x0[i] = enc(q.get(e), q.unit)
+			v := q.get(e)
+			if f, ok := floors[q.name]; ok && v < f {
+				// A factor the last fit drove to ~0 starts again from a
+				// small but noticeable value: multiplicative steps cannot
+				// bring it back from 1e-7.
+				v = f
+			}
+			x0[i] = enc(v, q.unit)
 		}
 		set := func(x []float64) {
 			for i, q := range pp {

@@ -163,7 +163,13 @@ func prepareInference(c *catalog.Catalog, r Row) Sample {
 	if staticEngine(r["engine"]) || strings.Contains(scen, "static batch") {
 		in.Batching = perf.Static
 	}
-	if batch > 0 {
+	switch {
+	case batch > 0 && in.Batching != perf.Static && (strings.Contains(scen, "max throughput") || strings.Contains(scen, "max num seqs")):
+		// An offline run at a stated batch is the engine's cap on running
+		// sequences (vLLM --max-num-seqs, the Gaudi batch size), not a
+		// closed-loop concurrency.
+		in.MaxBatch = batch
+	case batch > 0:
 		in.Concurrency = batch
 	}
 	if gpus == 0 || gpus%(tp*pp) != 0 {

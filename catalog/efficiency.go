@@ -79,6 +79,9 @@ type EngineEff struct {
 	// full-length attention window unless configured otherwise, so the KV
 	// cache holds and attention reads the whole sequence.
 	FullKVForWindows bool `yaml:"full_kv_for_windows" json:"full_kv_for_windows,omitempty"`
+	// MaxBatch is the engine's default cap on running sequences (vLLM's
+	// max_num_seqs); 0: the shared fitted cap.
+	MaxBatch float64 `yaml:"max_batch" json:"max_batch,omitempty"`
 	// Versions are the engine versions of the rows it was fitted on.
 	Versions []string `yaml:"versions" json:"versions,omitempty"`
 	Rows     int      `yaml:"rows" json:"rows"`
@@ -108,7 +111,7 @@ func (e *Efficiency) EngineFactors(key string) (EngineEff, bool) {
 			return b, false
 		}
 	}
-	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows}, false
+	return EngineEff{Speed: 1, Overhead: 1, KVFreeFraction: f.KVFreeFraction, FullKVForWindows: f.FullKVForWindows, MaxBatch: f.MaxBatch}, false
 }
 
 // DefaultEngine is the engine assumed on an accelerator of vendor.
@@ -309,6 +312,12 @@ type APIPrice struct {
 	Regions          []string `yaml:"regions" json:"regions,omitempty"`
 	Source           string   `yaml:"source" json:"source"`
 	AsOf             string   `yaml:"as_of" json:"as_of"`
+	// TTFTP99Ms and TPOTP99Ms are p99 latencies the provider states for the
+	// API (0: none stated), with LatencySource saying where; a plan only
+	// uses the API under a latency SLO the stated figures meet.
+	TTFTP99Ms     float64 `yaml:"ttft_p99_ms" json:"ttft_p99_ms,omitempty"`
+	TPOTP99Ms     float64 `yaml:"tpot_p99_ms" json:"tpot_p99_ms,omitempty"`
+	LatencySource string  `yaml:"latency_source" json:"latency_source,omitempty"`
 }
 
 // Region is a cloud region and the jurisdiction its data stays in.

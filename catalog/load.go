@@ -406,6 +406,11 @@ func (f *File) validate() []string {
 		if !finite(p.InputUSDPerMTok) || !finite(p.OutputUSDPerMTok) || p.InputUSDPerMTok < 0 || p.OutputUSDPerMTok < 0 {
 			bad("api_price", p.ID, "input/output_usd_per_mtok", p.InputUSDPerMTok, "must be >= 0")
 		}
+		if !finite(p.TTFTP99Ms) || !finite(p.TPOTP99Ms) || p.TTFTP99Ms < 0 || p.TPOTP99Ms < 0 {
+			bad("api_price", p.ID, "ttft_p99_ms/tpot_p99_ms", p.TTFTP99Ms, "must be >= 0 (0: not stated)")
+		} else if (p.TTFTP99Ms > 0 || p.TPOTP99Ms > 0) && p.LatencySource == "" {
+			bad("api_price", p.ID, "latency_source", `""`, "a stated latency needs the page that states it")
+		}
 		prov("api_price", p.ID, p.Source, p.AsOf)
 	}
 	for _, r := range f.Regions {

@@ -206,12 +206,13 @@ type servingModel struct {
 	ovh               float64 // engine overhead multiplier
 	kvFree            float64 // engine's KV share of free memory (0: share of total)
 	fullKV            bool    // engine runs windowed layers with a full-length window
+	engMaxBatch       float64 // engine's default cap on running sequences (0: shared)
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
-	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows}
+	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -438,6 +439,9 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		return r, nil
 	}
 	maxBatch := e.MaxBatch
+	if s.engMaxBatch > 0 {
+		maxBatch = s.engMaxBatch
+	}
 	if in.MaxBatch > 0 {
 		maxBatch = in.MaxBatch
 	}

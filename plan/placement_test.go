@@ -313,3 +313,20 @@ func readExample(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// The reported case: the hybrid example's 32 owned A100s served nothing.
+func TestHybridExample_OwnedPoolServesBeforeCloud(t *testing.T) {
+	p := buildFile(t, "../examples/hybrid-onprem.yaml")
+	for _, pl := range p.Placement.Pools {
+		if pl.OnPrem == "dc1-a100" {
+			if len(pl.Workloads) == 0 || pl.Utilisation < 0.25 {
+				t.Errorf("the owned pool serves %v at %.0f%%", pl.Workloads, pl.Utilisation*100)
+			}
+			if pl.SunkUSD <= 0 || pl.MonthlyUSD > 1000 {
+				t.Errorf("owned pool: %.0f new spending, %.0f sunk", pl.MonthlyUSD, pl.SunkUSD)
+			}
+			return
+		}
+	}
+	t.Error("no owned pool in the plan")
+}

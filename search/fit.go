@@ -11,8 +11,11 @@ import (
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
-// This file holds what a configuration can physically run on: the link a
-// tensor-parallel group talks over on a given instance or owned pool.
+// This file holds what a configuration can really run on: the link a
+// tensor-parallel group talks over on an instance or owned pool, replicas
+// across nodes, the node shapes and networks training is timed on, the
+// support matrix (precisions a chip runs, the engine that serves them) and
+// which catalog prices may be used.
 
 // link is the path a tensor-parallel group's all-reduces take.
 type link int

@@ -219,7 +219,7 @@ func TestAPI_HonoursSLOAndAccelerators(t *testing.T) {
 			t.Errorf("%s: the API option should be rejected with a reason, got %+v", name, api)
 			continue
 		}
-		want := map[string]string{"ttft": "TTFT p99 800 ms", "tpot": "TPOT p99 50 ms", "accelerators": "l4"}[name]
+		want := map[string]string{"ttft": "states no TTFT p99 (SLO 800 ms)", "tpot": "states no TPOT p99 (SLO 50 ms)", "accelerators": "l4"}[name]
 		if !strings.Contains(api.Rejected, want) {
 			t.Errorf("%s: reason %q does not name %q", name, api.Rejected, want)
 		}
@@ -657,5 +657,49 @@ func TestFlaggedPrice_SpotFlagDropsOnlySpot(t *testing.T) {
 	k.AllowFlaggedPrices = true
 	if r := NewEnv(&c, &k).Search(w); r.Choice == nil || r.Choice.Pricing != "spot" || r.Choice.Instance != first.Instance {
 		t.Errorf("opted in: %+v", r.Choice)
+	}
+}
+
+// With a latency the provider states (a catalog overlay), the API serves
+// under an SLO the stated figures meet and is refused under a tighter one.
+func TestAPI_StatedLatencyDecides(t *testing.T) {
+	overlay := filepath.Join(t.TempDir(), "api.yaml")
+	err := os.WriteFile(overlay, []byte(`api_prices:
+  - {id: together/llama-3.1-8b, provider: together, model: llama-3.1-8b, input_usd_per_mtok: 0.18, output_usd_per_mtok: 0.18,
+     ttft_p99_ms: 900, tpot_p99_ms: 40, latency_source: "test: a provider SLA page", source: test, as_of: "2026-12-01"}
+`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := catalog.Load(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		slo  spec.SLO
+		want string // "" when the API serves
+	}{
+		{spec.SLO{TTFTP99Ms: 1000, TPOTP99Ms: 50}, ""},
+		{spec.SLO{TTFTP99Ms: 1000, E2EP99Ms: 10000}, ""}, // 900 + 40 x 199 = 8860 ms
+		{spec.SLO{TTFTP99Ms: 800}, "states TTFT p99 900 ms, above the SLO's 800 ms"},
+		{spec.SLO{TPOTP99Ms: 30}, "states TPOT p99 40 ms, above the SLO's 30 ms"},
+		{spec.SLO{E2EP99Ms: 5000}, "states end-to-end p99 8860 ms, above the SLO's 5000 ms"},
+	} {
+		w := apiWorkload()
+		w.SLO = &tc.slo
+		api := apiOf(NewEnv(c, &spec.Constraints{}).Search(w))
+		if api == nil {
+			t.Fatalf("%+v: no API option", tc.slo)
+		}
+		if tc.want == "" && api.Rejected != "" || tc.want != "" && !strings.Contains(api.Rejected, tc.want) {
+			t.Errorf("%+v: rejected %q, want %q", tc.slo, api.Rejected, tc.want)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	_ = os.WriteFile(bad, []byte(`api_prices:
+  - {id: x/y, provider: x, model: llama-3.1-8b, input_usd_per_mtok: 1, output_usd_per_mtok: 1, ttft_p99_ms: 500, source: test, as_of: "2026-12-01"}
+`), 0o644)
+	if _, err := catalog.Load(bad); err == nil || !strings.Contains(err.Error(), "latency_source") {
+		t.Errorf("a stated latency without its source loads: %v", err)
 	}
 }

@@ -218,34 +218,42 @@ func (e *Env) apiOption(w *spec.Workload, m *catalog.Model, r *Result) Option {
 	case len(w.Accelerators) > 0:
 		o.Rejected = fmt.Sprintf("api: the workload asks for accelerators %s; a per-token API runs on hardware the provider chooses", strings.Join(w.Accelerators, ", "))
 	default:
-		o.Rejected = apiLatency(w.SLO, p)
+		o.Rejected = apiLatency(w.SLO, p, w.Traffic.OutputTokens)
 	}
 	o.LatencyMs = 0
 	return o
 }
 
-// apiLatency refuses a per-token API under a latency SLO: the catalog holds
-// no latency the provider states for its API, and shared per-token
-// endpoints publish no p99 guarantee, so a TTFT, TPOT or end-to-end target
-// cannot be shown to hold.
-func apiLatency(slo *spec.SLO, p *catalog.APIPrice) string {
+// apiLatency is why a per-token API cannot serve under the workload's
+// latency SLO ("" when it can): a shared per-token endpoint promises only
+// the latency its provider states (catalog ttft_p99_ms, tpot_p99_ms), so
+// a target with no stated figure, or tighter than the stated one, is
+// refused. An end-to-end target needs both (TTFT + TPOT per output token).
+func apiLatency(slo *spec.SLO, p *catalog.APIPrice, outputTokens float64) string {
 	if slo == nil {
 		return ""
 	}
-	var targets []string
-	if slo.TTFTP99Ms > 0 {
-		targets = append(targets, fmt.Sprintf("TTFT p99 %.0f ms", slo.TTFTP99Ms))
+	var why []string
+	check := func(name string, target, stated float64) {
+		switch {
+		case target <= 0:
+		case stated <= 0:
+			why = append(why, fmt.Sprintf("states no %s (SLO %.0f ms)", name, target))
+		case stated > target:
+			why = append(why, fmt.Sprintf("states %s %.0f ms, above the SLO's %.0f ms", name, stated, target))
+		}
 	}
-	if slo.TPOTP99Ms > 0 {
-		targets = append(targets, fmt.Sprintf("TPOT p99 %.0f ms", slo.TPOTP99Ms))
+	check("TTFT p99", slo.TTFTP99Ms, p.TTFTP99Ms)
+	check("TPOT p99", slo.TPOTP99Ms, p.TPOTP99Ms)
+	e2e := 0.0
+	if p.TTFTP99Ms > 0 && p.TPOTP99Ms > 0 {
+		e2e = p.TTFTP99Ms + p.TPOTP99Ms*max(outputTokens-1, 0)
 	}
-	if slo.E2EP99Ms > 0 {
-		targets = append(targets, fmt.Sprintf("e2e p99 %.0f ms", slo.E2EP99Ms))
-	}
-	if len(targets) == 0 {
+	check("end-to-end p99", slo.E2EP99Ms, e2e)
+	if len(why) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("api: %s states no latency for its %s API (catalog entry %s), so the SLO %s cannot be guaranteed", p.Provider, p.Model, p.ID, strings.Join(targets, ", "))
+	return fmt.Sprintf("api: %s for its %s API (catalog entry %s) %s", p.Provider, p.Model, p.ID, strings.Join(why, "; "))
 }
 
 func (e *Env) shapeMean(w *spec.Workload) float64 {

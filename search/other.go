@@ -109,7 +109,44 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 			col.add(o)
 		}
 	}
+	if e.Modes[cost.OnPrem] {
+		for _, pool := range e.onPremFor(a.ID) {
+			if !u.runsOnPool(pool) {
+				continue
+			}
+			r.Evaluated++
+			col.add(e.batchOnPrem(pool, u, eng, replicas, busyHours, perMonth))
+		}
+	}
 	return true
+}
+
+// batchOnPrem runs a batch job on an owned pool: its replicas hold their
+// accelerators while the day's requests run (placement fits them into the
+// hours the pool's endpoints leave idle). Power is the new spending; the
+// pool's capex and operations are sunk.
+func (e *Env) batchOnPrem(pool spec.OnPrem, u unit, eng *catalog.Engine, replicas, busyHours, perMonth float64) Option {
+	gpus := int(replicas) * u.gpus
+	o := Option{Accelerator: u.acc.ID, TP: u.tp, GPUsPerUnit: u.gpus, Precision: u.precision, Engine: eng.ID, OnPrem: pool.Name, Region: pool.Region, Pricing: cost.OnPrem,
+		ReplicasMax: int(replicas), PeakGPUs: gpus, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
+	o.summarize = func(o *Option) string {
+		return fmt.Sprintf("%d x %s (%s, %s) on on-prem %s, %d replica(s), %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, pool.Name, o.ReplicasMax, o.Metrics.WallHours)
+	}
+	if gpus > pool.Count {
+		o.Rejected = fmt.Sprintf("capacity: needs %d accelerators at once, pool %s has %d", gpus, pool.Name, pool.Count)
+		return o
+	}
+	capex, power, ops, note := e.P.OnPremGPUHourUSD(pool, u.acc)
+	gh := float64(gpus) * perMonth
+	o.Components = []cost.Component{
+		cost.Line("on-prem "+pool.Name+" power", "compute", "GPU-hours", gh, power, note),
+		cost.Line("on-prem "+pool.Name+" operations (sunk)", "compute", "GPU-hours", gh, ops, "opsUSDPerMonth or the onprem-ops-fraction rate"),
+		cost.Line("on-prem "+pool.Name+" amortised capex (sunk)", "compute", "GPU-hours", gh, capex, fmt.Sprintf("capex %.0f USD over %.1f years", pool.CapexUSD, pool.AmortizationYears)),
+	}
+	o.Components[1].Sunk, o.Components[2].Sunk = true, true
+	o.MonthlyUSD, o.SunkUSD = cost.Sum(o.Components), cost.SunkSum(o.Components)
+	o.Demand = &Demand{Mode: cost.OnPrem, OnPrem: pool.Name, GPUs: gpus, PerInstance: 1, GPUHours: gh}
+	return o
 }
 
 // classicModel returns the catalog model or an inline description.
