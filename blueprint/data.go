@@ -259,6 +259,27 @@ func (b *builder) backupCopies(cloud string) ([]Copy, []cost.Component, string) 
 	return copies, costs, ""
 }
 
+// inCluster reports whether every named workload runs on cluster nodes the
+// Kubernetes export deploys (not an API, a device, a serverless or a
+// managed endpoint).
+func (b *builder) inCluster(names []string) bool {
+	n := 0
+	for _, r := range b.in.Results {
+		if !has(names, r.Workload) {
+			continue
+		}
+		if r.Choice == nil {
+			return false
+		}
+		switch r.Choice.Pricing {
+		case "api", "device", "serverless", "managed-platform":
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
 // pricedRegions are the regions of a cloud where the plan runs instances in
 // a cluster: the Terraform export writes one site (cluster, lake bucket,
 // keys, logs) per such region and nothing for a cloud without one.
@@ -342,11 +363,9 @@ func (b *builder) declareData() {
 			addCaps(c, false, "access-control", "authentication", "erasure")
 			addCaps(c, tf, "encryption-at-rest")
 			addCaps(c, tf && c.Cloud != "azure", "integrity")
-			if tf && c.Cloud != "aws" {
-				addCaps(c, true, "encryption-in-transit") // GCS serves only HTTPS; the Azure account sets min TLS 1.2
-			} else {
-				addCaps(c, false, "encryption-in-transit") // bucket policy denying aws:SecureTransport = false
-			}
+			// GCS serves only HTTPS; the Azure account is HTTPS-only with min
+			// TLS 1.2; the S3 bucket policy denies aws:SecureTransport = false
+			addCaps(c, tf, "encryption-in-transit")
 			if backups {
 				addCaps(c, copied && c.Cloud == b.find("backups").Cloud, "backup")
 			}
@@ -387,6 +406,7 @@ func (b *builder) declareData() {
 		case c.ID == "training":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
 			transit()
+			addCaps(c, mesh && b.inCluster(c.Serves), "encryption-in-transit", "authentication", "access-control")
 		case c.ID == "tracking":
 			c.Data, c.Store, c.Holds = Stores, "artefacts", b.classes(train)
 			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "erasure")
@@ -396,7 +416,8 @@ func (b *builder) declareData() {
 			transit()
 		case c.ID == "model-store":
 			c.Data, c.Store, c.Holds = Stores, "model-weights", b.classes(c.Serves)
-			addCaps(c, false, "access-control", "authentication", "encryption-in-transit")
+			addCaps(c, false, "access-control", "authentication")
+			addCaps(c, tf && c.Cloud != "azure", "encryption-in-transit") // the checkpoints bucket, as the lake's
 			addCaps(c, tf, "encryption-at-rest")
 			addCaps(c, tf && c.Cloud != "azure", "integrity")
 			if backups {
@@ -405,6 +426,9 @@ func (b *builder) declareData() {
 		case c.Layer == "serving":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
 			transit()
+			// the Kubernetes export puts these pods in the plan's namespace,
+			// enrolled in the mesh with STRICT mTLS and an AuthorizationPolicy
+			addCaps(c, mesh && b.inCluster(c.Serves), "encryption-in-transit", "authentication", "access-control")
 		case c.ID == "gateway":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
 			addCaps(c, false, "encryption-in-transit", "authentication", "access-control")
@@ -433,6 +457,8 @@ func (b *builder) declareData() {
 			addCaps(c, copied, "encryption-at-rest", "retention-enforced", "backup", "integrity")
 		case c.ID == "netpol":
 			addCaps(c, true, "network-segmentation")
+		case c.ID == "mesh":
+			addCaps(c, true, "mtls") // PeerAuthentication and AuthorizationPolicy (export/mesh.go)
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
 		case c.ID == "kms":

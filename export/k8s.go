@@ -40,6 +40,9 @@ type k8sBuilder struct {
 	ns    string
 	out   map[string][]runtime.Object
 	notes []string
+	// mesh: the namespace is in the ambient mesh (NetworkPolicies admit
+	// the HBONE port).
+	mesh bool
 }
 
 // Kubernetes builds one file per workload, one for the namespace and a
@@ -54,6 +57,17 @@ func Kubernetes(p *plan.Plan) ([]File, []string, error) {
 				nsLabels[k] = v // the file's metadata.labels, where Kubernetes accepts them
 			}
 		}
+	}
+	if meshExported(p.Blueprint) {
+		// every pod of the namespace joins the ambient mesh (mTLS by ztunnel)
+		nsLabels[ambientLabel] = "ambient"
+		objs, err := meshObjects(p, b.ns)
+		if err != nil {
+			return nil, nil, err
+		}
+		b.out["k8s/01-mesh.yaml"] = objs
+		b.mesh = true
+		b.notes = append(b.notes, fmt.Sprintf("mesh: install Istio in ambient mode and label the %s and monitoring namespaces %s=ambient before applying: %s requires mutual TLS and refuses plaintext connections", gatewayNS, ambientLabel, b.ns))
 	}
 	b.out["k8s/00-namespace.yaml"] = []runtime.Object{&corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
@@ -614,16 +628,24 @@ func (b *k8sBuilder) pdb(w *plan.Workload, name string) *policyv1.PodDisruptionB
 		Spec: policyv1.PodDisruptionBudgetSpec{MaxUnavailable: ptr(intstr.FromInt32(1)), Selector: selector(name)}}
 }
 
-// netpol admits traffic only from the gateway namespace on the serving port.
+// netpol admits traffic only from the gateway namespace on the serving port
+// (and, in the mesh, on the HBONE port the traffic arrives on).
 func (b *k8sBuilder) netpol(w *plan.Workload, name string, port int32) *networkingv1.NetworkPolicy {
+	ports := func() []networkingv1.NetworkPolicyPort {
+		out := []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(port))}}
+		if b.mesh {
+			out = append(out, networkingv1.NetworkPolicyPort{Port: ptr(intstr.FromInt32(hbonePort))})
+		}
+		return out
+	}
 	return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}, ObjectMeta: b.meta(w, name),
 		Spec: networkingv1.NetworkPolicySpec{
 			PodSelector: *selector(name), PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress: []networkingv1.NetworkPolicyIngressRule{
 				{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": gatewayNS}}}},
-					Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(port))}}},
+					Ports: ports()},
 				{From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}}}},
-					Ports: []networkingv1.NetworkPolicyPort{{Port: ptr(intstr.FromInt32(port))}}},
+					Ports: ports()},
 			},
 		}}
 }

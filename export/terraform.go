@@ -450,6 +450,7 @@ func awsRegion(s site, pools []pool) {
 			pb.SetAttributeValue(k, cty.True)
 		}
 		body.AppendNewline()
+		denyInsecureTransport(s, b)
 	}
 	role := func(id, service string) {
 		r := s.resource("aws_iam_role", id)
@@ -757,6 +758,7 @@ func azureRegion(s site, pools []pool) {
 	sa.SetAttributeValue("is_hns_enabled", cty.True)
 	sa.SetAttributeValue("infrastructure_encryption_enabled", cty.True)
 	sa.SetAttributeValue("min_tls_version", cty.StringVal("TLS1_2"))
+	sa.SetAttributeValue("https_traffic_only_enabled", cty.True)
 	sa.AppendNewBlock("blob_properties", nil).Body().SetAttributeValue("versioning_enabled", cty.False)
 	body.AppendNewline()
 	aks := s.resource("azurerm_kubernetes_cluster", "main")
@@ -803,4 +805,32 @@ func clip(s string, n int) string {
 	h := fnv.New32a()
 	h.Write([]byte(s))
 	return s[:n-6] + fmt.Sprintf("%06x", h.Sum32()&0xffffff)
+}
+
+// denyInsecureTransport writes a bucket policy refusing every request not
+// made over TLS (aws:SecureTransport false), as the Amazon S3 User Guide's
+// security best practices recommend.
+func denyInsecureTransport(s site, bucket string) {
+	arn := s.ref("aws_s3_bucket", bucket, "arn")
+	objects := hclwrite.TokensForFunctionCall("format", hclwrite.TokensForValue(cty.StringVal("%s/*")), arn)
+	str := func(v string) hclwrite.Tokens { return hclwrite.TokensForValue(cty.StringVal(v)) }
+	attr := func(name string, v hclwrite.Tokens) hclwrite.ObjectAttrTokens {
+		return hclwrite.ObjectAttrTokens{Name: hclwrite.TokensForValue(cty.StringVal(name)), Value: v}
+	}
+	stmt := hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+		attr("Sid", str("DenyInsecureTransport")),
+		attr("Effect", str("Deny")),
+		attr("Principal", str("*")),
+		attr("Action", str("s3:*")),
+		attr("Resource", hclwrite.TokensForTuple([]hclwrite.Tokens{arn, objects})),
+		attr("Condition", hclwrite.TokensForValue(cty.ObjectVal(map[string]cty.Value{"Bool": cty.ObjectVal(map[string]cty.Value{"aws:SecureTransport": cty.StringVal("false")})}))),
+	})
+	doc := hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+		attr("Version", str("2012-10-17")),
+		attr("Statement", hclwrite.TokensForTuple([]hclwrite.Tokens{stmt})),
+	})
+	p := s.resource("aws_s3_bucket_policy", bucket)
+	p.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", bucket, "id"))
+	p.SetAttributeRaw("policy", hclwrite.TokensForFunctionCall("jsonencode", doc))
+	s.body.AppendNewline()
 }
