@@ -590,6 +590,11 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	case in.Concurrency > 0:
 		class, bnd = "throughput at a rate or batch", u.LoadThroughput
 	}
+	if bnd.High <= 0 {
+		// Too few rows of this class to measure its own band: the
+		// max-throughput band stands in.
+		class, bnd = class+" (too few rows; max-throughput band)", u.Throughput
+	}
 	r.Uncertainty = band(bnd, ext.n, u.Extrapolate)
 	r.Engine = in.Engine
 	if !in.Quiet {

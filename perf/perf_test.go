@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
@@ -220,5 +221,84 @@ func TestInference_ExpertParallel_AllToAllOnlyAcrossAttentionGroups(t *testing.T
 	in.TP, in.EP = 2, 3
 	if _, err := Inference(in); err == nil {
 		t.Error("ep 3 does not divide 8 experts")
+	}
+}
+
+// Every headline carries a non-empty band, also for classes with too few
+// calibration rows to measure their own (a concurrency).
+func TestInference_BandNeverEmpty(t *testing.T) {
+	in := inf(t, "llama-3.1-70b", "h100-sxm", 4, catalog.FP8)
+	for _, set := range []func(*InferenceInput){
+		func(in *InferenceInput) {},
+		func(in *InferenceInput) { in.Concurrency = 64 },
+		func(in *InferenceInput) { in.RequestRate = 2 },
+	} {
+		x := in
+		set(&x)
+		r, err := Inference(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !(r.Uncertainty.Low > 0 && r.Uncertainty.Low < 1 && r.Uncertainty.High > 1) {
+			t.Errorf("%s band %+v: want 0 < low < 1 < high", r.UncertaintyFor, r.Uncertainty)
+		}
+	}
+}
+
+// The engine changes the prediction (its fitted factors and memory rules),
+// and an engine without calibration rows widens the band and says so.
+func TestInference_EngineAware(t *testing.T) {
+	in := inf(t, "llama-3.1-70b", "h100-sxm", 4, catalog.FP8)
+	in.Quiet = false
+	run := func(engine string) InferenceResult {
+		x := in
+		x.Engine = engine
+		r, err := Inference(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Engine != engine {
+			t.Errorf("result names engine %q, want %q", r.Engine, engine)
+		}
+		return r
+	}
+	trt, vllm, tgi := run("trtllm"), run("vllm"), run("tgi")
+	if trt.OutputTokensPerSecond == vllm.OutputTokensPerSecond {
+		t.Errorf("trtllm and vllm predict the same throughput %v", trt.OutputTokensPerSecond)
+	}
+	if !(tgi.Uncertainty.High/tgi.Uncertainty.Low > vllm.Uncertainty.High/vllm.Uncertainty.Low) || !strings.Contains(tgi.UncertaintyBasis, "engine tgi has no calibration rows") {
+		t.Errorf("tgi band %+v (%s) should be wider than vllm's %+v and say why", tgi.Uncertainty, tgi.UncertaintyBasis, vllm.Uncertainty)
+	}
+}
+
+// Classic models: CPU matrix engines (AMX) speed int8 and bf16 over the
+// FP32 vector units; the family and runtime are named; a CPU record that
+// does not say whether it has AMX gets no speed-up and a wider band.
+func TestClassic_CPUMatrixUnitsAndFamily(t *testing.T) {
+	c := catalog.MustDefault()
+	m, err := c.Model("resnet-50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spr := &CPUSpec{Name: "2S SPR", VectorGFLOPS: 2 * 56 * 2.0 * 64, VNNI: true, AVX512BF16: true, AMXGFLOPS: 2 * 56 * 2.0 * 1024, MemBWGBs: 614, MemoryGiB: 1024, MatrixKnown: true}
+	run := func(cpu *CPUSpec, p catalog.Precision) ClassicResult {
+		r, err := Classic(ClassicInput{Model: m, CPUSpec: cpu, Eff: c.Efficiency, Batch: 16, Precision: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	fp32, int8 := run(spr, catalog.FP32), run(spr, catalog.INT8)
+	if !(int8.SamplesPerSecond > 2*fp32.SamplesPerSecond) {
+		t.Errorf("AMX int8 %.0f/s should be well above fp32 %.0f/s", int8.SamplesPerSecond, fp32.SamplesPerSecond)
+	}
+	if fp32.Family != "cnn" || fp32.Runtime == "" {
+		t.Errorf("family %q runtime %q", fp32.Family, fp32.Runtime)
+	}
+	unknown := *spr
+	unknown.AMXGFLOPS, unknown.VNNI, unknown.AVX512BF16, unknown.MatrixKnown = 0, false, false, false
+	u := run(&unknown, catalog.INT8)
+	if !(u.SamplesPerSecond < int8.SamplesPerSecond) || !(u.Uncertainty.High > int8.Uncertainty.High) {
+		t.Errorf("unknown matrix units: %.0f/s band %+v vs AMX %.0f/s band %+v", u.SamplesPerSecond, u.Uncertainty, int8.SamplesPerSecond, int8.Uncertainty)
 	}
 }

@@ -75,15 +75,10 @@ type Commitment struct {
 	// USDPerHour is the committed price per instance (default: the
 	// catalog's 1-year reserved price).
 	USDPerHour float64 `json:"usdPerHour,omitempty" jsonschema:"minimum=0"`
-	// Held counts instances given to earlier workloads (set by the planner).
-	Held int `json:"-"`
 }
 
 // ID is the catalog instance id of the commitment.
 func (c Commitment) ID() string { return c.Cloud + "/" + c.InstanceType + "/" + c.Region }
-
-// Free is the number of committed instances not yet used.
-func (c Commitment) Free() int { return max(c.Count-c.Held, 0) }
 
 // OnPrem is owned hardware.
 type OnPrem struct {
@@ -96,13 +91,7 @@ type OnPrem struct {
 	AmortizationYears float64 `json:"amortizationYears,omitempty" jsonschema:"minimum=0"`
 	OpsUSDPerMonth    float64 `json:"opsUSDPerMonth,omitempty" jsonschema:"minimum=0"`
 	Region            string  `json:"region,omitempty"`
-	// Held counts accelerators already given to earlier workloads of the
-	// plan (set by the planner, not read from the file).
-	Held int `json:"-"`
 }
-
-// Free is the number of accelerators not yet held by a workload.
-func (o OnPrem) Free() int { return max(o.Count-o.Held, 0) }
 
 // Workload is one item of work; Type selects which fields apply.
 type Workload struct {

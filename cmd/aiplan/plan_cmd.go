@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -106,6 +107,11 @@ exceeds the budget; 2 for bad input; 1 for internal errors.`,
 			if !contains(report.Formats, out) && out != "markdown" {
 				return usage("-o %q: allowed: %s", out, strings.Join(report.Formats, ", "))
 			}
+			// The search allocates short-lived candidates by the million:
+			// collect garbage at twice the default heap growth, under a soft
+			// limit that keeps even 1,000-workload plans well below 1 GB.
+			debug.SetGCPercent(200)
+			debug.SetMemoryLimit(768 << 20)
 			f, c, err := loadPlanInput(cmd, args[0], overlays)
 			if err != nil {
 				return err
