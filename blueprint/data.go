@@ -338,6 +338,7 @@ func (b *builder) declareData() {
 	for i := range b.bp.Components {
 		c := &b.bp.Components[i]
 		tf := TerraformClouds[c.Cloud] && len(b.pricedRegions(c.Cloud)) > 0
+		pinnedWarehouse := false
 		// inCluster components get encryption in transit from the mesh;
 		// managed services from their enforced TLS settings.
 		transit := func() {
@@ -389,6 +390,9 @@ func (b *builder) declareData() {
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
 			addCaps(c, false, "access-control", "authentication")
 			transit()
+			// the Terraform writes the BigQuery dataset (or Athena workgroup)
+			// in the site's region with the site's key
+			pinnedWarehouse = tf && c.Managed && (c.Cloud == "gcp" || c.Cloud == "aws")
 		case c.ID == "feature-store":
 			c.Data, c.Store, c.Holds = Stores, "feature-store", b.classes(c.Serves)
 			ttl := erasureWithinDays
@@ -438,6 +442,11 @@ func (b *builder) declareData() {
 		case c.ID == "logs":
 			c.Data, c.Store, c.Holds = Stores, "logs", b.classes(served)
 			addCaps(c, false, "access-control", "authentication", "encryption-in-transit")
+			// Google Cloud: a log sink copies the request logs into the
+			// backups' copy region (export/dataplane.go)
+			if copied && c.Cloud == "gcp" && b.find("backups").Cloud == "gcp" {
+				addCaps(c, true, "backup")
+			}
 			addCaps(c, tf, "encryption-at-rest", "retention-enforced", "integrity") // log events cannot be edited, only expire
 			if c.Retention[0].Days <= erasureWithinDays {
 				addCaps(c, false, "erasure")
@@ -461,6 +470,9 @@ func (b *builder) declareData() {
 			addCaps(c, true, "mtls") // PeerAuthentication and AuthorizationPolicy (export/mesh.go)
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
+		case c.ID == "audit":
+			// Data Access audit logs for every service (Google Cloud)
+			addCaps(c, tf && c.Cloud == "gcp", "audit-logging")
 		case c.ID == "kms":
 			addCaps(c, tf, "key-management")
 		}
@@ -470,7 +482,7 @@ func (b *builder) declareData() {
 		// The Terraform pins the region of what it writes (buckets, log
 		// store) and of the cluster that runs the self-hosted components;
 		// managed services it does not write take their region at deployment.
-		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store" || (c.ID == "backups" && copied))
+		pinned := tf && (!c.Managed || c.ID == "lake" || c.ID == "logs" || c.ID == "model-store" || (c.ID == "backups" && copied) || (c.ID == "warehouse" && pinnedWarehouse))
 		if b.residencyEU() {
 			addCaps(c, pinned, "residency-eu")
 		}

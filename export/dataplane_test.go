@@ -1,0 +1,94 @@
+package export
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// TestTerraform_DataPlaneAsClaimed: where the audit logs, the warehouse's
+// region or the logs' copy count as exported, the Terraform writes them.
+func TestTerraform_DataPlaneAsClaimed(t *testing.T) {
+	checked := map[string]int{}
+	for _, ex := range examples(t) {
+		p := examplePlan(t, ex)
+		tf := map[string][]byte{}
+		for _, f := range generate(t, ex) {
+			if strings.HasPrefix(f.Path, "terraform/") {
+				tf[strings.TrimSuffix(strings.TrimPrefix(f.Path, "terraform/"), ".tf")] = f.Data
+			}
+		}
+		parse := func(cloud string) *hclsyntax.Body {
+			hf, diags := hclparse.NewParser().ParseHCL(tf[cloud], cloud+".tf")
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			return hf.Body.(*hclsyntax.Body)
+		}
+		for _, c := range p.Blueprint.Components {
+			switch {
+			case c.ID == "audit" && has(c.Exported, "audit-logging"):
+				body := parse(c.Cloud)
+				ok := false
+				for _, a := range blocks(body, "resource", "google_project_iam_audit_config") {
+					var types []string
+					for _, l := range blocks(a, "audit_log_config") {
+						types = append(types, attrString(l, "log_type"))
+					}
+					ok = attrString(a, "service") == "allServices" && strings.Contains(strings.Join(types, ","), "DATA_READ,DATA_WRITE")
+				}
+				if !ok {
+					t.Errorf("%s: no data access audit logs for all services", ex)
+				}
+				checked["audit"]++
+			case c.ID == "warehouse" && (has(c.Exported, "residency-eu") || c.Managed && tf[c.Cloud] != nil):
+				body := parse(c.Cloud)
+				switch c.Cloud {
+				case "gcp":
+					ds := blocks(body, "resource", "google_bigquery_dataset", "lake")
+					if len(ds) != 1 || !has(p.Blueprint.Regions, attrString(ds[0], "location")) || len(blocks(ds[0], "default_encryption_configuration")) != 1 {
+						t.Errorf("%s: no BigQuery dataset pinned to a priced region with the key", ex)
+					}
+				case "aws":
+					if len(blocks(body, "resource", "aws_athena_workgroup", "lake")) != 1 || !strings.Contains(string(tf["aws"]), `encryption_option = "SSE_KMS"`) {
+						t.Errorf("%s: no encrypted Athena workgroup", ex)
+					}
+				}
+				checked["warehouse"]++
+			case c.ID == "logs" && has(c.Exported, "backup"):
+				body := parse(c.Cloud)
+				bk := backupComponent(p.Blueprint, c.Cloud)
+				if bk == nil {
+					t.Fatalf("%s: logs copied without a priced copy region", ex)
+				}
+				b := blocks(body, "resource", "google_storage_bucket", "logs_copy")
+				if len(b) != 1 || attrString(b[0], "location") != strings.ToUpper(bk.Copies[0].To) {
+					t.Fatalf("%s: no logs copy bucket in %s", ex, bk.Copies[0].To)
+				}
+				for _, lr := range blocks(b[0], "lifecycle_rule") {
+					for _, cond := range blocks(lr, "condition") {
+						if d, _ := attrInt(cond, "age"); d != c.Retention[0].Days {
+							t.Errorf("%s: log copies kept %d days, the log store %d", ex, d, c.Retention[0].Days)
+						}
+					}
+				}
+				sinks := blocks(body, "resource", "google_logging_project_sink", "logs_copy")
+				if len(sinks) != 1 || !strings.Contains(traversal(tf[c.Cloud], sinks[0], "destination"), "google_storage_bucket.logs_copy.name") ||
+					!strings.Contains(attrString(sinks[0], "filter"), `resource.labels.namespace_name="`+slug(p.Name)+`"`) {
+					t.Errorf("%s: no sink routing the plan's logs to the copy", ex)
+				}
+				if len(blocks(body, "resource", "google_storage_bucket_iam_member", "logs_copy_writer")) != 1 {
+					t.Errorf("%s: the sink's writer cannot write the copy", ex)
+				}
+				checked["logs"]++
+			}
+		}
+	}
+	for _, k := range []string{"audit", "warehouse", "logs"} {
+		if checked[k] == 0 {
+			t.Errorf("no example exports %s", k)
+		}
+	}
+}
