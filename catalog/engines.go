@@ -43,6 +43,9 @@ type EngineMetrics struct {
 	E2EHistogram  string `yaml:"e2e_histogram" json:"e2e_histogram"`
 	// KVUsage is a gauge of KV-cache occupancy as a fraction (0-1).
 	KVUsage string `yaml:"kv_usage" json:"kv_usage"`
+	// QueueTimeHistogram is a histogram of the seconds each request waits
+	// in the engine's queue before it is scheduled (base name).
+	QueueTimeHistogram string `yaml:"queue_time_histogram" json:"queue_time_histogram"`
 }
 
 // RunsOn reports whether the engine runs on an accelerator's vendor.

@@ -152,11 +152,20 @@ func TestEngines_HPAAndAlertsReadTheDeployedEnginesMetrics(t *testing.T) {
 					case "HorizontalPodAutoscaler":
 						h := decode[autoscalingv2.HorizontalPodAutoscaler](t, m)
 						hpaMetric = h.Spec.Metrics[0].Pods.Metric.Name
+						if q := e.Metrics.QueueTimeHistogram; hpaMetric == q+"_mean" {
+							n := promName(q)
+							if a := h.Annotations["aiplan.dev/metric-query"]; !strings.Contains(a, n+"_sum{") || !strings.Contains(a, n+"_count{") {
+								t.Errorf("HPA on %s without the adapter query: %q", hpaMetric, a)
+							}
+						}
 					}
 				}
 				want := e.Metrics.QueueWaiting
 				if want == "" {
 					want = e.Metrics.Running
+				}
+				if want == "" && e.Metrics.QueueTimeHistogram != "" {
+					want = e.Metrics.QueueTimeHistogram + "_mean" // mean queue wait, served by prometheus-adapter
 				}
 				if want == "" && v == "nvidia" {
 					want = "DCGM_FI_DEV_GPU_UTIL"

@@ -23,6 +23,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"sigs.k8s.io/yaml"
 )
 
 var cat = catalog.MustDefault()
@@ -76,6 +77,15 @@ func TestKubernetes_StrictDecodeWithScheme(t *testing.T) {
 			for i, doc := range strings.Split(string(f.Data), "\n---\n") {
 				if i == 0 {
 					continue // header comment
+				}
+				if strings.Contains(doc, "\nkind: LeaderWorkerSet\n") { // a CRD: strict decode against its schema (lws_test.go)
+					var m map[string]any
+					if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+						t.Fatal(err)
+					}
+					checkLWS(t, m)
+					kinds["LeaderWorkerSet"]++
+					continue
 				}
 				if strings.HasPrefix(doc, "apiVersion: security.istio.io/") {
 					kinds[istioKind(t, ex+" "+f.Path, []byte(doc))]++
@@ -244,37 +254,5 @@ func TestWrite_ReportsLinkExports(t *testing.T) {
 		if !bytes.Contains(html, []byte(`href="`+w+`"`)) {
 			t.Errorf("report does not link %s", w)
 		}
-	}
-}
-
-// A replica spanning instances (pipeline stages on several nodes) is not
-// squeezed into one pod that asks for more accelerators than a node has:
-// it is left out with a note, and so are its alert rules.
-func TestKubernetes_MultiNodeReplicaLeftOutWithANote(t *testing.T) {
-	b, err := os.ReadFile("../search/testdata/multinode-405b.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, ds := spec.Load(b, "multinode-405b.yaml", cat)
-	if ds.HasErrors() {
-		t.Fatal(ds.Err())
-	}
-	p := plan.Build(f, cat)
-	for _, w := range p.Workloads {
-		if w.Choice == nil || w.Choice.Nodes < 2 {
-			t.Fatalf("%s: want a replica across nodes, got %+v", w.Workload, w.Choice)
-		}
-	}
-	files, notes, err := Generate(p, []string{"all"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, fl := range files {
-		if fl.Path == "k8s/frontier-chat.yaml" || fl.Path == "k8s/nightly-distill.yaml" || (strings.HasPrefix(fl.Path, "prometheus/") && bytes.Contains(fl.Data, []byte("frontier-chat"))) {
-			t.Errorf("%s written for a replica across nodes", fl.Path)
-		}
-	}
-	if n := strings.Join(notes, "\n"); !strings.Contains(n, "frontier-chat: each replica spans 2 instances") {
-		t.Errorf("notes: %s", n)
 	}
 }

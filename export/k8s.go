@@ -329,8 +329,8 @@ func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Ac
 	if e.Image(a) == "" {
 		return nil, a, fmt.Errorf("%s: engine %s has no image for %s accelerators", w.Workload, e.ID, vendor(a))
 	}
-	if o.Nodes > 1 {
-		return nil, a, fmt.Errorf("%s: each replica spans %d instances as pipeline stages; the export generates no multi-node serving deployment (e.g. a LeaderWorkerSet with --pipeline-parallel-size %d)", w.Workload, o.Nodes, o.Nodes)
+	if o.Nodes > 1 && !multiNodeServing(e.ID) {
+		return nil, a, fmt.Errorf("%s: each replica spans %d instances as pipeline stages, and %s has no documented multi-node serving mode the export can write (vLLM with Ray and SGLang do)", w.Workload, o.Nodes, e.Name)
 	}
 	return e, a, nil
 }
@@ -418,19 +418,54 @@ func launchFor(e *catalog.Engine, a *catalog.Accelerator, o *search.Option, w *p
 }
 
 // autoscaleMetric is the HPA metric of an engine: its queue gauge, else its
-// running-requests gauge, else (NVIDIA) GPU utilisation from the DCGM
-// exporter. Each is served to the HPA under the same name by
-// prometheus-adapter. ok is false when nothing fits.
-func autoscaleMetric(e *catalog.Engine, a *catalog.Accelerator, o *search.Option) (name string, target resource.Quantity, ok bool) {
+// running-requests gauge, else the mean time requests wait in its queue
+// (from its queue-time histogram), else (NVIDIA) GPU utilisation from the
+// DCGM exporter. Gauges are served to the HPA under their own name by
+// prometheus-adapter; the queue-time mean under the histogram's name with
+// a _mean suffix, by the adapter query queueTimeQuery returns. ok is false
+// when nothing fits.
+//
+// TensorRT-LLM is the case for the queue time: trtllm-serve's Prometheus
+// endpoint has no queue or running gauge, only request histograms, among
+// them the time each request waits in the queue (Dynamo docs "TensorRT-LLM
+// Prometheus Metrics"). Queueing adds straight to the time to first token,
+// so the target is a quarter of the TTFT SLO (0.5 s without one); GPU
+// utilisation stays high at every load on a busy engine and is the last
+// resort.
+func autoscaleMetric(e *catalog.Engine, a *catalog.Accelerator, o *search.Option, w *plan.Workload) (name string, target resource.Quantity, ok bool) {
 	switch {
 	case e.Metrics.QueueWaiting != "":
 		return e.Metrics.QueueWaiting, resource.MustParse("5"), true
 	case e.Metrics.Running != "":
 		return e.Metrics.Running, resource.MustParse(strconv.Itoa(max(o.Metrics.Batch, 8))), true
+	case e.Metrics.QueueTimeHistogram != "":
+		ms := 500.0
+		if w.Spec != nil && w.Spec.SLO != nil && w.Spec.SLO.TTFTP99Ms > 0 {
+			ms = w.Spec.SLO.TTFTP99Ms / 4
+		}
+		return e.Metrics.QueueTimeHistogram + "_mean", *resource.NewMilliQuantity(int64(math.Max(math.Round(ms), 1)), resource.DecimalSI), true
 	case vendor(a) == "nvidia":
 		return "DCGM_FI_DEV_GPU_UTIL", resource.MustParse("80"), true
 	}
 	return "", resource.Quantity{}, false
+}
+
+// queueTimeQuery is the prometheus-adapter metricsQuery that serves a
+// queue-time histogram's mean over two minutes, per pod, as <name>_mean.
+func queueTimeQuery(hist string) string {
+	n := promName(hist)
+	return fmt.Sprintf("sum(rate(%s_sum{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>) / sum(rate(%s_count{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)", n, n)
+}
+
+// hpaMetricNotes annotates an HPA with where its metric comes from, and
+// for a queue-time mean, the adapter query to serve it with.
+func (b *k8sBuilder) hpaMetricNotes(h *autoscalingv2.HorizontalPodAutoscaler, w *plan.Workload, e *catalog.Engine, metric, pods string) {
+	h.Annotations["aiplan.dev/metric-source"] = "prometheus-adapter: " + metric + " from the " + e.Name + " " + pods
+	if e.Metrics.QueueTimeHistogram != "" && metric == e.Metrics.QueueTimeHistogram+"_mean" {
+		q := queueTimeQuery(e.Metrics.QueueTimeHistogram)
+		h.Annotations["aiplan.dev/metric-query"] = q
+		b.notes = append(b.notes, fmt.Sprintf("%s: %s exports no queue gauge: the HPA scales on the mean queue wait from %s; add a prometheus-adapter rule serving it as %s with metricsQuery %s", w.Workload, e.Name, e.Metrics.QueueTimeHistogram, metric, q))
+	}
 }
 
 func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
@@ -441,10 +476,13 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 		b.notes = append(b.notes, err.Error()+": not exported")
 		return nil
 	}
-	l := launchFor(e, a, o, w)
 	if p := catalog.Precision(o.Precision); p == catalog.INT4 || p == catalog.FP4 {
 		b.notes = append(b.notes, fmt.Sprintf("%s: %s weights: set MODEL to a checkpoint quantised to %s for %s", w.Workload, o.Precision, o.Precision, e.Name))
 	}
+	if o.Nodes > 1 {
+		return b.lwsEndpoint(w, e, a) // one replica across several nodes
+	}
+	l := launchFor(e, a, o, w)
 	weightsGB := o.Metrics.MemoryGBPerGPU * float64(max(o.GPUsPerUnit, 1))
 	sel, tol := b.scheduling(o)
 	ready, live, start := probes(l.port, l.health)
@@ -497,12 +535,12 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	}
 	objs := []runtime.Object{dep, b.service(w, name, l.port)}
 	// Scale within the planned bounds on the engine's own load metric.
-	if metric, target, ok := autoscaleMetric(e, a, o); ok {
+	if metric, target, ok := autoscaleMetric(e, a, o, w); ok {
 		h := b.hpa(w, name, minR, maxR, autoscalingv2.MetricSpec{
 			Type: autoscalingv2.PodsMetricSourceType,
 			Pods: &autoscalingv2.PodsMetricSource{Metric: autoscalingv2.MetricIdentifier{Name: metric}, Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: ptr(target)}},
 		})
-		h.Annotations["aiplan.dev/metric-source"] = "prometheus-adapter: " + metric + " from the " + e.Name + " pods"
+		b.hpaMetricNotes(h, w, e, metric, "pods")
 		objs = append(objs, h)
 	} else {
 		b.notes = append(b.notes, fmt.Sprintf("%s: %s exports no load gauge: no autoscaler written, the deployment runs %d replicas", w.Workload, e.Name, minR))
@@ -838,6 +876,9 @@ func (b *k8sBuilder) batchJob(w *plan.Workload) *batchv1.CronJob {
 		if e == nil {
 			err = fmt.Errorf("%s: no vLLM-family engine with an image for %s", w.Workload, vendor(a))
 		}
+	}
+	if err == nil && o.Nodes > 1 {
+		err = fmt.Errorf("%s: each batch worker spans %d instances as pipeline stages; the nightly CronJob runs one pod per worker, and vLLM's offline batch runner across nodes needs a Ray cluster per worker", w.Workload, o.Nodes)
 	}
 	if err != nil {
 		b.notes = append(b.notes, err.Error()+": not exported")
