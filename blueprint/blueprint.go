@@ -512,9 +512,17 @@ func (b *builder) serving() {
 		var queues []string
 		for _, id := range ids {
 			if en := b.engine(id); en != nil {
+				// The export's order (export.autoscaleMetric): queue gauge,
+				// running gauge, mean queue wait, GPU utilisation.
 				q := en.Metrics.QueueWaiting
-				if q == "" {
-					q = "no queue gauge: " + en.Metrics.E2EHistogram + " latency"
+				switch {
+				case q != "":
+				case en.Metrics.Running != "":
+					q = "no queue gauge: running requests " + en.Metrics.Running
+				case en.Metrics.QueueTimeHistogram != "":
+					q = "no queue gauge: mean queue wait from " + en.Metrics.QueueTimeHistogram
+				default:
+					q = "no load gauge: GPU utilisation on NVIDIA, else fixed replicas"
 				}
 				queues = append(queues, en.Name+": "+q)
 			}

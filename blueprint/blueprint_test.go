@@ -131,3 +131,18 @@ func TestDesign_BackupCopyRegion(t *testing.T) {
 		t.Errorf("copy region outside constraints.regions: %+v", bk.Copies)
 	}
 }
+
+// The autoscaling component names the signal the export's HPA scales on:
+// TensorRT-LLM exports no queue gauge, so its mean queue wait.
+func TestAutoscaling_NamesEachEnginesSignal(t *testing.T) {
+	w := []spec.Workload{{Name: "chat", Type: spec.LLMInference, Traffic: &spec.Traffic{InputTokens: 500, OutputTokens: 300}}}
+	r := []search.Result{{Workload: "chat", Type: spec.LLMInference, Choice: &search.Option{Accelerator: "h100-sxm", Engine: "trtllm", Pricing: "on-demand"}}}
+	c := find(design(10, w, r), "autoscaling")
+	e, err := catalog.MustDefault().Engine("trtllm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == nil || e.Metrics.QueueTimeHistogram == "" || !strings.Contains(c.Name, "mean queue wait from "+e.Metrics.QueueTimeHistogram) {
+		t.Errorf("autoscaling: %+v", c)
+	}
+}
