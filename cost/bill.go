@@ -249,6 +249,63 @@ func (p *Pricer) Bill(in *catalog.Instance, m Mode, inst Week, label string) ([]
 	return out, true
 }
 
+// BillUSD is Sum(Bill(...)) without building the lines: the same
+// arithmetic in the same order, for the search's inner loop, which prices
+// millions of candidates and keeps the lines of a few.
+func (p *Pricer) BillUSD(in *catalog.Instance, m Mode, inst Week) (float64, bool) {
+	hours := p.hoursPerMonth()
+	od, okOD := p.HourlyUSD(in, OnDemand)
+	total := inst.Hours(hours)
+	usd := 0.0
+	switch m {
+	case OnDemand:
+		if !okOD {
+			return 0, false
+		}
+		usd += total * od
+	case ManagedPlatform:
+		mk, ok := p.C.Rate("managed-platform/" + in.Cloud)
+		if !ok || !okOD {
+			return 0, false
+		}
+		usd += total * (od * (1 + mk.Value))
+	case Reserved1y, Reserved3y:
+		r, ok := p.HourlyUSD(in, m)
+		if !ok || !okOD {
+			return 0, false
+		}
+		base := inst.Min()
+		if base > 0 {
+			usd += float64(base) * hours * r
+		}
+		if burst := inst.HoursAbove(base, hours); burst > 0 {
+			usd += burst * od
+		}
+	case Spot, SpotOverOnDemand:
+		sp, ok := p.HourlyUSD(in, Spot)
+		if !ok {
+			return 0, false
+		}
+		intr := p.spotLoss()
+		base := 0
+		if m == SpotOverOnDemand {
+			if !okOD {
+				return 0, false
+			}
+			base = inst.Min()
+			if base > 0 {
+				usd += float64(base) * hours * od
+			}
+		}
+		if h := inst.HoursAbove(base, hours); h > 0 {
+			usd += h * (1 + intr) * sp
+		}
+	default:
+		return 0, false
+	}
+	return usd, true
+}
+
 // BillCommitted prices instances on capacity already committed: the
 // commitment is sunk (shown, paid whatever the plan does) and hours that
 // need more than count instances overflow on demand.

@@ -126,3 +126,25 @@ func TestParseMode_OnlyFileModes(t *testing.T) {
 		t.Error("mode predicates")
 	}
 }
+
+func TestBillUSD_EqualsTheSumOfBill(t *testing.T) {
+	c := catalog.MustDefault()
+	p := NewPricer(c, map[string]float64{"aws": 0.07})
+	weeks := []Week{Flat(1), Flat(3), day(0, 5), day(2, 9), InstancesFor(day(1, 17), 8)}
+	n := 0
+	for _, in := range c.Instances {
+		for _, m := range []Mode{OnDemand, ManagedPlatform, Reserved1y, Reserved3y, Spot, SpotOverOnDemand, Serverless} {
+			for _, w := range weeks {
+				comps, ok := p.Bill(in, m, w, "x")
+				usd, ok2 := p.BillUSD(in, m, w)
+				if ok != ok2 || usd != Sum(comps) {
+					t.Fatalf("%s %s: Bill %v %v, BillUSD %v %v", in.ID, m, Sum(comps), ok, usd, ok2)
+				}
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("nothing compared")
+	}
+}

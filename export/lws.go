@@ -22,10 +22,12 @@ import (
 
 // The LeaderWorkerSet API (sigs.k8s.io/lws, leaderworkerset.x-k8s.io/v1),
 // mirrored field for field for the fields the export writes: the module is
-// not served by the Go module proxy this project builds from. Source: the
-// LWS API reference and the CRD (kubernetes-sigs/lws, api/leaderworkerset/v1,
-// read 2026-12). The tests decode the output strictly against the CRD's
-// fields.
+// not served by the Go module proxy this project builds from. Source:
+// kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go (read
+// 2026-12): LWS injects LWS_LEADER_ADDRESS, LWS_GROUP_SIZE and
+// LWS_WORKER_INDEX (0 on the leader) into every container, and its scale
+// subresource selects the leader pods for an HPA. The tests decode the
+// output strictly against the API's fields.
 const lwsAPIVersion = "leaderworkerset.x-k8s.io/v1"
 
 // LeaderWorkerSet deploys groups of pods (one leader, size-1 workers) as

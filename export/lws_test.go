@@ -8,6 +8,7 @@ import (
 
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/spec"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -16,10 +17,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
-// lwsSchema is the LeaderWorkerSet v1 CRD's spec, written here from the
-// CRD (kubernetes-sigs/lws config/crd, leaderworkerset.x-k8s.io_leaderworkersets.yaml)
-// independently of the export's own types: a strict decode into it fails
-// on any field the CRD does not define.
+// lwsSchema is the LeaderWorkerSet v1 spec, written here from the API
+// (kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go,
+// read 2026-12) independently of the export's own types: a strict decode
+// into it fails on any field the API does not define.
 type lwsSchema struct {
 	APIVersion string            `json:"apiVersion"`
 	Kind       string            `json:"kind"`
@@ -33,9 +34,10 @@ type lwsSchema struct {
 			RestartPolicy  string                  `json:"restartPolicy"`
 			SubGroupPolicy *struct {
 				SubGroupSize *int32 `json:"subGroupSize"`
-				Type         string `json:"type"`
+				Type         string `json:"subGroupPolicyType"`
 			} `json:"subGroupPolicy"`
-			VolumeClaimTemplates []corev1.PersistentVolumeClaim `json:"volumeClaimTemplates"`
+			VolumeClaimTemplates                 []corev1.PersistentVolumeClaim                          `json:"volumeClaimTemplates"`
+			PersistentVolumeClaimRetentionPolicy *appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy `json:"persistentVolumeClaimRetentionPolicy"`
 		} `json:"leaderWorkerTemplate"`
 		RolloutStrategy *struct {
 			Type                       string `json:"type"`
@@ -76,6 +78,12 @@ func checkLWS(t *testing.T, m map[string]any) *lwsSchema {
 	}
 	if s.RolloutStrategy != nil && s.RolloutStrategy.Type != "RollingUpdate" {
 		t.Errorf("rolloutStrategy.type %q", s.RolloutStrategy.Type)
+	}
+	if s.RolloutStrategy != nil && s.RolloutStrategy.RollingUpdateConfiguration != nil {
+		r := s.RolloutStrategy.RollingUpdateConfiguration
+		if r.MaxUnavailable != nil && r.MaxSurge != nil && r.MaxUnavailable.IntValue() == 0 && r.MaxSurge.IntValue() == 0 {
+			t.Error("maxUnavailable and maxSurge both 0: the rollout cannot proceed")
+		}
 	}
 	if len(s.LeaderWorkerTemplate.WorkerTemplate.Spec.Containers) == 0 {
 		t.Error("worker template without containers")

@@ -84,7 +84,7 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			if mode == cost.Spot && latencyCritical && !e.K.AllowSpotForLatencyCritical {
 				mode = cost.SpotOverOnDemand
 			}
-			comps, ok := e.P.Bill(in, mode, inst, ic.label)
+			usd, ok := e.P.BillUSD(in, mode, inst)
 			if !ok {
 				continue
 			}
@@ -96,8 +96,9 @@ func (e *Env) priceEndpoint(w *spec.Workload, u unit, latencyCritical bool, eval
 			o.PeakGPUs = o.Instances * in.AcceleratorCount
 			o.Pricing = mode
 			o.Rejected = ic.reason
-			o.Components = comps
-			o.MonthlyUSD = cost.Sum(comps)
+			o.Components = nil // built from the Demand by describe() if the option is kept
+			o.pricer, o.billLabel = e.P, ic.label
+			o.MonthlyUSD = usd
 			o.Demand = &Demand{Instance: in, Mode: mode, GPUs: slotGPUs, PerInstance: perInst, Replicas: slots}
 			o.summarize = describeEndpoint
 			if o.Rejected == "" && limit > 0 && o.PeakGPUs > limit {

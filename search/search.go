@@ -65,12 +65,22 @@ type Option struct {
 	// (nil for options that are not replicas on instances or owned pools).
 	Demand *Demand `json:"-"`
 
+	// pricer and billLabel build the lines of a cloud option lazily, from
+	// its Demand, once the collector keeps it.
+	pricer    *cost.Pricer
+	billLabel string
+
 	// summarize builds Summary lazily: only the options a result keeps are
 	// described, which keeps the search loop free of string formatting.
 	summarize func(*Option) string
 }
 
 func (o *Option) describe() {
+	if o.Components == nil && o.pricer != nil && o.Demand != nil {
+		// Lines are built only for the options a result keeps (see priceEndpoint).
+		d := o.Demand
+		o.Components, _ = o.pricer.Bill(d.Instance, d.Mode, cost.InstancesFor(d.Replicas, d.PerInstance), o.billLabel)
+	}
 	if o.Summary == "" && o.summarize != nil {
 		o.Summary = o.summarize(o)
 	}
