@@ -334,32 +334,7 @@ func TestMultiNodeTraining_RendezvousAndFabric(t *testing.T) {
 		}
 		if in.Cloud == "aws" {
 			// The nodes carry the interfaces the pods ask for.
-			tf := file(t, files, "terraform/aws.tf")
-			hf, diags := hclparse.NewParser().ParseHCL(tf, "aws.tf")
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
-			efa, pg, linked := 0, false, false
-			for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
-				switch {
-				case blk.Type == "resource" && blk.Labels[0] == "aws_launch_template":
-					for _, ni := range blk.Body.Blocks {
-						if ni.Type == "network_interfaces" {
-							v, _ := ni.Body.Attributes["interface_type"].Expr.Value(nil)
-							if v.AsString() == "efa" {
-								efa++
-							}
-						}
-					}
-				case blk.Type == "resource" && blk.Labels[0] == "aws_placement_group":
-					v, _ := blk.Body.Attributes["strategy"].Expr.Value(nil)
-					pg = v.AsString() == "cluster"
-				case blk.Type == "resource" && blk.Labels[0] == "aws_eks_node_group":
-					for _, lt := range blk.Body.Blocks {
-						linked = linked || lt.Type == "launch_template"
-					}
-				}
-			}
+			efa, pg, linked := efaNodeGroup(t, file(t, files, "terraform/aws.tf"))
 			if int64(efa) != q.Value() || !pg || !linked {
 				t.Errorf("%s: node group attaches %d EFA interfaces (pods ask %d), cluster placement group %v, launch template linked %v", tc.instance, efa, q.Value(), pg, linked)
 			}
@@ -1007,4 +982,36 @@ func TestTerraform_NodePoolsAreThePlacementPools(t *testing.T) {
 	if checked == 0 {
 		t.Error("no placement pool on a cloud with Terraform")
 	}
+}
+
+// efaNodeGroup reads an AWS Terraform file: the EFA interfaces its launch
+// template attaches, whether a cluster placement group exists, and whether
+// a node group uses a launch template.
+func efaNodeGroup(t *testing.T, tf []byte) (efa int, pg, linked bool) {
+	t.Helper()
+	hf, diags := hclparse.NewParser().ParseHCL(tf, "aws.tf")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	for _, blk := range hf.Body.(*hclsyntax.Body).Blocks {
+		switch {
+		case blk.Type == "resource" && blk.Labels[0] == "aws_launch_template":
+			for _, ni := range blk.Body.Blocks {
+				if ni.Type == "network_interfaces" {
+					v, _ := ni.Body.Attributes["interface_type"].Expr.Value(nil)
+					if v.AsString() == "efa" {
+						efa++
+					}
+				}
+			}
+		case blk.Type == "resource" && blk.Labels[0] == "aws_placement_group":
+			v, _ := blk.Body.Attributes["strategy"].Expr.Value(nil)
+			pg = v.AsString() == "cluster"
+		case blk.Type == "resource" && blk.Labels[0] == "aws_eks_node_group":
+			for _, lt := range blk.Body.Blocks {
+				linked = linked || lt.Type == "launch_template"
+			}
+		}
+	}
+	return efa, pg, linked
 }

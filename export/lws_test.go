@@ -145,9 +145,14 @@ func TestKubernetes_MultiNodeReplicaAsLeaderWorkerSet(t *testing.T) {
 				t.Fatal(err)
 			}
 			tp := in.AcceleratorCount
-			files, notes, err := Generate(p, []string{"k8s", "prometheus"})
+			files, notes, err := Generate(p, []string{"all"})
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The planned pools' nodes carry the EFA interfaces the pods ask
+			// for (each launch template all of them; the batch's pool too).
+			if efa, pg, linked := efaNodeGroup(t, file(t, files, "terraform/aws.tf")); efa == 0 || efa%efaDevices[o.Instance] != 0 || !pg || !linked {
+				t.Errorf("node group attaches %d EFA interfaces (pods ask %d), cluster placement group %v, launch template linked %v", efa, efaDevices[o.Instance], pg, linked)
 			}
 			if o.TP != tp || o.TP*o.Nodes != o.GPUsPerUnit {
 				t.Fatalf("plan: tp=%d x %d nodes vs %d GPUs, %d per %s", o.TP, o.Nodes, o.GPUsPerUnit, tp, o.Instance)

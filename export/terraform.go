@@ -183,13 +183,19 @@ func pools(p *plan.Plan) map[string][]pool {
 	return out
 }
 
-// multiNode reports whether a workload is a training or fine-tuning job
-// spread over several instances (it needs the scale-out fabric).
+// multiNode reports whether a workload spreads over several instances and
+// needs the scale-out fabric: a training or fine-tuning job on several
+// instances, or a replica whose pipeline stages span nodes.
 func multiNode(p *plan.Plan, name string) bool {
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
-		if w.Workload == name && w.Choice != nil && (w.Type == spec.Training || w.Type == spec.FineTuning) {
-			return w.Choice.Instances > 1
+		if w.Workload == name && w.Choice != nil {
+			if w.Choice.Nodes > 1 {
+				return true
+			}
+			if w.Type == spec.Training || w.Type == spec.FineTuning {
+				return w.Choice.Instances > 1
+			}
 		}
 	}
 	return false

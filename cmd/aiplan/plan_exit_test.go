@@ -63,3 +63,15 @@ func TestPlan_ExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// Through the supervisor, the plan's own statuses pass unchanged.
+func TestPlan_ExitCodesPassTheSupervisor(t *testing.T) {
+	for _, code := range []int{exitInfeasible, exitOverBudget} {
+		if got, crashed := childExit(code); got != code || crashed {
+			t.Errorf("child exit %d became %d (crashed %v)", code, got, crashed)
+		}
+	}
+	if childUsage == exitInfeasible || childUsage == exitOverBudget {
+		t.Error("the supervisor's usage status collides with a plan status")
+	}
+}
