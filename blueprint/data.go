@@ -356,6 +356,10 @@ func (b *builder) declareData() {
 			c.Retention = []Retention{{Days: streamRetentionDays, Why: "topic retention: the stream is a buffer, the lake keeps the record"}}
 			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "retention-enforced", "erasure", "backup")
 			transit()
+			// self-hosted (Strimzi): the Kubernetes export writes the cluster
+			// (TLS listener with client certificates, simple authorization)
+			// and each topic's retention.ms (export/kafka.go)
+			addCaps(c, !c.Managed, "retention-enforced", "encryption-in-transit", "authentication", "access-control")
 		case c.ID == "batch-ingest":
 			c.Data, c.Holds = Moves, b.classes(c.Serves)
 			addCaps(c, false, "encryption-in-transit", "authentication", "access-control") // the orchestrator's scoped cloud role

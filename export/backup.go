@@ -272,3 +272,12 @@ func gcpBackups(s site, to string, buckets []string, first bool) {
 		body.AppendNewline()
 	}
 }
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -213,12 +213,3 @@ func TestTerraform_BackupsAsClaimed(t *testing.T) {
 		t.Errorf("only %d examples with exported backups", checked)
 	}
 }
-
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

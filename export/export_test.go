@@ -91,6 +91,10 @@ func TestKubernetes_StrictDecodeWithScheme(t *testing.T) {
 					kinds[istioKind(t, ex+" "+f.Path, []byte(doc))]++
 					continue
 				}
+				if strings.HasPrefix(doc, "apiVersion: kafka.strimzi.io/") {
+					kinds[strimziKind(t, ex+" "+f.Path, []byte(doc))]++
+					continue
+				}
 				obj, gvk, err := ser.Decode([]byte(doc), nil, nil)
 				if err != nil {
 					t.Errorf("%s %s doc %d: %v", ex, f.Path, i, err)
@@ -109,7 +113,7 @@ func TestKubernetes_StrictDecodeWithScheme(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job", "CronJob", "PeerAuthentication", "AuthorizationPolicy"} {
+	for _, k := range []string{"Namespace", "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job", "CronJob", "PeerAuthentication", "AuthorizationPolicy", "Kafka", "KafkaNodePool", "KafkaTopic"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s exported across the examples", k)
 		}

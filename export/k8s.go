@@ -69,6 +69,16 @@ func Kubernetes(p *plan.Plan) ([]File, []string, error) {
 		b.mesh = true
 		b.notes = append(b.notes, fmt.Sprintf("mesh: install Istio in ambient mode and label the %s and monitoring namespaces %s=ambient before applying: %s requires mutual TLS and refuses plaintext connections", gatewayNS, ambientLabel, b.ns))
 	}
+	if stream := streamExported(p.Blueprint); stream != nil {
+		objs, err := kafkaObjects(p, b.ns, stream)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(objs) > 0 {
+			b.out["k8s/02-kafka.yaml"] = objs
+			b.notes = append(b.notes, fmt.Sprintf("stream: install the Strimzi operator (KRaft node pools) watching %s before applying k8s/02-kafka.yaml; add a KafkaUser with ACLs per producer and consumer (authorization denies by default)", b.ns))
+		}
+	}
 	b.out["k8s/00-namespace.yaml"] = []runtime.Object{&corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: b.ns, Labels: nsLabels, Annotations: map[string]string{annCost: fmt.Sprintf("%.0f", p.Totals.MonthlyUSD), "aiplan.dev/format-version": plan.FormatVersion}},
