@@ -91,11 +91,10 @@ type EngineEff struct {
 // NVIDIA, id/vendor elsewhere (vLLM's ROCm build on AMD is "vllm/amd"):
 // vendor builds are separate code paths with their own overheads.
 func EngineKey(id, vendor string) string {
-	v := strings.ToLower(vendor)
-	if v == "" || v == "nvidia" {
+	if vendor == "" || strings.EqualFold(vendor, "nvidia") {
 		return id
 	}
-	return id + "/" + v
+	return id + "/" + strings.ToLower(vendor)
 }
 
 // EngineFactors returns the factors of an engine key (see EngineKey) and
@@ -116,8 +115,10 @@ func (e *Efficiency) EngineFactors(key string) (EngineEff, bool) {
 
 // DefaultEngine is the engine assumed on an accelerator of vendor.
 func (e *Efficiency) DefaultEngine(vendor string) string {
-	if id, ok := e.DefaultEngines[strings.ToLower(vendor)]; ok {
-		return id
+	for v, id := range e.DefaultEngines { // a handful of entries; no allocation
+		if strings.EqualFold(v, vendor) {
+			return id
+		}
 	}
 	return "vllm"
 }

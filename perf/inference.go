@@ -148,9 +148,9 @@ func (in *InferenceInput) Validate() error {
 			in.KVPrecision = catalog.FP8
 		}
 	}
-	for name, v := range map[string]float64{"input-tokens": in.InputTokens, "output-tokens": in.OutputTokens} {
+	for i, v := range [2]float64{in.InputTokens, in.OutputTokens} {
 		if badNum(v) || v < 1 || v > 1e7 {
-			return inputErr("--%s %v: must be between 1 and 10,000,000", name, v)
+			return inputErr("--%s %v: must be between 1 and 10,000,000", [2]string{"input-tokens", "output-tokens"}[i], v)
 		}
 	}
 	if badNum(in.Concurrency) || in.Concurrency < 0 || badNum(in.RequestRate) || in.RequestRate < 0 {
@@ -210,9 +210,16 @@ type servingModel struct {
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
+	s := new(servingModel)
+	s.init(in)
+	return s
+}
+
+// init fills s for a validated input (Inference keeps s on the stack).
+func (s *servingModel) init(in *InferenceInput) {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
-	s := &servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch}
+	*s = servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -257,7 +264,6 @@ func newServingModel(in *InferenceInput) *servingModel {
 		s.ep = float64(in.EP)
 		s.epBW, s.epLat, _ = commPath(a, in.EP, e, eng.Overhead)
 	}
-	return s
 }
 
 // commPath picks the link a TP group of size tp talks over: the scale-up
@@ -399,7 +405,9 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		return InferenceResult{}, err
 	}
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
-	s := newServingModel(&in)
+	var sm servingModel
+	sm.init(&in)
+	s := &sm
 	replicas := in.GPUs / in.ReplicaGPUs()
 	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
 
