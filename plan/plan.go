@@ -196,7 +196,7 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	}
 	// Pools: GPUs at peak, and the sunk cost of owned capacity, whole.
 	for _, pool := range pl.Pools {
-		p.PeakGPUs += pool.PeakNodes * pool.GPUsPerNode
+		p.PeakGPUs += pool.PeakNodes*pool.GPUsPerNode + pool.JobGPUs
 		key := pool.Cloud
 		if pool.OnPrem != "" {
 			key = "on-prem"
