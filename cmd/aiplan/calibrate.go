@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -149,7 +150,7 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 				return err
 			}
 			header := "# Efficiency factors of the performance engine, fitted on calibration rows.\n# Regenerate: go run ./cmd/aiplan calibrate fit calib/testdata/inference.csv calib/testdata/training.csv calib/testdata/classic.csv --out catalog/data/efficiency.yaml\n"
-			if err := os.WriteFile(dest, append([]byte(header), b...), 0o644); err != nil {
+			if err := writeOut("--out", dest, args, func(w io.Writer) error { _, err := w.Write(append([]byte(header), b...)); return err }); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "loss %.4f -> %.4f after %d evaluations; wrote %s\n", rep.Before, rep.After, rep.Evaluations, dest)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,7 +119,7 @@ as it was.`,
 					warnings = append(warnings, catalog.Finding{Severity: catalog.SevWarning, Check: "import", Kind: "instance", ID: e.ID, Message: "price_flag: " + e.PriceFlag})
 				}
 			}
-			if err := pricefile.WriteAtomic(output, b); err != nil {
+			if err := writeOut("--overlay", output, files, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 				return err
 			}
 			changes := catalog.Diff(base, after)

@@ -25,7 +25,7 @@ func TestExitCode(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", c.err, got, c.want)
 		}
 	}
-	for code, want := range map[int]int{0: 0, 1: 1, childUsage: 2, 2: 1, -1: 1} {
+	for code, want := range map[int]int{0: 0, 1: 1, 3: 3, 4: 4, childUsage: 2, 2: 1, -1: 1} {
 		if got, _ := childExit(code); got != want {
 			t.Errorf("child exit %d: got %d, want %d", code, got, want)
 		}

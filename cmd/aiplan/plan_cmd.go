@@ -70,11 +70,11 @@ func loadPlanInput(cmd *cobra.Command, path string, overlays []string) (*spec.Fi
 // writeOut writes the report to dest through safefile: atomically for a
 // regular file, in place for a device, FIFO or standard stream, never onto
 // an input. A refused path is a usage error.
-func writeOut(dest string, inputs []string, fill func(io.Writer) error) error {
+func writeOut(flag, dest string, inputs []string, fill func(io.Writer) error) error {
 	err := safefile.WriteStream(dest, fill, inputs...)
 	var re *safefile.RefusedError
 	if errors.As(err, &re) {
-		return usageError{fmt.Errorf("--out %w", err)}
+		return usageError{fmt.Errorf("%s %w", flag, err)}
 	}
 	return err
 }
@@ -125,7 +125,7 @@ exceeds the budget; 2 for bad input; 1 for internal errors.`,
 			}
 			if dest != "" {
 				var n countWriter
-				if err := writeOut(dest, args, func(w io.Writer) error {
+				if err := writeOut("--out", dest, args, func(w io.Writer) error {
 					return report.Write(io.MultiWriter(w, &n), p, out)
 				}); err != nil {
 					return err
