@@ -475,8 +475,9 @@ func (b *builder) declareData() {
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
 		case c.ID == "audit":
-			// Data Access audit logs for every service (Google Cloud)
-			addCaps(c, tf && c.Cloud == "gcp", "audit-logging")
+			// Data Access audit logs for every service (Google Cloud); a
+			// CloudTrail trail with S3 data events on the buckets (AWS)
+			addCaps(c, tf && (c.Cloud == "gcp" || c.Cloud == "aws"), "audit-logging")
 		case c.ID == "kms":
 			addCaps(c, tf, "key-management")
 		}

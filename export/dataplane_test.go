@@ -29,6 +29,28 @@ func TestTerraform_DataPlaneAsClaimed(t *testing.T) {
 		}
 		for _, c := range p.Blueprint.Components {
 			switch {
+			case c.ID == "audit" && has(c.Exported, "audit-logging") && c.Cloud == "aws":
+				body := parse(c.Cloud)
+				ok := false
+				for _, tr := range blocks(body, "resource", "aws_cloudtrail", "main") {
+					for _, es := range blocks(tr, "event_selector") {
+						for _, dr := range blocks(es, "data_resource") {
+							v := traversal(tf["aws"], dr, "values")
+							ok = attrString(dr, "type") == "AWS::S3::Object" && strings.Contains(v, "aws_s3_bucket.lake.arn") && strings.Contains(v, "aws_s3_bucket.checkpoints.arn") &&
+								traversal(tf["aws"], tr, "enable_log_file_validation") == "true" && traversal(tf["aws"], es, "include_management_events") == "true"
+						}
+					}
+				}
+				days := -1
+				for _, l := range p.Blueprint.Components {
+					if l.ID == "logs" && l.Cloud == "aws" {
+						days = l.Retention[0].Days
+					}
+				}
+				if !ok || !hasExpiry(body, "aws_s3_bucket_lifecycle_configuration", "audit", days) {
+					t.Errorf("%s: no trail with S3 data events on the buckets kept %d days", ex, days)
+				}
+				checked["audit"]++
 			case c.ID == "audit" && has(c.Exported, "audit-logging"):
 				body := parse(c.Cloud)
 				ok := false
@@ -87,8 +109,22 @@ func TestTerraform_DataPlaneAsClaimed(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"audit", "warehouse", "logs"} {
+		// audit counts both clouds; the examples hold GCP and AWS plans
 		if checked[k] == 0 {
 			t.Errorf("no example exports %s", k)
 		}
 	}
+}
+
+func hasExpiry(body *hclsyntax.Body, typ, label string, days int) bool {
+	for _, lc := range blocks(body, "resource", typ, label) {
+		for _, r := range blocks(lc, "rule") {
+			for _, e := range blocks(r, "expiration") {
+				if d, _ := attrInt(e, "days"); d == days {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
