@@ -128,3 +128,48 @@ func hasExpiry(body *hclsyntax.Body, typ, label string, days int) bool {
 	}
 	return false
 }
+
+// TestTerraform_ArtefactsAsClaimed: where the tracking server's artefacts
+// count as encrypted at rest, the Terraform writes their bucket with the
+// site's key and versioning, public access blocked.
+func TestTerraform_ArtefactsAsClaimed(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		p := examplePlan(t, ex)
+		for _, c := range p.Blueprint.Components {
+			if c.ID != "tracking" || !has(c.Exported, "encryption-at-rest") {
+				continue
+			}
+			data := file(t, generate(t, ex), "terraform/"+c.Cloud+".tf")
+			hf, diags := hclparse.NewParser().ParseHCL(data, c.Cloud+".tf")
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			body := hf.Body.(*hclsyntax.Body)
+			switch c.Cloud {
+			case "aws":
+				ok := len(blocks(body, "resource", "aws_s3_bucket", "artefacts")) == 1
+				for _, e := range blocks(body, "resource", "aws_s3_bucket_server_side_encryption_configuration", "artefacts") {
+					for _, r := range blocks(e, "rule") {
+						for _, d := range blocks(r, "apply_server_side_encryption_by_default") {
+							ok = ok && attrString(d, "sse_algorithm") == "aws:kms" && traversal(data, d, "kms_master_key_id") == "aws_kms_key.main.arn"
+						}
+					}
+				}
+				ok = ok && len(blocks(body, "resource", "aws_s3_bucket_versioning", "artefacts")) == 1 && len(blocks(body, "resource", "aws_s3_bucket_public_access_block", "artefacts")) == 1
+				if !ok {
+					t.Errorf("%s: no KMS-encrypted, versioned, private artefacts bucket", ex)
+				}
+			case "gcp":
+				bks := blocks(body, "resource", "google_storage_bucket", "artefacts")
+				if len(bks) != 1 || len(blocks(bks[0], "encryption")) != 1 || len(blocks(bks[0], "versioning")) != 1 || attrString(bks[0], "public_access_prevention") != "enforced" {
+					t.Errorf("%s: no CMEK-encrypted, versioned, private artefacts bucket", ex)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d examples with exported artefacts", checked)
+	}
+}
