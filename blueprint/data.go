@@ -418,8 +418,11 @@ func (b *builder) declareData() {
 		case c.ID == "tracking":
 			c.Data, c.Store, c.Holds = Stores, "artefacts", b.classes(train)
 			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "erasure")
+			// the Terraform writes the artefacts bucket (KMS, versioned,
+			// public access blocked; in the backups' selection)
+			addCaps(c, tf && c.Cloud != "azure", "encryption-at-rest", "integrity")
 			if backups {
-				addCaps(c, false, "backup")
+				addCaps(c, copied && c.Cloud == b.find("backups").Cloud && c.Cloud != "azure", "backup")
 			}
 			transit()
 		case c.ID == "model-store":

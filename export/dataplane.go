@@ -51,7 +51,7 @@ func dataPlane(s site, cloud string, bp *blueprint.Blueprint, first bool, ns str
 		if l := component(bp, "logs", cloud); l != nil && len(l.Retention) > 0 {
 			days = l.Retention[0].Days
 		}
-		awsTrail(s, days)
+		awsTrail(s, days, siteBuckets(bp, cloud))
 	}
 	if w := component(bp, "warehouse", cloud); w != nil && w.Managed {
 		warehouse(s, cloud)
@@ -158,7 +158,7 @@ func gcpLogCopy(s site, to, ns string, days int) {
 // with log file validation, into its own encrypted bucket that keeps them
 // as long as the log store keeps request logs (AWS CloudTrail User Guide,
 // "Logging data events" and "Amazon S3 bucket policy for CloudTrail").
-func awsTrail(s site, days int) {
+func awsTrail(s site, days int, buckets []string) {
 	body := s.body
 	bk := s.resource("aws_s3_bucket", "audit")
 	bk.SetAttributeValue("bucket", cty.StringVal(strings.TrimSuffix(s.name, "-"+slug(s.region))+"-audit-"+s.region))
@@ -224,7 +224,7 @@ func awsTrail(s site, days int) {
 	dr := es.AppendNewBlock("data_resource", nil).Body()
 	dr.SetAttributeValue("type", cty.StringVal("AWS::S3::Object"))
 	var objs []hclwrite.Tokens
-	for _, b := range []string{"lake", "checkpoints"} {
+	for _, b := range buckets {
 		objs = append(objs, hclwrite.TokensForFunctionCall("format", str("%s/"), s.ref("aws_s3_bucket", b, "arn")))
 	}
 	dr.SetAttributeRaw("values", hclwrite.TokensForTuple(objs))
