@@ -449,7 +449,7 @@ func (b *builder) ml() {
 		b.add(Component{ID: "tracking", Layer: "tracking", Name: name, Managed: m, Costs: costs,
 			Reason:       "every model version carries its data lineage, metrics, model card and approval before serving",
 			Alternatives: []Alternative{{"Weights & Biases", "SaaS: data leaves the allowed regions unless self-hosted"}, {"cloud-specific registry", "ties the registry to one cloud"}},
-			Provides:     []string{"experiment-tracking", "model-registry", "model-documentation"}, Settings: []string{"model cards stored with each registered version"}})
+			Provides:     []string{"experiment-tracking", "model-registry", "model-documentation"}, Settings: []string{"model cards stored with each registered version", "artefacts in the KMS-encrypted, versioned artefacts bucket the Terraform writes (mlflow server --artifacts-destination)"}})
 		b.add(Component{ID: "cicd", Layer: "cicd", Name: "GitHub Actions (build, test, evaluate) + Argo CD (GitOps deploy)", Managed: true,
 			Reason:       "models, pipelines and infrastructure change through reviewed pull requests; Argo CD reconciles the exported manifests and rolls back",
 			Alternatives: []Alternative{{"Jenkins", "more to operate"}, {"manual kubectl", "no change record"}},

@@ -418,8 +418,11 @@ func (b *builder) declareData() {
 		case c.ID == "tracking":
 			c.Data, c.Store, c.Holds = Stores, "artefacts", b.classes(train)
 			addCaps(c, false, "encryption-at-rest", "access-control", "authentication", "erasure")
+			// the Terraform writes the artefacts bucket (KMS, versioned,
+			// public access blocked; in the backups' selection)
+			addCaps(c, tf && c.Cloud != "azure", "encryption-at-rest", "integrity")
 			if backups {
-				addCaps(c, false, "backup")
+				addCaps(c, copied && c.Cloud == b.find("backups").Cloud && c.Cloud != "azure", "backup")
 			}
 			transit()
 		case c.ID == "model-store":
@@ -475,8 +478,9 @@ func (b *builder) declareData() {
 		case c.ID == "monitoring":
 			addCaps(c, true, "alerting") // the Prometheus rules export
 		case c.ID == "audit":
-			// Data Access audit logs for every service (Google Cloud)
-			addCaps(c, tf && c.Cloud == "gcp", "audit-logging")
+			// Data Access audit logs for every service (Google Cloud); a
+			// CloudTrail trail with S3 data events on the buckets (AWS)
+			addCaps(c, tf && (c.Cloud == "gcp" || c.Cloud == "aws"), "audit-logging")
 		case c.ID == "kms":
 			addCaps(c, tf, "key-management")
 		}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 )
 
@@ -294,6 +295,28 @@ func (e *Efficiency) validate() []string {
 	check("inference", reflect.ValueOf(e.Inference))
 	check("training", reflect.ValueOf(e.Training))
 	check("classic", reflect.ValueOf(e.Classic))
+	var more []string
+	for id, f := range e.Engines {
+		for name, v := range map[string]float64{"speed": f.Speed, "overhead": f.Overhead, "kv_free_fraction": f.KVFreeFraction, "max_batch": f.MaxBatch} {
+			if !finite(v) || v < 0 || (name == "kv_free_fraction" && v > 1) || ((name == "speed" || name == "overhead") && v == 0) {
+				more = append(more, fmt.Sprintf("efficiency.engines.%s.%s = %v: speed and overhead must be > 0, kv_free_fraction within [0, 1], max_batch >= 0", id, name, v))
+			}
+		}
+	}
+	for id, f := range e.Classic.Families {
+		for name, v := range map[string]float64{"compute": f.Compute, "cpu_compute": f.CPUCompute, "batch_half": f.BatchHalf, "fixed": f.Fixed} {
+			if !finite(v) || v <= 0 {
+				more = append(more, fmt.Sprintf("efficiency.classic.families.%s.%s = %v: must be a finite number > 0", id, name, v))
+			}
+		}
+	}
+	for id, f := range e.Classic.Runtimes {
+		if !finite(f.Speed) || f.Speed <= 0 || !finite(f.Overhead) || f.Overhead <= 0 {
+			more = append(more, fmt.Sprintf("efficiency.classic.runtimes.%s: speed %v and overhead %v must be finite numbers > 0", id, f.Speed, f.Overhead))
+		}
+	}
+	sort.Strings(more) // maps iterate in random order
+	errs = append(errs, more...)
 	if e.Inference.MaxBatch < 1 {
 		errs = append(errs, "efficiency.inference.max_batch must be >= 1")
 	}

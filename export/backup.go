@@ -46,14 +46,27 @@ func copyRegion(c *blueprint.Component, from string) string {
 	return ""
 }
 
-// backupBuckets are the site's buckets the backups copy: the lake, and the
-// checkpoints bucket when the blueprint has a model store.
+// siteBuckets are the buckets each site of a cloud gets: the lake, the
+// checkpoints, and the tracking server's artefacts when the blueprint has
+// one on the cloud.
+func siteBuckets(bp *blueprint.Blueprint, cloud string) []string {
+	out := []string{"lake", "checkpoints"}
+	if component(bp, "tracking", cloud) != nil {
+		out = append(out, "artefacts")
+	}
+	return out
+}
+
+// backupBuckets are the site's buckets the backups copy: the lake, the
+// checkpoints bucket when the blueprint has a model store, and the
+// tracking artefacts.
 func backupBuckets(bp *blueprint.Blueprint, cloud string) []string {
 	out := []string{"lake"}
-	for _, c := range bp.Components {
-		if c.ID == "model-store" && c.Cloud == cloud {
-			out = append(out, "checkpoints")
-		}
+	if component(bp, "model-store", cloud) != nil {
+		out = append(out, "checkpoints")
+	}
+	if component(bp, "tracking", cloud) != nil {
+		out = append(out, "artefacts")
 	}
 	return out
 }

@@ -116,6 +116,8 @@ func TestTerraform_BackupsAsClaimed(t *testing.T) {
 					want["lake"] = true
 				case "model-store":
 					want["checkpoints"] = true
+				case "tracking":
+					want["artefacts"] = true
 				case "backups", "logs": // logs: TestTerraform_DataPlaneAsClaimed
 				default:
 					t.Errorf("%s: %s claims exported backup, which the export does not write", ex, c.ID)

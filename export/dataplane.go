@@ -46,6 +46,13 @@ func dataPlane(s site, cloud string, bp *blueprint.Blueprint, first bool, ns str
 	if cloud == "gcp" && first && exports(component(bp, "audit", cloud), "audit-logging") {
 		gcpAuditConfig(s)
 	}
+	if cloud == "aws" && exports(component(bp, "audit", cloud), "audit-logging") {
+		days := 90
+		if l := component(bp, "logs", cloud); l != nil && len(l.Retention) > 0 {
+			days = l.Retention[0].Days
+		}
+		awsTrail(s, days, siteBuckets(bp, cloud))
+	}
 	if w := component(bp, "warehouse", cloud); w != nil && w.Managed {
 		warehouse(s, cloud)
 	}
@@ -143,5 +150,84 @@ func gcpLogCopy(s site, to, ns string, days int) {
 	g.SetAttributeRaw("bucket", s.ref("google_storage_bucket", "logs_copy", "name"))
 	g.SetAttributeValue("role", cty.StringVal("roles/storage.objectCreator"))
 	g.SetAttributeRaw("member", hclwrite.TokensForTraversal(hcl.Traversal{hcl.TraverseRoot{Name: "google_logging_project_sink"}, hcl.TraverseAttr{Name: "logs_copy" + s.sfx}, hcl.TraverseAttr{Name: "writer_identity"}}))
+	body.AppendNewline()
+}
+
+// awsTrail writes the site's CloudTrail trail: management events and S3
+// data events (object reads and writes) on the lake and checkpoint buckets,
+// with log file validation, into its own encrypted bucket that keeps them
+// as long as the log store keeps request logs (AWS CloudTrail User Guide,
+// "Logging data events" and "Amazon S3 bucket policy for CloudTrail").
+func awsTrail(s site, days int, buckets []string) {
+	body := s.body
+	bk := s.resource("aws_s3_bucket", "audit")
+	bk.SetAttributeValue("bucket", cty.StringVal(strings.TrimSuffix(s.name, "-"+slug(s.region))+"-audit-"+s.region))
+	body.AppendNewline()
+	e := s.resource("aws_s3_bucket_server_side_encryption_configuration", "audit")
+	e.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", "audit", "id"))
+	d := e.AppendNewBlock("rule", nil).Body().AppendNewBlock("apply_server_side_encryption_by_default", nil).Body()
+	// SSE-S3: CloudTrail writes without a grant on the customer key
+	d.SetAttributeValue("sse_algorithm", cty.StringVal("AES256"))
+	body.AppendNewline()
+	pb := s.resource("aws_s3_bucket_public_access_block", "audit")
+	pb.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", "audit", "id"))
+	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		pb.SetAttributeValue(k, cty.True)
+	}
+	body.AppendNewline()
+	lc := s.resource("aws_s3_bucket_lifecycle_configuration", "audit")
+	lc.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", "audit", "id"))
+	rule := lc.AppendNewBlock("rule", nil).Body()
+	rule.SetAttributeValue("id", cty.StringVal("expire-audit-logs"))
+	rule.SetAttributeValue("status", cty.StringVal("Enabled"))
+	rule.AppendNewBlock("filter", nil)
+	rule.AppendNewBlock("expiration", nil).Body().SetAttributeValue("days", cty.NumberIntVal(int64(days)))
+	body.AppendNewline()
+	arn := s.ref("aws_s3_bucket", "audit", "arn")
+	str := func(v string) hclwrite.Tokens { return hclwrite.TokensForValue(cty.StringVal(v)) }
+	attr := func(name string, v hclwrite.Tokens) hclwrite.ObjectAttrTokens {
+		return hclwrite.ObjectAttrTokens{Name: hclwrite.TokensForValue(cty.StringVal(name)), Value: v}
+	}
+	trailPrincipal := hclwrite.TokensForValue(cty.ObjectVal(map[string]cty.Value{"Service": cty.StringVal("cloudtrail.amazonaws.com")}))
+	stmts := []hclwrite.Tokens{
+		hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+			attr("Sid", str("CloudTrailAclCheck")), attr("Effect", str("Allow")), attr("Principal", trailPrincipal),
+			attr("Action", str("s3:GetBucketAcl")), attr("Resource", arn),
+		}),
+		hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+			attr("Sid", str("CloudTrailWrite")), attr("Effect", str("Allow")), attr("Principal", trailPrincipal),
+			attr("Action", str("s3:PutObject")),
+			attr("Resource", hclwrite.TokensForFunctionCall("format", str("%s/AWSLogs/*"), arn)),
+			attr("Condition", hclwrite.TokensForValue(cty.ObjectVal(map[string]cty.Value{"StringEquals": cty.ObjectVal(map[string]cty.Value{"s3:x-amz-acl": cty.StringVal("bucket-owner-full-control")})}))),
+		}),
+		hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+			attr("Sid", str("DenyInsecureTransport")), attr("Effect", str("Deny")), attr("Principal", str("*")),
+			attr("Action", str("s3:*")),
+			attr("Resource", hclwrite.TokensForTuple([]hclwrite.Tokens{arn, hclwrite.TokensForFunctionCall("format", str("%s/*"), arn)})),
+			attr("Condition", hclwrite.TokensForValue(cty.ObjectVal(map[string]cty.Value{"Bool": cty.ObjectVal(map[string]cty.Value{"aws:SecureTransport": cty.StringVal("false")})}))),
+		}),
+	}
+	pol := s.resource("aws_s3_bucket_policy", "audit")
+	pol.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", "audit", "id"))
+	pol.SetAttributeRaw("policy", hclwrite.TokensForFunctionCall("jsonencode", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+		attr("Version", str("2012-10-17")), attr("Statement", hclwrite.TokensForTuple(stmts)),
+	})))
+	body.AppendNewline()
+	tr := s.resource("aws_cloudtrail", "main")
+	tr.SetAttributeValue("name", cty.StringVal(s.name))
+	tr.SetAttributeRaw("s3_bucket_name", s.ref("aws_s3_bucket", "audit", "id"))
+	tr.SetAttributeValue("include_global_service_events", cty.True)
+	tr.SetAttributeValue("enable_log_file_validation", cty.True)
+	es := tr.AppendNewBlock("event_selector", nil).Body()
+	es.SetAttributeValue("read_write_type", cty.StringVal("All"))
+	es.SetAttributeValue("include_management_events", cty.True)
+	dr := es.AppendNewBlock("data_resource", nil).Body()
+	dr.SetAttributeValue("type", cty.StringVal("AWS::S3::Object"))
+	var objs []hclwrite.Tokens
+	for _, b := range buckets {
+		objs = append(objs, hclwrite.TokensForFunctionCall("format", str("%s/"), s.ref("aws_s3_bucket", b, "arn")))
+	}
+	dr.SetAttributeRaw("values", hclwrite.TokensForTuple(objs))
+	tr.SetAttributeRaw("depends_on", hclwrite.TokensForTuple([]hclwrite.Tokens{s.ref("aws_s3_bucket_policy", "audit")}))
 	body.AppendNewline()
 }

@@ -29,6 +29,28 @@ func TestTerraform_DataPlaneAsClaimed(t *testing.T) {
 		}
 		for _, c := range p.Blueprint.Components {
 			switch {
+			case c.ID == "audit" && has(c.Exported, "audit-logging") && c.Cloud == "aws":
+				body := parse(c.Cloud)
+				ok := false
+				for _, tr := range blocks(body, "resource", "aws_cloudtrail", "main") {
+					for _, es := range blocks(tr, "event_selector") {
+						for _, dr := range blocks(es, "data_resource") {
+							v := traversal(tf["aws"], dr, "values")
+							ok = attrString(dr, "type") == "AWS::S3::Object" && strings.Contains(v, "aws_s3_bucket.lake.arn") && strings.Contains(v, "aws_s3_bucket.checkpoints.arn") &&
+								traversal(tf["aws"], tr, "enable_log_file_validation") == "true" && traversal(tf["aws"], es, "include_management_events") == "true"
+						}
+					}
+				}
+				days := -1
+				for _, l := range p.Blueprint.Components {
+					if l.ID == "logs" && l.Cloud == "aws" {
+						days = l.Retention[0].Days
+					}
+				}
+				if !ok || !hasExpiry(body, "aws_s3_bucket_lifecycle_configuration", "audit", days) {
+					t.Errorf("%s: no trail with S3 data events on the buckets kept %d days", ex, days)
+				}
+				checked["audit"]++
 			case c.ID == "audit" && has(c.Exported, "audit-logging"):
 				body := parse(c.Cloud)
 				ok := false
@@ -87,8 +109,67 @@ func TestTerraform_DataPlaneAsClaimed(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"audit", "warehouse", "logs"} {
+		// audit counts both clouds; the examples hold GCP and AWS plans
 		if checked[k] == 0 {
 			t.Errorf("no example exports %s", k)
 		}
+	}
+}
+
+func hasExpiry(body *hclsyntax.Body, typ, label string, days int) bool {
+	for _, lc := range blocks(body, "resource", typ, label) {
+		for _, r := range blocks(lc, "rule") {
+			for _, e := range blocks(r, "expiration") {
+				if d, _ := attrInt(e, "days"); d == days {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// TestTerraform_ArtefactsAsClaimed: where the tracking server's artefacts
+// count as encrypted at rest, the Terraform writes their bucket with the
+// site's key and versioning, public access blocked.
+func TestTerraform_ArtefactsAsClaimed(t *testing.T) {
+	checked := 0
+	for _, ex := range examples(t) {
+		p := examplePlan(t, ex)
+		for _, c := range p.Blueprint.Components {
+			if c.ID != "tracking" || !has(c.Exported, "encryption-at-rest") {
+				continue
+			}
+			data := file(t, generate(t, ex), "terraform/"+c.Cloud+".tf")
+			hf, diags := hclparse.NewParser().ParseHCL(data, c.Cloud+".tf")
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			body := hf.Body.(*hclsyntax.Body)
+			switch c.Cloud {
+			case "aws":
+				ok := len(blocks(body, "resource", "aws_s3_bucket", "artefacts")) == 1
+				for _, e := range blocks(body, "resource", "aws_s3_bucket_server_side_encryption_configuration", "artefacts") {
+					for _, r := range blocks(e, "rule") {
+						for _, d := range blocks(r, "apply_server_side_encryption_by_default") {
+							ok = ok && attrString(d, "sse_algorithm") == "aws:kms" && traversal(data, d, "kms_master_key_id") == "aws_kms_key.main.arn"
+						}
+					}
+				}
+				ok = ok && len(blocks(body, "resource", "aws_s3_bucket_versioning", "artefacts")) == 1 && len(blocks(body, "resource", "aws_s3_bucket_public_access_block", "artefacts")) == 1
+				if !ok {
+					t.Errorf("%s: no KMS-encrypted, versioned, private artefacts bucket", ex)
+				}
+			case "gcp":
+				bks := blocks(body, "resource", "google_storage_bucket", "artefacts")
+				if len(bks) != 1 || len(blocks(bks[0], "encryption")) != 1 || len(blocks(bks[0], "versioning")) != 1 || attrString(bks[0], "public_access_prevention") != "enforced" {
+					t.Errorf("%s: no CMEK-encrypted, versioned, private artefacts bucket", ex)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d examples with exported artefacts", checked)
 	}
 }

@@ -824,10 +824,15 @@ func TestTerraform_TwoRegionsWithRetention(t *testing.T) {
 		if !strings.HasSuffix(blk.Labels[1], "_"+suffix) {
 			t.Errorf("%s is on provider %s but not labelled for that region", k, suffix)
 		}
-		if blk.Labels[0] == "aws_s3_bucket_lifecycle_configuration" {
+		if blk.Labels[0] == "aws_s3_bucket_lifecycle_configuration" && strings.HasPrefix(blk.Labels[1], "lake_") {
 			lifecycles++
 			if b := string(blk.Body.Attributes["bucket"].Expr.Range().SliceBytes(data)); b != "aws_s3_bucket.lake_"+suffix+".id" {
 				t.Errorf("%s expires %s, not its region's lake", k, b)
+			}
+		}
+		if blk.Labels[0] == "aws_s3_bucket_lifecycle_configuration" && strings.HasPrefix(blk.Labels[1], "audit_") {
+			if b := string(blk.Body.Attributes["bucket"].Expr.Range().SliceBytes(data)); b != "aws_s3_bucket.audit_"+suffix+".id" {
+				t.Errorf("%s expires %s, not its region's audit bucket", k, b)
 			}
 		}
 	}

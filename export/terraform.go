@@ -279,9 +279,9 @@ func Terraform(p *plan.Plan) ([]File, []string) {
 		body := f.Body()
 		switch cl {
 		case "aws":
-			awsFile(body, name, regions, byRegion)
+			awsFile(body, name, regions, byRegion, siteBuckets(p.Blueprint, cl))
 		case "gcp":
-			gcpFile(body, name, regions, byRegion)
+			gcpFile(body, name, regions, byRegion, siteBuckets(p.Blueprint, cl))
 		case "azure":
 			azureFile(body, name, regions, byRegion)
 		default:
@@ -409,7 +409,7 @@ func awsAMI(pl pool) (string, error) {
 	return "", fmt.Errorf("no EKS AMI type for %s accelerators (%s)", pl.vendor, pl.instance)
 }
 
-func awsFile(body *hclwrite.Body, name string, regions []string, byRegion map[string][]pool) {
+func awsFile(body *hclwrite.Body, name string, regions []string, byRegion map[string][]pool, buckets []string) {
 	required(body, "aws", "hashicorp/aws", "~> 6.0")
 	multi := len(regions) > 1
 	for _, r := range regions {
@@ -422,11 +422,11 @@ func awsFile(body *hclwrite.Body, name string, regions []string, byRegion map[st
 		body.AppendNewline()
 	}
 	for _, r := range regions {
-		awsRegion(newSite(body, name, r, multi, providerLocal["aws"]), byRegion[r])
+		awsRegion(newSite(body, name, r, multi, providerLocal["aws"]), byRegion[r], buckets)
 	}
 }
 
-func awsRegion(s site, pools []pool) {
+func awsRegion(s site, pools []pool, buckets []string) {
 	body := s.body
 	subnets := "subnet_ids" + s.sfx
 	variable(body, subnets, "list(string)", "private subnets for the cluster and node groups, in "+s.region)
@@ -436,7 +436,7 @@ func awsRegion(s site, pools []pool) {
 	kms.SetAttributeValue("enable_key_rotation", cty.True)
 	kms.SetAttributeValue("deletion_window_in_days", cty.NumberIntVal(30))
 	body.AppendNewline()
-	for _, b := range []string{"lake", "checkpoints"} {
+	for _, b := range buckets {
 		bk := s.resource("aws_s3_bucket", b)
 		bk.SetAttributeValue("bucket", cty.StringVal(strings.TrimSuffix(s.name, "-"+slug(s.region))+"-"+b+"-"+s.region))
 		body.AppendNewline()
@@ -613,7 +613,7 @@ func gceMachine(instance string) (machine, accType string, count int) {
 	return machine, "", 0
 }
 
-func gcpFile(body *hclwrite.Body, name string, regions []string, byRegion map[string][]pool) {
+func gcpFile(body *hclwrite.Body, name string, regions []string, byRegion map[string][]pool, buckets []string) {
 	required(body, "google", "hashicorp/google", "~> 6.0")
 	variable(body, "project_id", "string", "Google Cloud project")
 	prov := body.AppendNewBlock("provider", []string{"google"}).Body()
@@ -623,11 +623,11 @@ func gcpFile(body *hclwrite.Body, name string, regions []string, byRegion map[st
 	}
 	body.AppendNewline()
 	for _, r := range regions {
-		gcpRegion(newSite(body, name, r, len(regions) > 1, ""), byRegion[r])
+		gcpRegion(newSite(body, name, r, len(regions) > 1, ""), byRegion[r], buckets)
 	}
 }
 
-func gcpRegion(s site, pools []pool) {
+func gcpRegion(s site, pools []pool, buckets []string) {
 	body := s.body
 	region := s.region
 	kr := s.resource("google_kms_key_ring", "main")
@@ -639,7 +639,7 @@ func gcpRegion(s site, pools []pool) {
 	k.SetAttributeRaw("key_ring", s.ref("google_kms_key_ring", "main", "id"))
 	k.SetAttributeValue("rotation_period", cty.StringVal("7776000s"))
 	body.AppendNewline()
-	for _, b := range []string{"lake", "checkpoints"} {
+	for _, b := range buckets {
 		bk := s.resource("google_storage_bucket", b)
 		bk.SetAttributeValue("name", cty.StringVal(strings.TrimSuffix(s.name, "-"+slug(region))+"-"+b+"-"+region))
 		bk.SetAttributeValue("location", cty.StringVal(strings.ToUpper(region)))

@@ -237,21 +237,37 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if peak <= 0 || bw <= 0 {
 		return ClassicResult{}, inputErr("%s lacks the compute or bandwidth figures this estimate needs", name)
 	}
+	// Activation traffic is stated for 16-bit tensors, embedding rows for
+	// fp32 rows: both shrink with the row's precision. Embedding rows are
+	// gathered at random.
+	sampleBytes := m.MBPerSample * 1e6
+	var memRate float64
+	if fam == "recommender" {
+		sampleBytes *= in.Precision.BytesPerWeight() / 4
+		memRate = bw * e.RandomAccessEfficiency
+	} else {
+		sampleBytes *= in.Precision.BytesPerWeight() / 2
+		memRate = bw * e.BWEfficiency
+	}
 	if in.MaxThroughput {
 		// Offline serving: a batch large enough to reach 95% of the
-		// saturated efficiency, at least the model's default.
-		in.Batch = max(m.DefaultBatch, int(math.Ceil(19*half)), 1)
+		// saturated efficiency and to amortise the per-batch overhead
+		// to 5% of the batch time, at least the model's default, at most
+		// what the memory holds.
+		perSample := math.Max(m.GFLOPsPerSample*1e9/peak, sampleBytes/memRate)
+		bAmort := 1.0
+		if perSample > 0 {
+			bAmort = 19 * fixed / perSample
+		}
+		bb := math.Max(math.Max(float64(m.DefaultBatch), 19*half), bAmort)
+		if memGB > 0 && m.MBPerSample > 0 {
+			// activations and gathered rows take at most half the memory
+			bb = math.Min(bb, memGB*GiB/2/(m.MBPerSample*1e6*2))
+		}
+		in.Batch = max(int(math.Ceil(math.Min(bb, 1_000_000))), 1)
 	}
 	b := float64(in.Batch)
-	// Activation traffic is stated for 16-bit tensors; embedding rows are
-	// gathered at random.
-	bytes := b * m.MBPerSample * 1e6
-	var tMem float64
-	if fam == "recommender" {
-		tMem = bytes / (bw * e.RandomAccessEfficiency)
-	} else {
-		tMem = bytes * in.Precision.BytesPerWeight() / 2 / (bw * e.BWEfficiency)
-	}
+	tMem := b * sampleBytes / memRate
 	tComp := b * m.GFLOPsPerSample * 1e9 / (peak * b / (b + half))
 	t := math.Max(tComp, tMem) + fixed
 	r := ClassicResult{Batch: in.Batch, Fits: true, Family: fam, Runtime: in.Runtime}
