@@ -109,7 +109,8 @@ func blocks(b *hclsyntax.Body, typ string, labels ...string) []*hclsyntax.Body {
 		}
 		match := true
 		for i, l := range labels {
-			match = match && blk.Labels[i] == l
+			// a multi-region file suffixes the last label with the region
+			match = match && (blk.Labels[i] == l || i == len(labels)-1 && i == 1 && strings.HasPrefix(blk.Labels[i], l+"_") && regionSuffix(blk.Labels[i][len(l)+1:]))
 		}
 		if match {
 			out = append(out, blk.Body)
@@ -189,6 +190,17 @@ func hasRule(body *hclsyntax.Body, component, cloud, prefix string, days int, no
 					}
 				}
 			}
+		}
+	}
+	return false
+}
+
+// regionSuffix reports whether a label suffix is a catalog region's
+// identifier ("eu_west_1").
+func regionSuffix(sfx string) bool {
+	for _, r := range cat.Regions {
+		if ident(r.ID) == sfx {
+			return true
 		}
 	}
 	return false
