@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/aiplan-dev/aiplan/perf"
@@ -32,9 +31,6 @@ func usage(format string, a ...any) error { return usageError{fmt.Errorf(format,
 // supervisedEnv marks the child process of the supervisor (see supervise).
 const supervisedEnv = "AIPLAN_SUPERVISED"
 
-// memoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT is set.
-const memoryLimit = 640 << 20
-
 // childUsage is the child's exit status for a usage error; the supervisor
 // turns it back into 2. It stays clear of the statuses `aiplan plan`
 // reports itself (3 infeasible, 4 over budget), which pass through.
@@ -45,13 +41,6 @@ func main() {
 		if code, ok := supervise(); ok {
 			os.Exit(code)
 		}
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the collector works harder as the heap nears it,
-		// which keeps a 10,000-workload plan or export under 1 GB resident
-		// (its live heap is about 300 MB; with the default GOGC the heap
-		// would grow to twice that plus garbage). Not a hard cap.
-		debug.SetMemoryLimit(memoryLimit)
 	}
 	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
 	if code == 2 && os.Getenv(supervisedEnv) != "" {
