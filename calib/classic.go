@@ -119,6 +119,11 @@ func prepareClassic(c *catalog.Catalog, r Row) Sample {
 	}
 	if b := num(r["batch_or_concurrency"]); b > 0 {
 		in.Batch = int(b)
+	} else if s.Metric == "latency_ms" {
+		// A latency figure without a stated batch is a latency-mode run
+		// (OpenVINO benchmark_app -hint latency, MLPerf SingleStream):
+		// one sample at a time.
+		in.Batch = 1
 	} else {
 		in.MaxThroughput = true
 	}
