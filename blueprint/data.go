@@ -158,7 +158,7 @@ func (b *builder) dataPlane() {
 		Provides:     []string{"log-store"}, Settings: []string{"prompts redacted at the gateway, user ids pseudonymised", "provider encryption at rest"},
 		Retention: []Retention{{Days: days, Why: "request logs kept at least six months where the EU AI Act applies (Art. 19(1), 26(6)), otherwise 90 days"}}})
 	if b.find("lake") != nil || len(models) > 0 {
-		name := map[string]string{"aws": "AWS Backup (locked vaults, cross-region copy)", "gcp": "Cloud Storage Nearline backup bucket (35-day soft delete) mirrored daily by Storage Transfer Service", "azure": "Azure Backup"}[cl]
+		name := map[string]string{"aws": "S3 Replication into Object Lock buckets (Glacier Instant Retrieval)", "gcp": "Cloud Storage Nearline backup bucket (35-day soft delete) mirrored daily by Storage Transfer Service", "azure": "Azure Backup"}[cl]
 		if name == "" {
 			name = "Restic/Velero backups"
 		}
@@ -171,29 +171,48 @@ func (b *builder) dataPlane() {
 			}
 			where = strings.Join(to, ", ")
 		}
-		settings := []string{"backup vault encrypted with a KMS key in the second region", "vault lock against deletion (AWS); deleted copies restorable for the retention period (Google Cloud soft delete)", "restores re-apply the erasure log before data is used again"}
+		how := "daily copies"
+		settings := []string{"backup copies encrypted with a KMS key in the second region", "deleted copies restorable for the retention period (Google Cloud soft delete)", "restores re-apply the erasure log before data is used again"}
+		alts := []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}}
+		if cl == "aws" {
+			how = "continuous copies"
+			settings = []string{
+				"replica buckets encrypted with a KMS key in the copy region",
+				fmt.Sprintf("S3 Object Lock in compliance mode: every replicated version is undeletable for %d days, by anyone, the root account included", backupRetentionDays),
+				fmt.Sprintf("delete markers are replicated, deletes of a specific version are not: a delete in the lake hides the copy, whose previous version stays restorable for %d days and then expires, so an erasure reaches the copy within %d days", backupRetentionDays, backupRetentionDays),
+				fmt.Sprintf("the lock covers versions replicated in the last %d days; older copies are protected by versioning and the noncurrent expiry, which an account administrator can change", backupRetentionDays),
+				"objects written before replication is configured need one S3 Batch Replication job",
+				"Glacier Instant Retrieval bills 90 days minimum per object and 0.03 USD per GB restored",
+				"restores re-apply the erasure log before data is used again",
+			}
+			alts = []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"AWS Backup for S3 with a cross-region copy", "0.05 USD per GB-month of warm backup storage in each of two vaults, against 0.004 for one Glacier Instant Retrieval replica"}, {"replication without Object Lock", "a deletion or corruption in the lake reaches the copy"}}
+		}
 		if why != "" {
 			settings = append(settings, why)
 		}
-		b.add(Component{ID: "backups", Layer: "lake", Name: fmt.Sprintf("%s: daily copies to %s, %d-day retention, restore tested quarterly", name, where, backupRetentionDays), Managed: true, Copies: copies, Costs: costs,
+		b.add(Component{ID: "backups", Layer: "lake", Name: fmt.Sprintf("%s: %s to %s, %d-day retention, restore tested quarterly", name, how, where, backupRetentionDays), Managed: true, Copies: copies, Costs: costs,
 			Reason:       "bucket versioning is not a backup (same bucket, same account, same region); a copy elsewhere survives deletion, ransomware and a regional outage",
-			Alternatives: []Alternative{{"bucket versioning only", "not a separate copy, and it keeps erased data"}, {"cross-region replication only", "replicates deletions and corruption too"}},
+			Alternatives: alts,
 			Provides:     []string{"backup-copies"}, Settings: settings,
 			Retention: []Retention{{Days: backupRetentionDays, Why: "an erasure reaches every backup within five weeks"}}})
 	}
 }
 
 // backupCopyClouds are the clouds whose Terraform export writes the backup
-// copies (AWS Backup with a cross-region copy; a Cloud Storage bucket in
-// the copy region filled daily by Storage Transfer Service).
+// copies (S3 Replication into an Object Lock bucket in the copy region; a
+// Cloud Storage bucket in the copy region filled daily by Storage Transfer
+// Service).
 var backupCopyClouds = map[string]bool{"aws": true, "gcp": true}
 
 // backupCopies picks, for each region the plan runs a site in on the cloud,
 // the region its backups are copied to: another catalog region of the same
 // cloud in the same jurisdiction, within constraints.regions when the file
-// lists them (so residency holds). It prices the copies: backup storage for
-// the object storage the plan priced (lake and checkpoints, GB-months), and
-// the cross-region transfer of a month's new data. why says why there is no
+// lists them (so residency holds). It prices the copies: one copy of the
+// object storage the plan priced (lake and checkpoints, GB-months) in the
+// copy region's backup storage class, and the cross-region transfer of a
+// month's new data. Replication's PUT requests (0.02 USD per 1,000 into
+// Glacier Instant Retrieval) are not priced: lake files of 100 MB or more
+// make them cents per TB. why says why there is no
 // copy region when there is none.
 func (b *builder) backupCopies(cloud string) ([]Copy, []cost.Component, string) {
 	sites := b.pricedRegions(cloud)
@@ -249,13 +268,9 @@ func (b *builder) backupCopies(cloud string) ([]Copy, []cost.Component, string) 
 	xfer, xsrc := b.rate("backup-transfer/"+cloud, 0.02)
 	days, _ := b.rate("hours-per-month", 730)
 	costs := []cost.Component{
-		cost.Line(fmt.Sprintf("backup copies in %s (lake and checkpoints as priced, %d days)", strings.Join(to, ", "), backupRetentionDays), "storage", "GB-months", gb, store, ssrc),
+		cost.Line(fmt.Sprintf("backup copies in %s (lake and checkpoints as priced; deleted versions kept %d days)", strings.Join(to, ", "), backupRetentionDays), "storage", "GB-months", gb, store, ssrc),
+		cost.Line("backup transfer to the copy region (a month of new data)", "network", "GB", perDay*days/24, xfer, xsrc),
 	}
-	if cloud == "aws" {
-		// AWS Backup keeps each recovery point in the site's vault too
-		costs = append(costs, cost.Line(fmt.Sprintf("backup recovery points in %s (the source vault)", strings.Join(sites, ", ")), "storage", "GB-months", gb, store, ssrc))
-	}
-	costs = append(costs, cost.Line("backup transfer to the copy region (a month of new data)", "network", "GB", perDay*days/24, xfer, xsrc))
 	return copies, costs, ""
 }
 
@@ -323,8 +338,9 @@ func (b *builder) declareData() {
 	train := b.workloads(spec.Training, spec.FineTuning)
 	mesh := b.find("mesh") != nil
 	backups := b.find("backups") != nil
-	// copied: the Terraform writes the backups (vault or bucket in the copy
-	// region, daily plan or transfer) of the lake and checkpoint buckets.
+	// copied: the Terraform writes the backups (replica or backup bucket in
+	// the copy region, S3 Replication or daily transfer) of the lake and
+	// checkpoint buckets.
 	copied := false
 	if bk := b.find("backups"); bk != nil {
 		copied = len(bk.Copies) > 0 && TerraformClouds[bk.Cloud] && len(b.pricedRegions(bk.Cloud)) > 0
@@ -467,9 +483,10 @@ func (b *builder) declareData() {
 			}
 			c.Data, c.Store, c.Holds = Stores, "backups", union(holds)
 			addCaps(c, false, "encryption-in-transit", "access-control", "authentication", "erasure")
-			// the Terraform writes, per site, a KMS key and a locked vault (or
-			// retention-locked bucket) in the copy region the plan priced, the
-			// daily copy and the 35-day expiry (export/backup.go)
+			// the Terraform writes, per site, a KMS key and an Object Lock
+			// replica (or a soft-delete bucket) in the copy region the plan
+			// priced, the replication (or daily copy) and the 35-day expiry
+			// (export/backup.go)
 			addCaps(c, copied, "encryption-at-rest", "retention-enforced", "backup", "integrity")
 		case c.ID == "netpol":
 			addCaps(c, true, "network-segmentation")

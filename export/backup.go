@@ -12,9 +12,10 @@ import (
 
 // Backups as the blueprint designs them: a daily copy of the lake and
 // checkpoint buckets into the copy region the plan priced (same cloud, same
-// jurisdiction), encrypted with a key in that region; on AWS kept exactly
-// backupDays in vaults locked against earlier deletion, on Google Cloud a
-// mirror whose deleted copies stay restorable for backupDays. The matrix
+// jurisdiction), encrypted with a key in that region; on AWS a continuous
+// S3 replica whose versions Object Lock keeps from deletion for backupDays
+// and whose deleted versions expire after backupDays, on Google Cloud a
+// daily mirror whose deleted copies stay restorable for backupDays. The matrix
 // counts backups as configured only because this file writes them.
 
 // backupDays is the blueprint's backup retention: every copy is kept this
@@ -91,6 +92,15 @@ func backups(s site, cloud string, bp *blueprint.Blueprint, first bool, sites []
 	}
 }
 
+// awsBackups replicates each of the site's buckets (S3 Replication, all
+// objects, SSE-KMS ones included) into a bucket of its own in the copy
+// region: Glacier Instant Retrieval, encrypted with a key in that region,
+// versioned and under Object Lock in compliance mode for backupDays, so no
+// one deletes a replicated version earlier. Delete markers are replicated
+// (a delete hides the copy, the previous version stays restorable) and
+// noncurrent versions expire after backupDays, so an erasure reaches the
+// copy within backupDays; S3 never replicates the deletion of a specific
+// version, so purging the lake does not purge the copy early.
 func awsBackups(s site, to string, buckets []string, sites []string) {
 	body := s.body
 	// The copy region's provider: the site's alias when the copy region is
@@ -114,32 +124,62 @@ func awsBackups(s site, to string, buckets []string, sites []string) {
 		b.SetAttributeRaw("provider", ref("aws", alias))
 		return b
 	}
-	lock := func(b *hclwrite.Body, vault string) {
-		b.SetAttributeRaw("backup_vault_name", s.ref("aws_backup_vault", vault, "name"))
-		b.SetAttributeValue("min_retention_days", cty.NumberIntVal(backupDays))
-		b.SetAttributeValue("max_retention_days", cty.NumberIntVal(backupDays))
-		// compliance mode after a three-day grace period: nobody, the root
-		// account included, deletes a recovery point early or keeps it longer
-		b.SetAttributeValue("changeable_for_days", cty.NumberIntVal(3))
-		body.AppendNewline()
-	}
-
-	v := s.resource("aws_backup_vault", "main")
-	v.SetAttributeValue("name", cty.StringVal(s.name+"-backups"))
-	v.SetAttributeRaw("kms_key_arn", s.ref("aws_kms_key", "main", "arn"))
-	body.AppendNewline()
-	lock(s.resource("aws_backup_vault_lock_configuration", "main"), "main")
 
 	k := inCopy("aws_kms_key", "backup_copy")
 	k.SetAttributeValue("description", cty.StringVal(s.name+" backup copies in "+to))
 	k.SetAttributeValue("enable_key_rotation", cty.True)
 	k.SetAttributeValue("deletion_window_in_days", cty.NumberIntVal(30))
 	body.AppendNewline()
-	cv := inCopy("aws_backup_vault", "copy")
-	cv.SetAttributeValue("name", cty.StringVal(s.name+"-backups-copy"))
-	cv.SetAttributeRaw("kms_key_arn", s.ref("aws_kms_key", "backup_copy", "arn"))
-	body.AppendNewline()
-	lock(inCopy("aws_backup_vault_lock_configuration", "copy"), "copy")
+
+	var srcArns, dstArns []hclwrite.Tokens
+	for _, b := range buckets {
+		id := "backup_copy_" + b
+		bk := inCopy("aws_s3_bucket", id)
+		bk.SetAttributeValue("bucket", cty.StringVal(strings.TrimSuffix(s.name, "-"+slug(s.region))+"-"+b+"-"+s.region+"-copy"))
+		bk.SetAttributeValue("object_lock_enabled", cty.True)
+		body.AppendNewline()
+		v := inCopy("aws_s3_bucket_versioning", id)
+		v.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "id"))
+		v.AppendNewBlock("versioning_configuration", nil).Body().SetAttributeValue("status", cty.StringVal("Enabled"))
+		body.AppendNewline()
+		// compliance mode: nobody, the root account included, deletes a
+		// replicated version or shortens its retention before backupDays
+		ol := inCopy("aws_s3_bucket_object_lock_configuration", id)
+		ol.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "id"))
+		dr := ol.AppendNewBlock("rule", nil).Body().AppendNewBlock("default_retention", nil).Body()
+		dr.SetAttributeValue("mode", cty.StringVal("COMPLIANCE"))
+		dr.SetAttributeValue("days", cty.NumberIntVal(backupDays))
+		ol.SetAttributeRaw("depends_on", hclwrite.TokensForTuple([]hclwrite.Tokens{s.ref("aws_s3_bucket_versioning", id)}))
+		body.AppendNewline()
+		e := inCopy("aws_s3_bucket_server_side_encryption_configuration", id)
+		e.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "id"))
+		rule := e.AppendNewBlock("rule", nil).Body()
+		d := rule.AppendNewBlock("apply_server_side_encryption_by_default", nil).Body()
+		d.SetAttributeValue("sse_algorithm", cty.StringVal("aws:kms"))
+		d.SetAttributeRaw("kms_master_key_id", s.ref("aws_kms_key", "backup_copy", "arn"))
+		rule.SetAttributeValue("bucket_key_enabled", cty.True)
+		body.AppendNewline()
+		pb := inCopy("aws_s3_bucket_public_access_block", id)
+		pb.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "id"))
+		for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+			pb.SetAttributeValue(k, cty.True)
+		}
+		body.AppendNewline()
+		// a version hidden by a replicated delete marker (or replaced) is
+		// kept backupDays, then removed, with the marker left behind
+		lc := inCopy("aws_s3_bucket_lifecycle_configuration", id)
+		lc.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "id"))
+		lr := lc.AppendNewBlock("rule", nil).Body()
+		lr.SetAttributeValue("id", cty.StringVal(fmt.Sprintf("expire-deleted-after-%d-days", backupDays)))
+		lr.SetAttributeValue("status", cty.StringVal("Enabled"))
+		lr.AppendNewBlock("filter", nil)
+		lr.AppendNewBlock("noncurrent_version_expiration", nil).Body().SetAttributeValue("noncurrent_days", cty.NumberIntVal(backupDays))
+		lr.AppendNewBlock("expiration", nil).Body().SetAttributeValue("expired_object_delete_marker", cty.True)
+		lc.SetAttributeRaw("depends_on", hclwrite.TokensForTuple([]hclwrite.Tokens{s.ref("aws_s3_bucket_versioning", id)}))
+		body.AppendNewline()
+		srcArns = append(srcArns, s.ref("aws_s3_bucket", b, "arn"))
+		dstArns = append(dstArns, s.ref("aws_s3_bucket", id, "arn"))
+	}
 
 	r := s.resource("aws_iam_role", "backup")
 	r.SetAttributeValue("name", cty.StringVal(s.name+"-backup"))
@@ -147,41 +187,64 @@ func awsBackups(s site, to string, buckets []string, sites []string) {
 		"Version": cty.StringVal("2012-10-17"),
 		"Statement": cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{
 			"Effect": cty.StringVal("Allow"), "Action": cty.StringVal("sts:AssumeRole"),
-			"Principal": cty.ObjectVal(map[string]cty.Value{"Service": cty.StringVal("backup.amazonaws.com")}),
+			"Principal": cty.ObjectVal(map[string]cty.Value{"Service": cty.StringVal("s3.amazonaws.com")}),
 		})}),
 	}))))
 	body.AppendNewline()
-	// AWS managed policies for AWS Backup, S3 backups and restores
-	// (AWS Backup Developer Guide, "Managed policies for AWS Backup").
-	for i, p := range []string{"service-role/AWSBackupServiceRolePolicyForBackup", "service-role/AWSBackupServiceRolePolicyForRestores", "AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore"} {
-		a := s.resource("aws_iam_role_policy_attachment", fmt.Sprintf("backup_%d", i))
-		a.SetAttributeRaw("role", s.ref("aws_iam_role", "backup", "name"))
-		a.SetAttributeValue("policy_arn", cty.StringVal("arn:aws:iam::aws:policy/"+p))
+	// The replication role's permissions (Amazon S3 User Guide, "Setting up
+	// permissions for live replication" and "Replicating encrypted objects").
+	objects := func(arns []hclwrite.Tokens) hclwrite.Tokens {
+		var out []hclwrite.Tokens
+		for _, a := range arns {
+			out = append(out, hclwrite.TokensForFunctionCall("format", hclwrite.TokensForValue(cty.StringVal("%s/*")), a))
+		}
+		return hclwrite.TokensForTuple(out)
+	}
+	stmt := func(actions []string, res hclwrite.Tokens) hclwrite.Tokens {
+		var acts []cty.Value
+		for _, a := range actions {
+			acts = append(acts, cty.StringVal(a))
+		}
+		return hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+			{Name: hclwrite.TokensForIdentifier("Effect"), Value: hclwrite.TokensForValue(cty.StringVal("Allow"))},
+			{Name: hclwrite.TokensForIdentifier("Action"), Value: hclwrite.TokensForValue(cty.TupleVal(acts))},
+			{Name: hclwrite.TokensForIdentifier("Resource"), Value: res},
+		})
+	}
+	one := func(t hclwrite.Tokens) hclwrite.Tokens { return hclwrite.TokensForTuple([]hclwrite.Tokens{t}) }
+	pol := s.resource("aws_iam_role_policy", "backup")
+	pol.SetAttributeValue("name", cty.StringVal(s.name+"-replication"))
+	pol.SetAttributeRaw("role", s.ref("aws_iam_role", "backup", "id"))
+	pol.SetAttributeRaw("policy", hclwrite.TokensForFunctionCall("jsonencode", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+		{Name: hclwrite.TokensForIdentifier("Version"), Value: hclwrite.TokensForValue(cty.StringVal("2012-10-17"))},
+		{Name: hclwrite.TokensForIdentifier("Statement"), Value: hclwrite.TokensForTuple([]hclwrite.Tokens{
+			stmt([]string{"s3:GetReplicationConfiguration", "s3:ListBucket"}, hclwrite.TokensForTuple(srcArns)),
+			stmt([]string{"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"}, objects(srcArns)),
+			stmt([]string{"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}, objects(dstArns)),
+			stmt([]string{"kms:Decrypt"}, one(s.ref("aws_kms_key", "main", "arn"))),
+			stmt([]string{"kms:Encrypt", "kms:GenerateDataKey"}, one(s.ref("aws_kms_key", "backup_copy", "arn"))),
+		})},
+	})))
+	body.AppendNewline()
+
+	for _, b := range buckets {
+		id := "backup_copy_" + b
+		rc := s.resource("aws_s3_bucket_replication_configuration", "backup_"+b)
+		rc.SetAttributeRaw("role", s.ref("aws_iam_role", "backup", "arn"))
+		rc.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", b, "id"))
+		rule := rc.AppendNewBlock("rule", nil).Body()
+		rule.SetAttributeValue("id", cty.StringVal(b+"-to-"+to))
+		rule.SetAttributeValue("status", cty.StringVal("Enabled"))
+		rule.AppendNewBlock("filter", nil)
+		rule.AppendNewBlock("delete_marker_replication", nil).Body().SetAttributeValue("status", cty.StringVal("Enabled"))
+		rule.AppendNewBlock("source_selection_criteria", nil).Body().AppendNewBlock("sse_kms_encrypted_objects", nil).Body().SetAttributeValue("status", cty.StringVal("Enabled"))
+		dst := rule.AppendNewBlock("destination", nil).Body()
+		dst.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", id, "arn"))
+		dst.SetAttributeValue("storage_class", cty.StringVal("GLACIER_IR"))
+		dst.AppendNewBlock("encryption_configuration", nil).Body().SetAttributeRaw("replica_kms_key_id", s.ref("aws_kms_key", "backup_copy", "arn"))
+		rc.SetAttributeRaw("depends_on", hclwrite.TokensForTuple([]hclwrite.Tokens{s.ref("aws_s3_bucket_versioning", b), s.ref("aws_s3_bucket_versioning", id), s.ref("aws_s3_bucket_object_lock_configuration", id), s.ref("aws_iam_role_policy", "backup")}))
 		body.AppendNewline()
 	}
-
-	plan := s.resource("aws_backup_plan", "daily")
-	plan.SetAttributeValue("name", cty.StringVal(s.name+"-daily"))
-	rule := plan.AppendNewBlock("rule", nil).Body()
-	rule.SetAttributeValue("rule_name", cty.StringVal("daily-copy-to-"+to))
-	rule.SetAttributeRaw("target_vault_name", s.ref("aws_backup_vault", "main", "name"))
-	rule.SetAttributeValue("schedule", cty.StringVal("cron(0 3 * * ? *)"))
-	rule.AppendNewBlock("lifecycle", nil).Body().SetAttributeValue("delete_after", cty.NumberIntVal(backupDays))
-	ca := rule.AppendNewBlock("copy_action", nil).Body()
-	ca.SetAttributeRaw("destination_vault_arn", s.ref("aws_backup_vault", "copy", "arn"))
-	ca.AppendNewBlock("lifecycle", nil).Body().SetAttributeValue("delete_after", cty.NumberIntVal(backupDays))
-	body.AppendNewline()
-
-	sel := s.resource("aws_backup_selection", "buckets")
-	sel.SetAttributeValue("name", cty.StringVal(s.name+"-buckets"))
-	sel.SetAttributeRaw("plan_id", s.ref("aws_backup_plan", "daily", "id"))
-	sel.SetAttributeRaw("iam_role_arn", s.ref("aws_iam_role", "backup", "arn"))
-	var res []hclwrite.Tokens
-	for _, b := range buckets {
-		res = append(res, s.ref("aws_s3_bucket", b, "arn"))
-	}
-	sel.SetAttributeRaw("resources", hclwrite.TokensForTuple(res))
-	body.AppendNewline()
 }
 
 func hasAlias(body *hclwrite.Body, alias string) bool {

@@ -8,42 +8,58 @@ import (
 	"github.com/aiplan-dev/aiplan/blueprint"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/spec"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// hasBackupExpiry finds the backups' expiry: every AWS recovery point, the
-// copy included, deleted after days, in a vault locked to exactly days; on
-// Google Cloud the backup bucket's lifecycle deletes copies at that age.
+// hasBackupExpiry finds the backups' expiry: on AWS every replica bucket
+// locks each version in compliance mode for exactly days and expires a
+// deleted (noncurrent) version after days, and the lake's replication
+// carries delete markers there; on Google Cloud the mirror deletes copies
+// gone from the bucket and soft delete keeps them exactly days.
 func hasBackupExpiry(body *hclsyntax.Body, cloud string, days int) bool {
 	switch cloud {
 	case "aws":
-		locked := 0
-		for _, l := range blocks(body, "resource", "aws_backup_vault_lock_configuration") {
-			lo, _ := attrInt(l, "min_retention_days")
-			hi, _ := attrInt(l, "max_retention_days")
-			if lo == days && hi == days {
-				locked++
-			}
+		copies := blocks(body, "resource", "aws_s3_bucket_object_lock_configuration")
+		if len(copies) == 0 {
+			return false
 		}
-		for _, p := range blocks(body, "resource", "aws_backup_plan") {
-			for _, r := range blocks(p, "rule") {
-				ok := false
-				for _, lc := range blocks(r, "lifecycle") {
-					d, _ := attrInt(lc, "delete_after")
-					ok = d == days
+		for _, ol := range copies {
+			locked := false
+			for _, r := range blocks(ol, "rule") {
+				for _, d := range blocks(r, "default_retention") {
+					n, _ := attrInt(d, "days")
+					locked = n == days && attrString(d, "mode") == "COMPLIANCE"
 				}
-				for _, ca := range blocks(r, "copy_action") {
-					for _, lc := range blocks(ca, "lifecycle") {
-						d, _ := attrInt(lc, "delete_after")
-						ok = ok && d == days
+			}
+			expires := false
+			bucket := lockedBucket(ol)
+			for _, lc := range blocks(body, "resource", "aws_s3_bucket_lifecycle_configuration") {
+				if lockedBucket(lc) != bucket {
+					continue
+				}
+				for _, r := range blocks(lc, "rule") {
+					for _, e := range blocks(r, "noncurrent_version_expiration") {
+						n, _ := attrInt(e, "noncurrent_days")
+						expires = expires || (n == days && attrString(r, "status") == "Enabled")
 					}
 				}
-				if ok && locked >= 2 {
-					return true
+			}
+			if !locked || !expires {
+				return false
+			}
+		}
+		for _, rc := range blocks(body, "resource", "aws_s3_bucket_replication_configuration") {
+			for _, r := range blocks(rc, "rule") {
+				for _, d := range blocks(r, "delete_marker_replication") {
+					if attrString(d, "status") == "Enabled" {
+						return true
+					}
 				}
 			}
 		}
+		return false
 	case "gcp":
 		mirrored := 0
 		for _, j := range blocks(body, "resource", "google_storage_transfer_job") {
@@ -66,6 +82,23 @@ func hasBackupExpiry(body *hclsyntax.Body, cloud string, days int) bool {
 		}
 	}
 	return false
+}
+
+// lockedBucket is the bucket traversal a bucket sub-resource names
+// ("aws_s3_bucket.X.id" -> "X").
+func lockedBucket(b *hclsyntax.Body) string {
+	a, ok := b.Attributes["bucket"]
+	if !ok {
+		return ""
+	}
+	tr := a.Expr.Variables()
+	if len(tr) != 1 || len(tr[0]) < 2 {
+		return ""
+	}
+	if n, ok := tr[0][1].(hcl.TraverseAttr); ok {
+		return n.Name
+	}
+	return ""
 }
 
 // traversal is the source text of an attribute's expression.
@@ -188,24 +221,63 @@ func checkBackups(t *testing.T, ex string, p *plan.Plan) bool {
 					provider = "aws." + attrString(pr, "alias")
 				}
 			}
-			v := one("aws_backup_vault", "copy"+sfx)
 			k := one("aws_kms_key", "backup_copy"+sfx)
-			if provider == "" || traversal(data, v, "provider") != provider || traversal(data, k, "provider") != provider || traversal(data, v, "kms_key_arn") != "aws_kms_key.backup_copy"+sfx+".arn" {
-				t.Errorf("%s: %s's copies not in a vault with its own key in %s (provider %q)", ex, cp.From, cp.To, provider)
+			if provider == "" || traversal(data, k, "provider") != provider {
+				t.Errorf("%s: %s's copy key not in %s (provider %q)", ex, cp.From, cp.To, provider)
 			}
-			daily := false
-			for _, r := range blocks(one("aws_backup_plan", "daily"+sfx), "rule") {
-				for _, ca := range blocks(r, "copy_action") {
-					daily = attrString(r, "schedule") == "cron(0 3 * * ? *)" && traversal(data, ca, "destination_vault_arn") == "aws_backup_vault.copy"+sfx+".arn"
+			role := one("aws_iam_role", "backup"+sfx)
+			if !strings.Contains(traversal(data, role, "assume_role_policy"), `"s3.amazonaws.com"`) {
+				t.Errorf("%s: replication role not assumable by S3", ex)
+			}
+			pol := traversal(data, one("aws_iam_role_policy", "backup"+sfx), "policy")
+			for _, want := range []string{"s3:ReplicateObject", "s3:ReplicateDelete", "s3:GetObjectVersionForReplication", "kms:Decrypt", "kms:Encrypt", "aws_kms_key.backup_copy" + sfx + ".arn"} {
+				if !strings.Contains(pol, want) {
+					t.Errorf("%s: replication role policy lacks %s", ex, want)
 				}
 			}
-			if !daily {
-				t.Errorf("%s: no daily plan copying %s to the %s vault", ex, cp.From, cp.To)
-			}
-			res := traversal(data, one("aws_backup_selection", "buckets"+sfx), "resources")
 			for b := range want {
-				if !strings.Contains(res, "aws_s3_bucket."+b+sfx+".arn") {
-					t.Errorf("%s: backup selection %s lacks the %s bucket", ex, res, b)
+				id := "backup_copy_" + b + sfx
+				dst := one("aws_s3_bucket", id)
+				if traversal(data, dst, "provider") != provider || traversal(data, dst, "object_lock_enabled") != "true" {
+					t.Errorf("%s: %s's %s copy not an Object Lock bucket in %s", ex, cp.From, b, cp.To)
+				}
+				locked := false
+				for _, r := range blocks(one("aws_s3_bucket_object_lock_configuration", id), "rule") {
+					for _, d := range blocks(r, "default_retention") {
+						n, _ := attrInt(d, "days")
+						locked = attrString(d, "mode") == "COMPLIANCE" && n == backupDays
+					}
+				}
+				if !locked {
+					t.Errorf("%s: %s copy not locked in compliance mode for %d days", ex, b, backupDays)
+				}
+				if traversal(data, one("aws_s3_bucket_versioning", id), "bucket") != "aws_s3_bucket."+id+".id" {
+					t.Errorf("%s: %s copy not versioned", ex, b)
+				}
+				for _, r := range blocks(one("aws_s3_bucket_server_side_encryption_configuration", id), "rule") {
+					for _, d := range blocks(r, "apply_server_side_encryption_by_default") {
+						if traversal(data, d, "kms_master_key_id") != "aws_kms_key.backup_copy"+sfx+".arn" {
+							t.Errorf("%s: %s copy not encrypted with the copy region's key", ex, b)
+						}
+					}
+				}
+				rc := one("aws_s3_bucket_replication_configuration", "backup_"+b+sfx)
+				if traversal(data, rc, "bucket") != "aws_s3_bucket."+b+sfx+".id" || traversal(data, rc, "role") != "aws_iam_role.backup"+sfx+".arn" {
+					t.Errorf("%s: %s replication not from the %s bucket with the replication role", ex, cp.From, b)
+				}
+				ok := false
+				for _, r := range blocks(rc, "rule") {
+					for _, d := range blocks(r, "destination") {
+						enc := ""
+						for _, e := range blocks(d, "encryption_configuration") {
+							enc = traversal(data, e, "replica_kms_key_id")
+						}
+						ok = attrString(r, "status") == "Enabled" && traversal(data, d, "bucket") == "aws_s3_bucket."+id+".arn" &&
+							attrString(d, "storage_class") == "GLACIER_IR" && enc == "aws_kms_key.backup_copy"+sfx+".arn"
+					}
+				}
+				if !ok {
+					t.Errorf("%s: %s's %s not replicated to its Glacier IR copy in %s on the copy key", ex, cp.From, b, cp.To)
 				}
 			}
 		case "gcp":
