@@ -1,6 +1,7 @@
 package export
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -229,18 +230,22 @@ func TestTerraform_TransitAsClaimed(t *testing.T) {
 			data := file(t, generate(t, ex), "terraform/"+c.Cloud+".tf")
 			switch c.Cloud {
 			case "aws":
-				want := `resource "aws_s3_bucket_policy" "` + bucket + `" {
-  bucket = aws_s3_bucket.` + bucket + `.id`
-				i := strings.Index(string(data), want)
-				if i < 0 {
+				// One bucket per site: "lake" on a single-region plan,
+				// "lake_<region>" when the plan uses several regions.
+				re := regexp.MustCompile(`resource "aws_s3_bucket_policy" "(` + bucket + `(?:_[a-z0-9_]+)?)" \{\n(?:  provider = [^\n]+\n)?  bucket +\= aws_s3_bucket\.(` + bucket + `(?:_[a-z0-9_]+)?)\.id`)
+				ms := re.FindAllSubmatchIndex(data, -1)
+				if len(ms) == 0 {
 					t.Errorf("%s: no bucket policy on %s", ex, bucket)
 					continue
 				}
-				pol := string(data[i:])
-				pol = pol[:strings.Index(pol, "\n}\n")]
-				for _, s := range []string{`"Effect"    = "Deny"`, `"Principal" = "*"`, `"aws:SecureTransport" = "false"`, `[aws_s3_bucket.` + bucket + `.arn, format("%s/*", aws_s3_bucket.` + bucket + `.arn)]`} {
-					if !strings.Contains(pol, s) {
-						t.Errorf("%s: %s policy lacks %s", ex, bucket, s)
+				for _, m := range ms {
+					name := string(data[m[4]:m[5]])
+					pol := string(data[m[0]:])
+					pol = pol[:strings.Index(pol, "\n}\n")]
+					for _, s := range []string{`"Effect"    = "Deny"`, `"Principal" = "*"`, `"aws:SecureTransport" = "false"`, `[aws_s3_bucket.` + name + `.arn, format("%s/*", aws_s3_bucket.` + name + `.arn)]`} {
+						if !strings.Contains(pol, s) {
+							t.Errorf("%s: %s policy lacks %s", ex, name, s)
+						}
 					}
 				}
 			case "azure":

@@ -159,8 +159,8 @@ func TestTopology_PCIeGroupIsModelledOverPCIe(t *testing.T) {
 	if len(links) != 1 || links[0] != linkPCIe {
 		t.Fatalf("l40s tp=4 links %v, want PCIe only", links)
 	}
-	pcie := env.llmUnit(m, a, catalog.FP8, 4, 1, linkPCIe, tr, nil)
-	fast := env.llmUnit(m, installed(a, 8), catalog.FP8, 4, 1, linkScaleUp, tr, nil)
+	pcie := env.llmUnit(m, a, catalog.FP8, "", 4, 1, linkPCIe, tr, nil)
+	fast := env.llmUnit(m, installed(a, 8), catalog.FP8, "", 4, 1, linkScaleUp, tr, nil)
 	if pcie.reject != "" || fast.reject != "" {
 		t.Fatalf("rejected: %q %q", pcie.reject, fast.reject)
 	}

@@ -13,6 +13,7 @@ import (
 
 type capKey struct {
 	model, acc, prec string
+	engine           string
 	tp, pp           int
 	link             link
 	isl, osl         float64
@@ -56,8 +57,8 @@ func sloMet(r *perf.InferenceResult, s *spec.SLO) (bool, string) {
 // the group does not fit in one scale-up domain.
 // A replica of pp > 1 spans pp nodes (pipeline stages), with its TP group
 // inside each node.
-func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp, pp int, l link, t *spec.Traffic, slo *spec.SLO) unit {
-	k := capKey{m.ID, a.ID, string(prec), tp, pp, l, t.InputTokens, t.OutputTokens, spec.SLO{}}
+func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, engine string, tp, pp int, l link, t *spec.Traffic, slo *spec.SLO) unit {
+	k := capKey{m.ID, a.ID, string(prec), engine, tp, pp, l, t.InputTokens, t.OutputTokens, spec.SLO{}}
 	if slo != nil {
 		k.slo = *slo
 	}
@@ -65,7 +66,7 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 		return v.u
 	}
 	u := unit{acc: a, gpus: tp * pp, tp: tp, nodes: pp, link: l, precision: string(prec)}
-	in := perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, PP: pp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
+	in := perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, Engine: engine, TP: tp, PP: pp, Precision: prec, InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, Quiet: true}
 	maxr, err := perf.Inference(in)
 	switch {
 	case err != nil:
@@ -140,7 +141,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 					continue
 				}
 				for _, l := range e.tpLinks(a, tp) {
-					u := e.llmUnit(m, a, prec, tp, 1, l, w.Traffic, w.SLO)
+					u := e.llmUnit(m, a, prec, eng.ID, tp, 1, l, w.Traffic, w.SLO)
 					held = held || !strings.HasPrefix(u.reject, "memory:")
 					add(u)
 				}
@@ -155,7 +156,7 @@ func (e *Env) LLMInference(w *spec.Workload) Result {
 					if nodes > m.Layers {
 						break
 					}
-					u := e.llmUnit(m, a, prec, d, nodes, linkScaleUp, w.Traffic, w.SLO)
+					u := e.llmUnit(m, a, prec, eng.ID, d, nodes, linkScaleUp, w.Traffic, w.SLO)
 					add(u)
 					if !strings.HasPrefix(u.reject, "memory:") {
 						break // the fewest nodes that hold the model

@@ -60,7 +60,7 @@ func (e *Env) BatchInference(w *spec.Workload) Result {
 // accelerators talking over link l (times pp pipeline stages on as many
 // nodes), packed onto instances. It reports whether the model fits.
 func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Accelerator, prec catalog.Precision, tp, pp int, l link, eng *catalog.Engine, deadline float64, col *collector, r *Result) bool {
-	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, TP: tp, PP: pp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
+	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, Engine: eng.ID, TP: tp, PP: pp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
 	u := unit{acc: a, gpus: tp * pp, tp: tp, nodes: pp, link: l, precision: string(prec)}
 	if err != nil || !res.Fits {
 		u.reject = "memory: does not fit"
