@@ -212,6 +212,9 @@ type CVStats struct {
 	// Coverage is the share of rows whose truth lies inside a band built
 	// without the row's own group (nested), widened as the engine widens.
 	Coverage float64
+	// CoverageRows is how many rows the coverage was measured on; 0 means
+	// the class has too few groups to build a band without each one.
+	CoverageRows int
 }
 
 // alphas are the tail shares tried per class, widest last: the band is the
@@ -288,6 +291,7 @@ func (cv *CVResult) Summary() []CVStats {
 		}
 		if in, n := cv.nested(cls, cv.alpha(cls)); n > 0 {
 			out[i].Coverage = float64(in) / float64(n)
+			out[i].CoverageRows = n
 		}
 	}
 	return out
@@ -313,7 +317,15 @@ func Table(stats []CVStats) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-30s %5s %9s %9s %10s\n", "class", "rows", "median%", "p90%", "coverage%")
 	for _, s := range stats {
-		fmt.Fprintf(&b, "%-30s %5d %9.1f %9.1f %10.0f\n", s.Class, s.N, s.MedianAPE, s.P90, s.Coverage*100)
+		fmt.Fprintf(&b, "%-30s %5d %9.1f %9.1f %10s\n", s.Class, s.N, s.MedianAPE, s.P90, s.CoverageText())
 	}
 	return b.String()
+}
+
+// CoverageText is the coverage in percent, or "-" where it was not measured.
+func (s CVStats) CoverageText() string {
+	if s.CoverageRows == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", s.Coverage*100)
 }

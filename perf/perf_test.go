@@ -302,3 +302,39 @@ func TestClassic_CPUMatrixUnitsAndFamily(t *testing.T) {
 		t.Errorf("unknown matrix units: %.0f/s band %+v vs AMX %.0f/s band %+v", u.SamplesPerSecond, u.Uncertainty, int8.SamplesPerSecond, int8.Uncertainty)
 	}
 }
+
+// Offline (max-throughput) serving picks a batch that amortises the
+// per-batch overhead, and embedding gathers shrink with the row precision.
+func TestClassic_OfflineBatchAndEmbeddingPrecision(t *testing.T) {
+	c := catalog.MustDefault()
+	m, err := c.Model("dlrm-v2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Accelerator("a100-sxm-80gb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(in ClassicInput) ClassicResult {
+		in.Model, in.Accel, in.Eff = m, a, c.Efficiency
+		r, err := Classic(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	def := run(ClassicInput{Batch: m.DefaultBatch, Precision: catalog.FP16})
+	off := run(ClassicInput{MaxThroughput: true, Precision: catalog.FP16})
+	if off.Batch <= m.DefaultBatch || !(off.SamplesPerSecond > def.SamplesPerSecond) {
+		t.Errorf("offline batch %d at %.0f/s should exceed the default batch %d at %.0f/s", off.Batch, off.SamplesPerSecond, def.Batch, def.SamplesPerSecond)
+	}
+	// A memory-bound recommender: int8 rows gather a quarter of the fp32 bytes.
+	big := *m
+	big.GFLOPsPerSample, big.MBPerSample = 1e-6, 1
+	m = &big
+	f32 := run(ClassicInput{Batch: 65536, Precision: catalog.FP32})
+	i8 := run(ClassicInput{Batch: 65536, Precision: catalog.INT8})
+	if !(i8.SamplesPerSecond > 3*f32.SamplesPerSecond) || !strings.Contains(f32.Bottleneck, "embedding") {
+		t.Errorf("int8 gathers %.0f/s vs fp32 %.0f/s (%s): want ~4x", i8.SamplesPerSecond, f32.SamplesPerSecond, f32.Bottleneck)
+	}
+}

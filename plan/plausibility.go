@@ -15,10 +15,12 @@ const (
 	// PlausibleMonthlyUSD: a plan costing more than this per month.
 	PlausibleMonthlyUSD = 10e6
 	// PublishedTokensPerSecond is the largest token rate any deployment has
-	// published: Google, 1.3 quadrillion tokens a month across all its
-	// products (Alphabet Q3 2025 earnings call, 2025-10-29), about 4.9e8
-	// tokens per second averaged over a 30.4-day month.
-	PublishedTokensPerSecond = 1.3e15 / (30.4 * 86400)
+	// published: Google, 3.2 quadrillion tokens a month across all its
+	// products (Sundar Pichai at Google I/O, May 2026, up from 1.3
+	// quadrillion in October 2025; as reported by milik.ai and others,
+	// checked 2026-12-02), about 1.2e9 tokens per second averaged over a
+	// 30.4-day month.
+	PublishedTokensPerSecond = 3.2e15 / (30.4 * 86400)
 )
 
 // plausibility warns about figures no real deployment reaches.
@@ -29,7 +31,7 @@ func plausibility(p *Plan) {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: needs %d GPUs at peak, more than %d; check the traffic figures in the file", w.Workload, c.PeakGPUs, PlausibleGPUs))
 		}
 		if r := tokenRate(w.Spec); r > PublishedTokensPerSecond {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %.3g tokens/s at peak, beyond the largest published deployment (%.2g tokens/s: Google's 1.3 quadrillion tokens a month, October 2025); check the traffic figures in the file", w.Workload, r, PublishedTokensPerSecond))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s: %.3g tokens/s at peak, beyond the largest published deployment (%.2g tokens/s: Google's 3.2 quadrillion tokens a month, May 2026); check the traffic figures in the file", w.Workload, r, PublishedTokensPerSecond))
 		}
 	}
 	if m := p.Totals.MonthlyUSD; m > PlausibleMonthlyUSD {

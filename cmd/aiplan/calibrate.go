@@ -87,7 +87,7 @@ total_params_b, tokens_b, seq_len) and prints aiplan's error per class.`,
 				fmt.Fprintf(w, "cross-validated: factors refitted without each %s, then that %s predicted\n", cvBy, cvBy)
 				fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %\tIN 80% BAND %")
 				for _, s := range cvStats {
-					fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.0f\n", s.Class, s.N, s.MedianAPE, s.P90, s.Coverage*100)
+					fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%s\n", s.Class, s.N, s.MedianAPE, s.P90, s.CoverageText())
 				}
 			} else {
 				fmt.Fprintln(tw, "CLASS\tROWS\tMEDIAN APE %\tP90 APE %")
