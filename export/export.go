@@ -28,6 +28,21 @@ type File struct {
 
 // Generate builds the files for the targets without touching the disk.
 func Generate(p *plan.Plan, targets []string) ([]File, []string, error) {
+	want, err := wanted(targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	var files []File
+	notes, err := generateTo(p, want, func(f File) error { files = append(files, f); return nil })
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, notes, nil
+}
+
+// wanted resolves the --to targets into the kinds to write.
+func wanted(targets []string) (map[string]bool, error) {
 	want := map[string]bool{}
 	for _, t := range targets {
 		switch t {
@@ -36,34 +51,43 @@ func Generate(p *plan.Plan, targets []string) ([]File, []string, error) {
 		case "k8s", "terraform", "prometheus":
 			want[t] = true
 		default:
-			return nil, nil, fmt.Errorf("--to %q: allowed: %s", t, strings.Join(Targets, ", "))
+			return nil, fmt.Errorf("--to %q: allowed: %s", t, strings.Join(Targets, ", "))
 		}
 	}
-	var files []File
+	return want, nil
+}
+
+// generateTo hands every file of the wanted kinds to emit as it is built (in
+// no particular order), so that a writer need not hold them all.
+func generateTo(p *plan.Plan, want map[string]bool, emit func(File) error) ([]string, error) {
 	var notes []string
 	if want["k8s"] {
-		fs, n, err := Kubernetes(p)
+		n, err := kubernetesTo(p, emit)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		files = append(files, fs...)
 		notes = append(notes, n...)
 	}
 	if want["terraform"] {
 		fs, n := Terraform(p)
-		files = append(files, fs...)
+		for _, f := range fs {
+			if err := emit(f); err != nil {
+				return nil, err
+			}
+		}
 		notes = append(notes, n...)
 	}
 	if want["prometheus"] {
 		f, n, err := PrometheusRules(p)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		files = append(files, f)
+		if err := emit(f); err != nil {
+			return nil, err
+		}
 		notes = append(notes, n...)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	return files, notes, nil
+	return notes, nil
 }
 
 // ManifestName is the file in an export directory that lists what the
@@ -83,39 +107,41 @@ type manifest struct {
 // was. Files the previous export listed in the manifest and this one does
 // not write are removed; nothing else in dir is touched.
 func Write(p *plan.Plan, dir string, targets []string, inputs ...string) ([]string, []string, error) {
-	files, notes, err := Generate(p, targets)
+	want, err := wanted(targets)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, f := range files {
-		p.Exports = append(p.Exports, f.Path)
-	}
 	d, err := safefile.OpenDir(dir, inputs...)
 	if err != nil {
-		return nil, notes, err
+		return nil, nil, err
 	}
 	defer d.Close()
 	var old manifest
+	notManifest := false
 	if b, err := d.ReadFile(ManifestName); err != nil {
-		return nil, notes, err
+		return nil, nil, err
 	} else if b != nil && json.Unmarshal(b, &old) != nil {
-		notes = append(notes, ManifestName+" is not an aiplan manifest; no stale files removed")
+		notManifest = true
 		old = manifest{}
 	}
+	// Each file is staged as soon as it is built: a plan of many workloads
+	// never holds all of its manifests in memory.
 	var written []string
-	stage := func(name string, data []byte) error {
-		if err := d.Stage(name, data); err != nil {
+	notes, err := generateTo(p, want, func(f File) error {
+		if err := d.Stage(f.Path, f.Data); err != nil {
 			return err
 		}
-		written = append(written, name)
+		written = append(written, f.Path)
 		return nil
+	})
+	if err != nil {
+		return nil, notes, err
 	}
-	for i := range files {
-		if err := stage(files[i].Path, files[i].Data); err != nil {
-			return nil, notes, err
-		}
-		files[i].Data = nil // written: let it go
+	if notManifest {
+		notes = append(notes, ManifestName+" is not an aiplan manifest; no stale files removed")
 	}
+	sort.Strings(written)
+	p.Exports = append(p.Exports, written...)
 	for _, r := range []struct{ name, format string }{{"report.md", "md"}, {"report.html", "html"}} {
 		if err := d.StageStream(r.name, func(w io.Writer) error { return report.Write(w, p, r.format) }); err != nil {
 			return nil, notes, err

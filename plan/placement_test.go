@@ -26,13 +26,20 @@ func billedInstanceHours(o *search.Option) float64 {
 	return t
 }
 
+// shortlist is the options placement chose from for w: the plan lets them
+// go once placed, so search again as the plan did.
+func shortlist(p *Plan, w *Workload) []search.Option {
+	k := p.Constraints
+	return search.NewEnv(p.Catalog, &k).Search(w.Spec).Shortlist
+}
+
 // checkWholeInstances fails when any option of the plan is billed for less
 // than whole instances: every hour's replicas need ceil(replicas /
 // replicas-per-instance) instances, each billed for the hour.
 func checkWholeInstances(t *testing.T, name string, p *Plan) {
 	t.Helper()
 	for _, w := range p.Workloads {
-		opts := append(append([]search.Option{}, w.Shortlist...), w.Alternatives...)
+		opts := append(shortlist(p, &w), w.Alternatives...)
 		for i := range opts {
 			o := &opts[i]
 			d := o.Demand
@@ -173,7 +180,7 @@ workloads:`+ep("a")+ep("b")+ep("c")+"\n")
 			t.Fatalf("%s: no choice", w.Workload)
 		}
 		shared += w.MonthlyUSD
-		standalone += w.Shortlist[0].MonthlyUSD
+		standalone += shortlist(p, &w)[0].MonthlyUSD
 	}
 	if len(p.Placement.Pools) != 1 || len(p.Placement.Pools[0].Workloads) != 3 {
 		t.Fatalf("want one node pool holding the three endpoints: %+v", p.Placement.Pools)
@@ -329,4 +336,18 @@ func TestHybridExample_OwnedPoolServesBeforeCloud(t *testing.T) {
 		}
 	}
 	t.Error("no owned pool in the plan")
+}
+
+// A plan keeps only what its reports print: the shortlists placement chose
+// from are let go (a plan of 10,000 workloads must fit in 1 GB).
+func TestBuild_DropsShortlistsOncePlaced(t *testing.T) {
+	p := buildFile(t, "../examples/eu-enterprise.yaml")
+	for _, w := range p.Workloads {
+		if w.Shortlist != nil {
+			t.Errorf("%s: shortlist of %d options kept after placement", w.Workload, len(w.Shortlist))
+		}
+	}
+	if len(p.Infeasible()) == len(p.Workloads) {
+		t.Fatal("nothing placed")
+	}
 }

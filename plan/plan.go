@@ -131,6 +131,13 @@ func BuildWith(f *spec.File, c *catalog.Catalog, opt Options) *Plan {
 	}
 	pl := placement.Place(in)
 	p.Placement = pl
+	// The shortlists served placement alone (pl.Options holds copies of the
+	// options it chose): let them go, so a large plan holds only what its
+	// reports print.
+	in.Workloads = nil
+	for i := range p.Workloads {
+		p.Workloads[i].Shortlist = nil
+	}
 	cat := map[string]float64{}
 	cloud := map[string]float64{}
 	for i := range p.Workloads {

@@ -79,20 +79,32 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 		lo := 0.0
 		var best perf.InferenceResult
 		in.RequestRate = hi * 1e-3
-		r0, _ := perf.Inference(in)
-		if ok, why := sloMet(&r0, slo); !ok {
+		r0, err := perf.Inference(in)
+		if err != nil {
+			u.reject = "invalid: " + err.Error()
+		} else if ok, why := sloMet(&r0, slo); !ok {
 			u.reject = "SLO: unattainable on this configuration even at low load (" + why + ")"
 		} else {
 			best = r0
 			lo = in.RequestRate
 			for i := 0; i < 18 && hi-lo > 0.005*hi; i++ {
 				in.RequestRate = (lo + hi) / 2
-				r, _ := perf.Inference(in)
+				r, err := perf.Inference(in)
+				if err != nil {
+					// The engine refused a rate between two it accepted: say
+					// so rather than size on a partial search.
+					u.reject = "invalid: " + err.Error()
+					break
+				}
 				if ok, _ := sloMet(&r, slo); ok {
 					lo, best = in.RequestRate, r
 				} else {
 					hi = in.RequestRate
 				}
+			}
+			if u.reject != "" {
+				e.cache[k] = capVal{u}
+				return u
 			}
 			// Size replicas at the pessimistic end of the throughput band, so
 			// predictions that extrapolate (other vendors, FP4, sparse MoE)

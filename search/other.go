@@ -63,8 +63,9 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 	res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: installed(a, linkDomainFor(a, l)), Eff: e.C.Efficiency, Engine: eng.ID, TP: tp, PP: pp, Precision: prec, InputTokens: w.Traffic.InputTokens, OutputTokens: w.Traffic.OutputTokens, Quiet: true})
 	u := unit{acc: a, gpus: tp * pp, tp: tp, nodes: pp, link: l, precision: string(prec)}
 	if err != nil || !res.Fits {
-		u.reject = "memory: does not fit"
-		if err == nil {
+		if err != nil {
+			u.reject = "invalid: " + err.Error()
+		} else {
 			u.reject = "memory: " + res.Reason
 		}
 		r.Evaluated++
@@ -172,6 +173,14 @@ func (e *Env) classicUnit(m *catalog.Model, a *catalog.Accelerator, cpu *catalog
 	for b := 1; b <= 1024; b *= 2 {
 		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: e.C.Efficiency, Batch: b, Quiet: true})
 		if err != nil || !r.Fits {
+			if b == 1 && err != nil {
+				u.reject = "invalid: " + err.Error()
+				return u
+			}
+			if b == 1 {
+				u.reject = "memory: does not fit at batch 1"
+				return u
+			}
 			break
 		}
 		lat := 2 * r.LatencyMs * scale
@@ -359,7 +368,9 @@ func (e *Env) Edge(w *spec.Workload) Result {
 				isl, osl = t.InputTokens, t.OutputTokens
 			}
 			res, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: e.C.Efficiency, Precision: prec, InputTokens: isl, OutputTokens: osl, Concurrency: 1, Quiet: true})
-			if err != nil || !res.Fits {
+			if err != nil {
+				o.Rejected = "invalid: " + err.Error()
+			} else if !res.Fits {
 				o.Rejected = "memory: does not fit on the device"
 			} else {
 				o.Metrics = Metrics{TTFTP99Ms: res.TTFTMs, TPOTP99Ms: res.TPOTMs, MemoryGBPerGPU: res.Memory.WeightsGB + res.Memory.OverheadGB}
@@ -370,7 +381,9 @@ func (e *Env) Edge(w *spec.Workload) Result {
 			}
 		} else {
 			res, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, Eff: e.C.Efficiency, Batch: 1, Precision: prec, Quiet: true})
-			if err != nil || !res.Fits {
+			if err != nil {
+				o.Rejected = "invalid: " + err.Error()
+			} else if !res.Fits {
 				o.Rejected = "memory: does not fit on the device"
 			} else {
 				o.LatencyMs = res.LatencyMs

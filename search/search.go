@@ -446,11 +446,19 @@ func (c *collector) finish(r *Result) {
 		}
 	}
 	sort.Slice(alts, func(i, j int) bool { return before(alts[i], alts[j]) })
+	// Exact capacities: a plan of many workloads holds every result's lists.
+	// (nil when empty, as the JSON report prints null for none.)
+	if len(alts) > 0 {
+		r.Alternatives = make([]Option, 0, len(alts))
+	}
 	for _, o := range alts {
 		o.describe()
 		r.Alternatives = append(r.Alternatives, *o)
 	}
 	sort.Slice(c.frontier, func(i, j int) bool { return before(c.frontier[i], c.frontier[j]) })
+	if len(c.frontier) > 0 {
+		r.Frontier = make([]Option, 0, min(12, len(c.frontier)))
+	}
 	for _, o := range c.frontier {
 		if len(r.Frontier) >= 12 {
 			break
@@ -472,7 +480,11 @@ func (c *collector) finish(r *Result) {
 			r.Shortlist = append(r.Shortlist, *o)
 		}
 	}
-	for _, o := range sortedOptions(c.rejected) {
+	rejected := sortedOptions(c.rejected)
+	if len(rejected) > 0 {
+		r.Rejected = make([]Option, 0, min(8, len(rejected)))
+	}
+	for _, o := range rejected {
 		if len(r.Rejected) >= 8 {
 			break
 		}

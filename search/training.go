@@ -77,6 +77,8 @@ func (e *Env) Training(w *spec.Workload) Result {
 					in := perf.TrainingInput{Model: m, Accel: acc, Eff: e.C.Efficiency, GPUs: g, Tokens: tokens, SeqLen: w.SeqLen, Method: perf.Method(w.Method), Precision: prec, Zero: -1, PipelineGBs: net, Quiet: true}
 					var err error
 					if t, err = perf.Training(in); err != nil {
+						r.Evaluated++
+						col.add(Option{Summary: fmt.Sprintf("%d x %s", g, a.ID), Accelerator: a.ID, GPUsPerUnit: g, Precision: string(prec), Pricing: cost.Unpriced, PeakGPUs: g, Rejected: "invalid: " + err.Error()})
 						continue
 					}
 					// Plan at the pessimistic end of the prediction band.

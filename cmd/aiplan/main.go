@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/aiplan-dev/aiplan/perf"
@@ -42,11 +43,27 @@ func main() {
 			os.Exit(code)
 		}
 	}
+	limitMemory()
 	code := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
 	if code == 2 && os.Getenv(supervisedEnv) != "" {
 		code = childUsage
 	}
 	os.Exit(code)
+}
+
+// softMemoryLimit is the Go heap's soft limit for the process that plans
+// (GOMEMLIMIT overrides it). The collector's default target is twice the
+// live heap, so a plan of 10,000 workloads, whose results and export hold a
+// few hundred MB, would otherwise grow past 1 GB between collections; near
+// this limit the collector runs more often instead (the runtime caps that
+// at about half the CPU, so a plan that truly needs more still finishes).
+const softMemoryLimit = 640 << 20
+
+// limitMemory sets softMemoryLimit unless the user set GOMEMLIMIT.
+func limitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(softMemoryLimit)
+	}
 }
 
 // supervise runs aiplan as a child process and maps its exit status. The Go
