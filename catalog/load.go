@@ -19,7 +19,12 @@ import (
 var embedded embed.FS
 
 // Catalog is the resolved set of reference data. It is read-only after Load
-// and safe for concurrent use.
+// and safe for concurrent use: every derived figure (a model's parameter
+// split and KV size) is computed at load, and no accessor writes. Callers
+// must not modify it or anything it returns (entries are shared between
+// catalogs): to vary an entry, copy it. A copy of a Model keeps the figures
+// derived from the original's architecture, so vary architecture fields
+// only on a Model built anew (its figures are then derived on each read).
 type Catalog struct {
 	Accelerators []*Accelerator
 	Instances    []*Instance

@@ -403,9 +403,30 @@ func (m *Model) IsLLM() bool { return m.Kind == "llm" }
 // IsMoE reports whether the model has routed experts.
 func (m *Model) IsMoE() bool { return m.MoE != nil && m.MoE.Experts > 0 }
 
+// derive caches the architecture figures. Load calls it on every model
+// before the catalog is shared; nothing else writes m.derived, so a loaded
+// catalog is safe for concurrent readers.
 func (m *Model) derive() {
-	if m.derived.ready || !m.IsLLM() {
-		return
+	if !m.derived.ready {
+		m.derived = m.computeArch()
+	}
+}
+
+// arch is the architecture figures: cached at load, else computed afresh
+// (a Model built by a caller), never written back.
+func (m *Model) arch() derivedArch {
+	if m.derived.ready {
+		return m.derived
+	}
+	return m.computeArch()
+}
+
+// computeArch derives the parameter split and KV size from the
+// architecture (zero for a model that is not a transformer LLM).
+func (m *Model) computeArch() derivedArch {
+	var d derivedArch
+	if !m.IsLLM() {
+		return d
 	}
 	h := float64(m.Hidden)
 	var attn float64
@@ -421,12 +442,12 @@ func (m *Model) derive() {
 		attn += h * float64(x.KVLoRARank+x.QKRopeDim)
 		attn += float64(x.KVLoRARank) * a * float64(x.QKNopeDim+x.VHeadDim)
 		attn += a * float64(x.VHeadDim) * h
-		m.derived.kvElemsPerTokenPerLayer = float64(x.KVLoRARank + x.QKRopeDim)
+		d.kvElemsPerTokenPerLayer = float64(x.KVLoRARank + x.QKRopeDim)
 	} else {
 		qd := float64(m.Heads * m.HeadDim)
 		kvd := float64(m.KVHeads * m.HeadDim)
 		attn = h*qd + 2*h*kvd + qd*h
-		m.derived.kvElemsPerTokenPerLayer = 2 * kvd
+		d.kvElemsPerTokenPerLayer = 2 * kvd
 	}
 	mats := 2.0
 	if m.FFNGated {
@@ -455,13 +476,14 @@ func (m *Model) derive() {
 	} else {
 		nonExpert += emb
 	}
-	m.derived.total = nonExpert + expert
-	m.derived.active = nonExpert + active
-	m.derived.expertParams = expert
-	m.derived.nonExpertParams = nonExpert
-	m.derived.moeLayers = moeLayers
-	m.derived.attnParamsPerLayer = attn
-	m.derived.ready = true
+	d.total = nonExpert + expert
+	d.active = nonExpert + active
+	d.expertParams = expert
+	d.nonExpertParams = nonExpert
+	d.moeLayers = moeLayers
+	d.attnParamsPerLayer = attn
+	d.ready = true
+	return d
 }
 
 // TotalParams is the parameter count: the published figure when given,
@@ -473,8 +495,7 @@ func (m *Model) TotalParams() float64 {
 	if !m.IsLLM() {
 		return m.ParamsM * 1e6
 	}
-	m.derive()
-	return m.derived.total
+	return m.arch().total
 }
 
 // ActiveParams is the parameter count used per token (MoE: routed top-k plus
@@ -486,15 +507,15 @@ func (m *Model) ActiveParams() float64 {
 	if !m.IsMoE() {
 		return m.TotalParams()
 	}
-	m.derive()
+	d := m.arch()
 	// Scale the derived split to the published total when one is given.
-	return m.derived.active * m.TotalParams() / m.derived.total
+	return d.active * m.TotalParams() / d.total
 }
 
 // DerivedParams returns the architecture-derived total and active counts.
 func (m *Model) DerivedParams() (total, active float64) {
-	m.derive()
-	return m.derived.total, m.derived.active
+	d := m.arch()
+	return d.total, d.active
 }
 
 // ExpertFraction is the share of total parameters held in routed experts.
@@ -502,18 +523,17 @@ func (m *Model) ExpertFraction() float64 {
 	if !m.IsMoE() {
 		return 0
 	}
-	m.derive()
-	return m.derived.expertParams / m.derived.total
+	d := m.arch()
+	return d.expertParams / d.total
 }
 
 // MoELayers is the number of layers with routed experts.
-func (m *Model) MoELayers() int { m.derive(); return m.derived.moeLayers }
+func (m *Model) MoELayers() int { return m.arch().moeLayers }
 
 // KVElemsPerTokenPerLayer is the number of cached elements per token per
 // layer: 2 x KV heads x head dim (MHA/GQA/MQA) or the MLA latent plus rope dim.
 func (m *Model) KVElemsPerTokenPerLayer() float64 {
-	m.derive()
-	return m.derived.kvElemsPerTokenPerLayer
+	return m.arch().kvElemsPerTokenPerLayer
 }
 
 // AttnDim is heads x head dim (the width of the attention computation).
