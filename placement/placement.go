@@ -136,6 +136,11 @@ type state struct {
 	// unpooled is the new spending of options outside pools.
 	unpooled float64
 	moves    int
+	// egress caches the internet egress rate once the catalog has given
+	// it: total prices every flow for every move it weighs, and the lookup
+	// dominated planning time at thousands of workloads.
+	egress   float64
+	egressOK bool
 }
 
 type flow struct {
@@ -554,8 +559,12 @@ func (s *state) flowUSD(f flow) float64 {
 	if ca == "" || cb == "" || ca == cb {
 		return 0
 	}
-	v, _, _ := s.in.Pricer.Rate("egress-internet")
-	return f.gb * v
+	if !s.egressOK {
+		// A missing rate is asked again each time, so the plan's count of
+		// how often it was needed stays true.
+		s.egress, _, s.egressOK = s.in.Pricer.Rate("egress-internet")
+	}
+	return f.gb * s.egress
 }
 
 // sortedInts returns a map's keys in order.
