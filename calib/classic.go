@@ -92,11 +92,7 @@ func prepareClassic(c *catalog.Catalog, r Row) Sample {
 		s.Skipped = "no measured value"
 		return s
 	}
-	id := r["model_id"]
-	if id == "" {
-		id = r["model"]
-	}
-	m, err := c.Model(id)
+	m, err := rowModel(c, r)
 	if err != nil {
 		s.Skipped = err.Error()
 		return s

@@ -216,11 +216,7 @@ func prepareTraining(c *catalog.Catalog, r Row) Sample {
 		s.Skipped = "metric not predicted"
 		return s
 	}
-	id := r["model_id"]
-	if id == "" {
-		id = r["model"]
-	}
-	m, err := c.Model(id)
+	m, err := rowModel(c, r)
 	if err != nil {
 		s.Skipped = err.Error()
 		return s
@@ -348,4 +344,13 @@ func Evaluate(samples []Sample, e *catalog.Efficiency) []Result {
 		out[i] = r
 	}
 	return out
+}
+
+// rowModel resolves a row's model: its catalog id (model_id) where the row
+// names one, else the published model name.
+func rowModel(c *catalog.Catalog, r Row) (*catalog.Model, error) {
+	if id := r["model_id"]; id != "" {
+		return c.Model(id)
+	}
+	return c.Model(r["model"])
 }

@@ -446,11 +446,7 @@ func awsRegion(s site, pools []pool, buckets []string) {
 		body.AppendNewline()
 		e := s.resource("aws_s3_bucket_server_side_encryption_configuration", b)
 		e.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", b, "id"))
-		rule := e.AppendNewBlock("rule", nil).Body()
-		d := rule.AppendNewBlock("apply_server_side_encryption_by_default", nil).Body()
-		d.SetAttributeValue("sse_algorithm", cty.StringVal("aws:kms"))
-		d.SetAttributeRaw("kms_master_key_id", s.ref("aws_kms_key", "main", "arn"))
-		rule.SetAttributeValue("bucket_key_enabled", cty.True)
+		sseKMS(e, s.ref("aws_kms_key", "main", "arn"))
 		body.AppendNewline()
 		pb := s.resource("aws_s3_bucket_public_access_block", b)
 		pb.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", b, "id"))
@@ -841,4 +837,14 @@ func denyInsecureTransport(s site, bucket string) {
 	p.SetAttributeRaw("bucket", s.ref("aws_s3_bucket", bucket, "id"))
 	p.SetAttributeRaw("policy", hclwrite.TokensForFunctionCall("jsonencode", doc))
 	s.body.AppendNewline()
+}
+
+// sseKMS writes the one rule of an aws_s3_bucket_server_side_encryption_configuration:
+// SSE-KMS with the given key, with an S3 bucket key to cut KMS requests.
+func sseKMS(e *hclwrite.Body, key hclwrite.Tokens) {
+	rule := e.AppendNewBlock("rule", nil).Body()
+	d := rule.AppendNewBlock("apply_server_side_encryption_by_default", nil).Body()
+	d.SetAttributeValue("sse_algorithm", cty.StringVal("aws:kms"))
+	d.SetAttributeRaw("kms_master_key_id", key)
+	rule.SetAttributeValue("bucket_key_enabled", cty.True)
 }
