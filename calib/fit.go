@@ -3,6 +3,7 @@ package calib
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/perf"
@@ -133,7 +134,7 @@ func runtimeParams(id string) []param {
 		}
 		return f
 	}
-	return []param{
+	ps := []param{
 		{name: "classic.runtimes." + id + ".speed", prior: familyPrior,
 			get: func(e *catalog.Efficiency) float64 { return get(e).Speed },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Speed = v; e.Classic.Runtimes[id] = f }},
@@ -141,6 +142,19 @@ func runtimeParams(id string) []param {
 			get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Classic.Runtimes[id] = f }},
 	}
+	if strings.HasPrefix(id, "tensorrt/") {
+		// TensorRT fuses each layer's elementwise tail: the reference
+		// the other runtimes' activation traffic is measured against.
+		return ps
+	}
+	return append(ps, param{name: "classic.runtimes." + id + ".traffic", prior: familyPrior,
+		get: func(e *catalog.Efficiency) float64 {
+			if t := get(e).Traffic; t > 0 {
+				return t
+			}
+			return 1
+		},
+		set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Traffic = v; e.Classic.Runtimes[id] = f }})
 }
 
 // compass minimises f by coordinate (compass) search in the transformed

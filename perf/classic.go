@@ -251,6 +251,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		memRate = bw * e.RandomAccessEfficiency
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
+		if rt.Traffic > 0 {
+			sampleBytes *= rt.Traffic
+		}
 		memRate = bw * e.BWEfficiency
 	}
 	// Live activations: every tensor one pass writes (MBPerSample counts
