@@ -51,6 +51,7 @@ var inferenceParams = []param{
 var floors = map[string]float64{
 	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
 	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
+	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5,
 }
 
 var trainingParams = []param{
@@ -70,6 +71,8 @@ var classicParams = []param{
 	pf("classic.fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.FixedLatencyMS }),
 	pf("classic.cpu_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUEfficiency }),
 	pf("classic.cpu_fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUFixedLatencyMS }),
+	pf("classic.kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.KernelUS }),
+	pf("classic.cpu_kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUKernelUS }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
 }
 

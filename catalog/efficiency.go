@@ -219,6 +219,12 @@ type ClassicEff struct {
 	FixedLatencyMS         float64 `yaml:"fixed_latency_ms"`
 	CPUEfficiency          float64 `yaml:"cpu_efficiency"`
 	CPUFixedLatencyMS      float64 `yaml:"cpu_fixed_latency_ms"`
+	// KernelUS and CPUKernelUS are the fixed time per kernel a pass
+	// launches (launch, synchronisation and the partly idle tail wave),
+	// which batching does not shrink; they replace the family's fixed
+	// per-batch latency for models whose kernel count is known.
+	KernelUS    float64 `yaml:"kernel_us"`
+	CPUKernelUS float64 `yaml:"cpu_kernel_us"`
 	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
 	// rarely reach it).
 	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`

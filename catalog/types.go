@@ -383,8 +383,8 @@ type Model struct {
 	// InputKBPerSample is the request payload of one sample as sent to the
 	// server (image tensor, token ids, dense and sparse features).
 	InputKBPerSample float64 `yaml:"input_kb_per_sample" json:"input_kb_per_sample,omitempty"`
-	EmbeddingDim    int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
-	MaxTokens       int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
+	EmbeddingDim     int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
+	MaxTokens        int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
 
 	Source string `yaml:"source" json:"source"`
 	AsOf   string `yaml:"as_of" json:"as_of"`

@@ -210,6 +210,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
 	}
 	lowpEff := rt.Speed
+	// A sample of several passes (sliding-window segmentation, denoising
+	// steps) runs them one after another; memory holds one pass at a time.
+	passes := math.Max(m.PassesPerSample, 1)
 	var peak, bw, fixed, memGB, half float64
 	var name string
 	if cpu != nil {
@@ -218,7 +221,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 			lowpEff = e.LowPrecisionEfficiency
 		}
 		bw = cpu.MemBWGBs * 1e9
-		fixed = e.CPUFixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		fixed = (e.CPUFixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.CPUKernelUS*1e-6) * rt.Overhead
 		memGB = cpu.MemoryGiB
 		name = cpu.Name
 	} else {
@@ -229,7 +232,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		half = e.BatchHalf * f.BatchHalf
 		peak = p * e.ComputeEfficiency * f.Compute
 		bw = in.Accel.MemoryBandwidth()
-		fixed = e.FixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		fixed = (e.FixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.KernelUS*1e-6) * rt.Overhead
 		memGB = in.Accel.UsableMemoryGiB()
 		name = in.Accel.ID
 	}
@@ -240,9 +243,6 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// Activation traffic is stated for 16-bit tensors, embedding rows for
 	// fp32 rows: both shrink with the row's precision. Embedding rows are
 	// gathered at random.
-	// A sample of several passes (sliding-window segmentation, denoising
-	// steps) runs them one after another; memory holds one pass at a time.
-	passes := math.Max(m.PassesPerSample, 1)
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
 	var memRate float64
