@@ -25,6 +25,10 @@ type pool struct {
 	// replica, so packing costs the same however many members share it.
 	agg   map[aggKey]*cost.Week
 	cache *poolCost
+	// counted is the marginal cost the state's running sums hold for the
+	// pool; dirty marks a pool whose members changed since (see flush).
+	counted float64
+	dirty   bool
 }
 
 type aggKey struct {

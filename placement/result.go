@@ -91,14 +91,7 @@ func (s *state) result() *Result {
 		}
 	}
 	s.clouds2(r)
-	for _, f := range s.flows {
-		if v := s.flowUSD(f); v > 0 {
-			price, src, _ := s.in.Pricer.Rate("egress-internet")
-			c := cost.Line(fmt.Sprintf("cross-cloud egress: %s (%s -> %s)", f.what, cloudOf(s.opt(f.a)), cloudOf(s.opt(f.b))), "network", "GB", f.gb, price, src)
-			r.Egress = append(r.Egress, c)
-			r.MonthlyUSD += c.MonthlyUSD
-		}
-	}
+	s.egressLines(r)
 	s.consolidation(r)
 	return r
 }
@@ -286,15 +279,17 @@ func (s *state) clouds2(r *Result) {
 // consolidation reports, for each cloud some workload could run on, what
 // the plan's new spending would be with everything movable on that cloud.
 func (s *state) consolidation(r *Result) {
-	saved := append([]int(nil), s.choice...)
+	s.resync()
 	base := s.total()
 	for _, c := range s.candidateClouds() {
+		s.begin()
 		el := s.consolidate(c)
+		s.resync()
 		t := s.total()
 		if !math.IsInf(t, 1) {
 			r.Consolidation = append(r.Consolidation, Consolidation{Cloud: c, DeltaUSD: t - base, Elsewhere: el})
 		}
-		s.assign(saved)
+		s.undo()
 	}
 }
 
