@@ -51,7 +51,7 @@ var inferenceParams = []param{
 var floors = map[string]float64{
 	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
 	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
-	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5,
+	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5, "classic.cpu_matrix_efficiency": 0.3,
 }
 
 var trainingParams = []param{
@@ -73,6 +73,7 @@ var classicParams = []param{
 	pf("classic.cpu_fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUFixedLatencyMS }),
 	pf("classic.kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.KernelUS }),
 	pf("classic.cpu_kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUKernelUS }),
+	pf("classic.cpu_matrix_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUMatrixEfficiency }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
 }
 

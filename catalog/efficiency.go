@@ -225,6 +225,9 @@ type ClassicEff struct {
 	// per-batch latency for models whose kernel count is known.
 	KernelUS    float64 `yaml:"kernel_us"`
 	CPUKernelUS float64 `yaml:"cpu_kernel_us"`
+	// CPUMatrixEfficiency is the share of the AMX tile peak reached
+	// relative to the vector units' share of theirs (0: as int8 on GPUs).
+	CPUMatrixEfficiency float64 `yaml:"cpu_matrix_efficiency"`
 	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
 	// rarely reach it).
 	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`

@@ -55,6 +55,18 @@ func (c *CPUSpec) peak(p catalog.Precision) float64 {
 	return v
 }
 
+// usesAMX reports whether the precision runs on the AMX tile units.
+func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
+	if c.AMXGFLOPS <= 0 {
+		return false
+	}
+	switch p {
+	case catalog.INT8, catalog.FP8, catalog.INT4, catalog.FP4, catalog.BF16, catalog.FP16:
+		return true
+	}
+	return false
+}
+
 // ClassicInput is a classic model (CV, recommendation, tabular, embedding)
 // served on accelerators or on a CPU server.
 type ClassicInput struct {
@@ -209,6 +221,8 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if !rtOK || rt.Speed <= 0 || rt.Overhead <= 0 {
 		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
 	}
+	// The runtime's kernels reach rt.Speed of the fitted efficiency;
+	// int8/fp8 and matrix-unit kernels a further share of their peak.
 	lowpEff := rt.Speed
 	// A sample of several passes (sliding-window segmentation, denoising
 	// steps) runs them one after another; memory holds one pass at a time.
@@ -216,9 +230,15 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	var peak, bw, fixed, memGB, half float64
 	var name string
 	if cpu != nil {
-		peak = cpu.peak(in.Precision) * e.CPUEfficiency * f.CPUCompute
-		if in.Precision != catalog.FP32 && peak > cpu.VectorGFLOPS*1e9 {
-			lowpEff = e.LowPrecisionEfficiency
+		raw := cpu.peak(in.Precision)
+		peak = raw * e.CPUEfficiency * f.CPUCompute
+		switch {
+		case cpu.usesAMX(in.Precision) && e.CPUMatrixEfficiency > 0:
+			// AMX tiles are fed from the caches and reach a smaller share
+			// of their nominal peak than the vector units do of theirs.
+			lowpEff *= e.CPUMatrixEfficiency
+		case in.Precision != catalog.FP32 && raw > cpu.VectorGFLOPS*1e9:
+			lowpEff *= e.LowPrecisionEfficiency
 		}
 		bw = cpu.MemBWGBs * 1e9
 		fixed = (e.CPUFixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.CPUKernelUS*1e-6) * rt.Overhead
@@ -227,7 +247,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	} else {
 		p, lowp := gpuPeak(in.Accel, in.Precision, in.TF32)
 		if lowp {
-			lowpEff = e.LowPrecisionEfficiency
+			lowpEff *= e.LowPrecisionEfficiency
 		}
 		half = e.BatchHalf * f.BatchHalf
 		peak = p * e.ComputeEfficiency * f.Compute
