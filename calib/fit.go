@@ -51,7 +51,7 @@ var inferenceParams = []param{
 var floors = map[string]float64{
 	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
 	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
-	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5, "classic.cpu_matrix_efficiency": 0.3,
+	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5, "classic.cpu_matrix_efficiency": 0.3, "classic.request_gbps": 1, "classic.host_gather_gbps": 5,
 }
 
 var trainingParams = []param{
@@ -74,6 +74,8 @@ var classicParams = []param{
 	pf("classic.kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.KernelUS }),
 	pf("classic.cpu_kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUKernelUS }),
 	pf("classic.cpu_matrix_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUMatrixEfficiency }),
+	pf("classic.request_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.RequestGBps }),
+	pf("classic.host_gather_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.HostGatherGBps }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
 }
 

@@ -67,6 +67,12 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 	return false
 }
 
+// embeddingDeviceShare is the share of device memory that holds embedding
+// tables when they do not all fit (NVIDIA DeepLearningExamples TF2
+// DLRM_and_DCNv2 doc/tensorflow_inference.md deploys with
+// --memory-threshold-gb 60 on an 80 GB A100); the rest stays on the host.
+const embeddingDeviceShare = 0.75
+
 // ClassicInput is a classic model (CV, recommendation, tabular, embedding)
 // served on accelerators or on a CPU server.
 type ClassicInput struct {
@@ -85,10 +91,19 @@ type ClassicInput struct {
 	Precision     catalog.Precision
 	// TF32 runs fp32 models on TF32 tensor cores (Ampere and later).
 	TF32 bool
+	// TablePrecision is the precision of a recommender's embedding
+	// tables when it differs from the compute precision (mixed precision
+	// keeps fp32 tables); empty: Precision.
+	TablePrecision catalog.Precision
 	// Runtime is the inference runtime: tensorrt, framework, openvino or
 	// onnxruntime (empty: Efficiency.Classic.DefaultRuntimes for gpu/cpu).
 	Runtime string
-	Quiet   bool
+	// Served: requests reach the model through an inference server and
+	// are timed at its client (Triton perf_analyzer), so each sample's
+	// request payload (Model.InputKBPerSample) crosses the client-server
+	// path before the batch runs.
+	Served bool
+	Quiet  bool
 }
 
 // ClassicResult is the prediction. SamplesPerSecond is whole-system.
@@ -265,10 +280,26 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// gathered at random.
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
-	var memRate float64
+	var memRate, spill float64
+	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
 	if fam == "recommender" {
-		sampleBytes *= in.Precision.BytesPerWeight() / 4
+		tp := in.Precision
+		if in.TablePrecision != "" {
+			tp = in.TablePrecision
+		}
+		weights = m.ParamsM * 1e6 * tp.BytesPerWeight()
+		sampleBytes *= tp.BytesPerWeight() / 4
 		memRate = bw * e.RandomAccessEfficiency
+		if cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
+			// Tables beyond the device's share stay in host memory and
+			// the host gathers their rows (NVIDIA's TF2 DLRM deployment:
+			// smallest tables on the GPU up to a memory threshold, the
+			// rest on the CPU). Lookups are taken as proportional to the
+			// bytes left on the host: pessimistic, as large tables are
+			// few.
+			spill = 1 - embeddingDeviceShare*memGB*GiB/weights
+			weights = embeddingDeviceShare * memGB * GiB
+		}
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
 		if rt.Traffic > 0 {
@@ -298,9 +329,18 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		in.Batch = max(int(math.Ceil(math.Min(bb, 1_000_000))), 1)
 	}
 	b := float64(in.Batch)
-	tMem := b * sampleBytes / memRate
+	tMem := b * sampleBytes * (1 - spill) / memRate
+	if spill > 0 {
+		tMem += b * sampleBytes * spill / (e.HostGatherGBps * 1e9)
+	}
 	tComp := b * flops / (peak * b / (b + half))
-	t := math.Max(tComp, tMem) + fixed
+	// Served through an inference server and timed at its client, each
+	// batch's request payload crosses the client-server path first.
+	var tReq float64
+	if in.Served && m.InputKBPerSample > 0 && e.RequestGBps > 0 {
+		tReq = b * m.InputKBPerSample * 1e3 / (e.RequestGBps * 1e9)
+	}
+	t := math.Max(tComp, tMem) + fixed + tReq
 	r := ClassicResult{Batch: in.Batch, Fits: true, Family: fam, Runtime: in.Runtime}
 	r.SamplesPerSecondPerGPU = b / t
 	r.SamplesPerSecond = r.SamplesPerSecondPerGPU * float64(in.GPUs)
@@ -315,7 +355,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if fixed > math.Max(tComp, tMem) {
 		r.Bottleneck = "per-batch overhead (launch, framework)"
 	}
-	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
+	if tReq > math.Max(math.Max(tComp, tMem), fixed) {
+		r.Bottleneck = "request payload transfer (client to server)"
+	}
 	acts := b * actBytes
 	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
 	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
@@ -354,6 +396,12 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		if in.GPUs > 1 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%d GPUs run independent copies", in.GPUs))
+		}
+		if spill > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("embedding tables exceed %.0f%% of device memory: %.0f%% of lookups gathered from host memory at %.3g GB/s (fitted)", embeddingDeviceShare*100, spill*100, e.HostGatherGBps))
+		}
+		if tReq > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("served: %.3g KB of request payload per sample at %.3g GB/s client to server (fitted)", m.InputKBPerSample, e.RequestGBps))
 		}
 	}
 	return r, nil
