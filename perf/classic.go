@@ -67,6 +67,15 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 	return false
 }
 
+// skipsPadding reports whether a runtime runs variable-length token
+// samples without padding them to the model's maximum: TensorRT's
+// variable-sequence-length BERT plugins and PyTorch (nested or unpadded
+// batches) do; OpenVINO and ONNX Runtime models take a static 1 x 384
+// input.
+func skipsPadding(runtime string) bool {
+	return runtime == "tensorrt" || runtime == "framework"
+}
+
 // embeddingDeviceShare is the share of device memory that holds embedding
 // tables when they do not all fit (NVIDIA DeepLearningExamples TF2
 // DLRM_and_DCNv2 doc/tensorflow_inference.md deploys with
@@ -280,6 +289,14 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// gathered at random.
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
+	unpadded := m.MeanTokens > 0 && m.MaxTokens > 0 && skipsPadding(in.Runtime)
+	if unpadded {
+		// Variable-length samples packed without padding: the work per
+		// token is the same, the tokens fewer (attention, quadratic in
+		// length, is a few per cent of an encoder's FLOPs at 384).
+		flops *= m.MeanTokens / float64(m.MaxTokens)
+		sampleBytes *= m.MeanTokens / float64(m.MaxTokens)
+	}
 	var memRate, spill float64
 	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
 	if fam == "recommender" {
@@ -399,6 +416,11 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		if spill > 0 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("embedding tables exceed %.0f%% of device memory: %.0f%% of lookups gathered from host memory at %.3g GB/s (fitted)", embeddingDeviceShare*100, spill*100, e.HostGatherGBps))
+		}
+		if unpadded {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("runtime %s skips padding: samples average %.0f of %d tokens", in.Runtime, m.MeanTokens, m.MaxTokens))
+		} else if m.MeanTokens > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("runtime %s pads every sample to %d tokens", in.Runtime, m.MaxTokens))
 		}
 		if tReq > 0 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("served: %.3g KB of request payload per sample at %.3g GB/s client to server (fitted)", m.InputKBPerSample, e.RequestGBps))
