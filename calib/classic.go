@@ -116,6 +116,9 @@ func prepareClassic(c *catalog.Catalog, r Row) Sample {
 	if e := strings.ToLower(r["engine"]); strings.EqualFold(r["precision"], "mixed") || strings.Contains(e, "savedmodel") {
 		in.TablePrecision = catalog.FP32
 	}
+	// The measured systems' hosts hold what their GPUs do not (DGX hosts
+	// with 1-2 TB of memory).
+	in.HostTables = true
 	// Triton rows are perf_analyzer figures, timed at the client.
 	in.Served = strings.Contains(strings.ToLower(r["engine"]), "triton")
 	if cpu := CPU(r["hardware"]); cpu != nil {

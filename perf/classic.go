@@ -104,6 +104,10 @@ type ClassicInput struct {
 	// tables when it differs from the compute precision (mixed precision
 	// keeps fp32 tables); empty: Precision.
 	TablePrecision catalog.Precision
+	// HostTables lets embedding tables that do not fit in device memory
+	// stay in host memory, the host gathering their rows (the host must
+	// hold them: the caller knows its memory); otherwise they must fit.
+	HostTables bool
 	// Runtime is the inference runtime: tensorrt, framework, openvino or
 	// onnxruntime (empty: Efficiency.Classic.DefaultRuntimes for gpu/cpu).
 	Runtime string
@@ -307,7 +311,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		weights = m.ParamsM * 1e6 * tp.BytesPerWeight()
 		sampleBytes *= tp.BytesPerWeight() / 4
 		memRate = bw * e.RandomAccessEfficiency
-		if cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
+		if in.HostTables && cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
 			// Tables beyond the device's share stay in host memory and
 			// the host gathers their rows (NVIDIA's TF2 DLRM deployment:
 			// smallest tables on the GPU up to a memory threshold, the
