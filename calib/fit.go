@@ -3,6 +3,7 @@ package calib
 import (
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 	"github.com/aiplan-dev/aiplan/perf"
@@ -50,6 +51,7 @@ var inferenceParams = []param{
 var floors = map[string]float64{
 	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
 	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
+	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5,
 }
 
 var trainingParams = []param{
@@ -69,6 +71,8 @@ var classicParams = []param{
 	pf("classic.fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.FixedLatencyMS }),
 	pf("classic.cpu_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUEfficiency }),
 	pf("classic.cpu_fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUFixedLatencyMS }),
+	pf("classic.kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.KernelUS }),
+	pf("classic.cpu_kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUKernelUS }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
 }
 
@@ -133,7 +137,7 @@ func runtimeParams(id string) []param {
 		}
 		return f
 	}
-	return []param{
+	ps := []param{
 		{name: "classic.runtimes." + id + ".speed", prior: familyPrior,
 			get: func(e *catalog.Efficiency) float64 { return get(e).Speed },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Speed = v; e.Classic.Runtimes[id] = f }},
@@ -141,6 +145,19 @@ func runtimeParams(id string) []param {
 			get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Classic.Runtimes[id] = f }},
 	}
+	if strings.HasPrefix(id, "tensorrt/") {
+		// TensorRT fuses each layer's elementwise tail: the reference
+		// the other runtimes' activation traffic is measured against.
+		return ps
+	}
+	return append(ps, param{name: "classic.runtimes." + id + ".traffic", prior: familyPrior,
+		get: func(e *catalog.Efficiency) float64 {
+			if t := get(e).Traffic; t > 0 {
+				return t
+			}
+			return 1
+		},
+		set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Traffic = v; e.Classic.Runtimes[id] = f }})
 }
 
 // compass minimises f by coordinate (compass) search in the transformed

@@ -219,6 +219,12 @@ type ClassicEff struct {
 	FixedLatencyMS         float64 `yaml:"fixed_latency_ms"`
 	CPUEfficiency          float64 `yaml:"cpu_efficiency"`
 	CPUFixedLatencyMS      float64 `yaml:"cpu_fixed_latency_ms"`
+	// KernelUS and CPUKernelUS are the fixed time per kernel a pass
+	// launches (launch, synchronisation and the partly idle tail wave),
+	// which batching does not shrink; they replace the family's fixed
+	// per-batch latency for models whose kernel count is known.
+	KernelUS    float64 `yaml:"kernel_us"`
+	CPUKernelUS float64 `yaml:"cpu_kernel_us"`
 	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
 	// rarely reach it).
 	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`
@@ -235,7 +241,12 @@ type ClassicEff struct {
 type ClassicRuntime struct {
 	Speed    float64 `yaml:"speed"`
 	Overhead float64 `yaml:"overhead"`
-	Rows     int     `yaml:"rows"`
+	// Traffic is the activation memory traffic relative to a runtime that
+	// fuses each layer's elementwise tail (normalisation, activation,
+	// residual add) into it, as TensorRT does: an eager framework writes
+	// and re-reads a layer's output once per unfused op. 0 reads as 1.
+	Traffic float64 `yaml:"traffic,omitempty"`
+	Rows    int     `yaml:"rows"`
 }
 
 // ClassicFamily multiplies the shared classic factors for one model family.
@@ -311,8 +322,8 @@ func (e *Efficiency) validate() []string {
 		}
 	}
 	for id, f := range e.Classic.Runtimes {
-		if !finite(f.Speed) || f.Speed <= 0 || !finite(f.Overhead) || f.Overhead <= 0 {
-			more = append(more, fmt.Sprintf("efficiency.classic.runtimes.%s: speed %v and overhead %v must be finite numbers > 0", id, f.Speed, f.Overhead))
+		if !finite(f.Speed) || f.Speed <= 0 || !finite(f.Overhead) || f.Overhead <= 0 || !finite(f.Traffic) || f.Traffic < 0 {
+			more = append(more, fmt.Sprintf("efficiency.classic.runtimes.%s: speed %v and overhead %v must be finite numbers > 0, traffic %v >= 0", id, f.Speed, f.Overhead, f.Traffic))
 		}
 	}
 	sort.Strings(more) // maps iterate in random order

@@ -370,8 +370,21 @@ type Model struct {
 	ParamsM         float64 `yaml:"params_m" json:"params_m,omitempty"`
 	DefaultBatch    int     `yaml:"default_batch" json:"default_batch,omitempty"`
 	CPUNative       bool    `yaml:"cpu_native" json:"cpu_native,omitempty"`
-	EmbeddingDim    int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
-	MaxTokens       int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
+	// PassesPerSample is how many network passes one sample takes (a CT
+	// volume run as overlapping sliding-window sub-volumes, an image
+	// generated in denoising steps); when set, GFLOPsPerSample and
+	// MBPerSample are per pass and memory holds one pass at a time.
+	// 0 means one pass.
+	PassesPerSample float64 `yaml:"passes_per_sample" json:"passes_per_sample,omitempty"`
+	// Kernels is the number of device kernels one pass launches (conv,
+	// GEMM and fused elementwise layers): each costs a fixed launch and
+	// tail time that batching does not shrink. 0: unknown.
+	Kernels int `yaml:"kernels" json:"kernels,omitempty"`
+	// InputKBPerSample is the request payload of one sample as sent to the
+	// server (image tensor, token ids, dense and sparse features).
+	InputKBPerSample float64 `yaml:"input_kb_per_sample" json:"input_kb_per_sample,omitempty"`
+	EmbeddingDim     int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
+	MaxTokens        int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
 
 	Source string `yaml:"source" json:"source"`
 	AsOf   string `yaml:"as_of" json:"as_of"`

@@ -210,6 +210,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
 	}
 	lowpEff := rt.Speed
+	// A sample of several passes (sliding-window segmentation, denoising
+	// steps) runs them one after another; memory holds one pass at a time.
+	passes := math.Max(m.PassesPerSample, 1)
 	var peak, bw, fixed, memGB, half float64
 	var name string
 	if cpu != nil {
@@ -218,7 +221,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 			lowpEff = e.LowPrecisionEfficiency
 		}
 		bw = cpu.MemBWGBs * 1e9
-		fixed = e.CPUFixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		fixed = (e.CPUFixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.CPUKernelUS*1e-6) * rt.Overhead
 		memGB = cpu.MemoryGiB
 		name = cpu.Name
 	} else {
@@ -229,7 +232,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		half = e.BatchHalf * f.BatchHalf
 		peak = p * e.ComputeEfficiency * f.Compute
 		bw = in.Accel.MemoryBandwidth()
-		fixed = e.FixedLatencyMS * f.Fixed * rt.Overhead * 1e-3
+		fixed = (e.FixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.KernelUS*1e-6) * rt.Overhead
 		memGB = in.Accel.UsableMemoryGiB()
 		name = in.Accel.ID
 	}
@@ -240,21 +243,29 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// Activation traffic is stated for 16-bit tensors, embedding rows for
 	// fp32 rows: both shrink with the row's precision. Embedding rows are
 	// gathered at random.
-	sampleBytes := m.MBPerSample * 1e6
+	flops := m.GFLOPsPerSample * 1e9 * passes
+	sampleBytes := m.MBPerSample * 1e6 * passes
 	var memRate float64
 	if fam == "recommender" {
 		sampleBytes *= in.Precision.BytesPerWeight() / 4
 		memRate = bw * e.RandomAccessEfficiency
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
+		if rt.Traffic > 0 {
+			sampleBytes *= rt.Traffic
+		}
 		memRate = bw * e.BWEfficiency
 	}
+	// Live activations: every tensor one pass writes (MBPerSample counts
+	// each written once and read once), held together: an upper bound, as
+	// runtimes reuse buffers.
+	actBytes := m.MBPerSample * 1e6 / 2
 	if in.MaxThroughput {
 		// Offline serving: a batch large enough to reach 95% of the
 		// saturated efficiency and to amortise the per-batch overhead
 		// to 5% of the batch time, at least the model's default, at most
 		// what the memory holds.
-		perSample := math.Max(m.GFLOPsPerSample*1e9/peak, sampleBytes/memRate)
+		perSample := math.Max(flops/peak, sampleBytes/memRate)
 		bAmort := 1.0
 		if perSample > 0 {
 			bAmort = 19 * fixed / perSample
@@ -262,13 +273,13 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		bb := math.Max(math.Max(float64(m.DefaultBatch), 19*half), bAmort)
 		if memGB > 0 && m.MBPerSample > 0 {
 			// activations and gathered rows take at most half the memory
-			bb = math.Min(bb, memGB*GiB/2/(m.MBPerSample*1e6*2))
+			bb = math.Min(bb, memGB*GiB/2/actBytes)
 		}
 		in.Batch = max(int(math.Ceil(math.Min(bb, 1_000_000))), 1)
 	}
 	b := float64(in.Batch)
 	tMem := b * sampleBytes / memRate
-	tComp := b * m.GFLOPsPerSample * 1e9 / (peak * b / (b + half))
+	tComp := b * flops / (peak * b / (b + half))
 	t := math.Max(tComp, tMem) + fixed
 	r := ClassicResult{Batch: in.Batch, Fits: true, Family: fam, Runtime: in.Runtime}
 	r.SamplesPerSecondPerGPU = b / t
@@ -285,7 +296,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		r.Bottleneck = "per-batch overhead (launch, framework)"
 	}
 	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
-	acts := b * m.MBPerSample * 1e6 * 2
+	acts := b * actBytes
 	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
 	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
 	if memGB > 0 && r.Memory.TotalGB > memGB {
@@ -312,7 +323,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis("classic", in.Eff.Uncertainty.Extrapolate)
 		r.Assumptions = []string{
-			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", m.GFLOPsPerSample, m.MBPerSample, m.Source),
+			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
 			fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family (0: the shared prior of all families)", fam, f.Rows),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),

@@ -12,6 +12,13 @@
 // standalone best, then move one workload at a time to the shortlist
 // option that lowers the total most, and try consolidating everything on
 // each cloud, until no move helps.
+//
+// The search is incremental (see total.go): the plan's total is kept as
+// running sums (pool costs, unpooled options, workloads and data flows per
+// cloud), so weighing a move re-prices only the two pools it touches and
+// the clouds it changes, and each round of moves costs time linear in the
+// shortlists' length. Rounds are bounded (maxRounds), and so is the work
+// the ejection step spends per round (ejectBudget).
 package placement
 
 import (
@@ -129,24 +136,26 @@ type state struct {
 	choice []int // index into Options; -1: none
 	pools  map[string]*pool
 	clouds map[string]int // workloads per cloud
-	flows  []flow
+	flows  flows
 	fixed  map[string]float64 // a cloud's fixed cost
 	pref   map[string]int     // cloud preference rank (constraints.clouds order)
 	keys   []string           // pool keys, sorted, so sums run in one order
 	// unpooled is the new spending of options outside pools.
 	unpooled float64
+	sums     sums
 	moves    int
+	weighed  int // totals computed (the search's unit of work)
+	// ejectFrom is the workload the next ejection step starts from.
+	ejectFrom int
+	// journal, while journaling, records each change of choice so that a
+	// tried step is undone in the time it took (see undo), not in a pass
+	// over every workload.
+	journal    []change
+	journaling bool
 	// egress caches the internet egress rate once the catalog has given
-	// it: total prices every flow for every move it weighs, and the lookup
-	// dominated planning time at thousands of workloads.
+	// it: the total prices cross-cloud flows for every move it weighs.
 	egress   float64
 	egressOK bool
-}
-
-type flow struct {
-	a, b int     // workloads
-	gb   float64 // per month
-	what string
 }
 
 func newState(in *Input) *state {
@@ -157,7 +166,7 @@ func newState(in *Input) *state {
 			s.pref[c] = i
 		}
 	}
-	s.flows = flows(in)
+	s.flows = flowsOf(in)
 	return s
 }
 
@@ -182,14 +191,18 @@ func (s *state) init() {
 	for i := range s.in.Constraints.OnPrem {
 		o := &s.in.Constraints.OnPrem[i]
 		d := &search.Demand{Mode: cost.OnPrem, OnPrem: o.Name}
-		s.pools[d.PoolKey()] = s.newPool(d)
+		p := s.newPool(d)
+		s.pools[d.PoolKey()] = p
+		s.touch(p)
 	}
 	for i := range s.in.Constraints.Commitments {
 		c := &s.in.Constraints.Commitments[i]
 		for _, in := range s.in.Catalog.Instances {
 			if in.ID == c.ID() {
 				d := &search.Demand{Instance: in, Mode: cost.Committed, Commitment: c.ID()}
-				s.pools[d.PoolKey()] = s.newPool(d)
+				p := s.newPool(d)
+				s.pools[d.PoolKey()] = p
+				s.touch(p)
 				break
 			}
 		}
@@ -211,6 +224,7 @@ func (s *state) add(i int) {
 	}
 	if c := cloudOf(o); c != "" {
 		s.clouds[c]++
+		s.flowIn(i, c, 1)
 	}
 	if o.Demand == nil {
 		s.unpooled += o.MonthlyUSD + o.OneOffUSD
@@ -223,6 +237,7 @@ func (s *state) add(i int) {
 		s.pools[k] = p
 	}
 	p.add(i, o.Demand)
+	s.touch(p)
 }
 
 func (s *state) remove(i int) {
@@ -235,30 +250,15 @@ func (s *state) remove(i int) {
 		if s.clouds[c] == 0 {
 			delete(s.clouds, c)
 		}
+		s.flowIn(i, c, -1)
 	}
 	if o.Demand != nil {
-		s.pools[o.Demand.PoolKey()].remove(i, o.Demand)
+		p := s.pools[o.Demand.PoolKey()]
+		p.remove(i, o.Demand)
+		s.touch(p)
 	} else {
 		s.unpooled -= o.MonthlyUSD + o.OneOffUSD
 	}
-}
-
-// total is the plan's new spending under the current assignment: what the
-// local search minimises.
-func (s *state) total() float64 {
-	t := s.unpooled
-	for _, k := range s.keys {
-		if p := s.pools[k]; len(p.members) > 0 || p.owned() {
-			t += p.cost(s).marginal
-		}
-	}
-	for _, c := range s.usedClouds() {
-		t += s.cloudFixed(c)
-	}
-	for _, f := range s.flows {
-		t += s.flowUSD(f)
-	}
-	return t
 }
 
 // usedClouds are the clouds the plan runs clusters on: those of the
@@ -301,13 +301,28 @@ func (s *state) platformCloud() string {
 	return ""
 }
 
+// maxRounds bounds the rounds of the local search. Each round weighs every
+// workload's every option once, each consolidation once and the ejections
+// within ejectBudget, so a round costs time linear in the shortlists'
+// total length; most plans settle in two or three rounds.
+const maxRounds = 20
+
+// ejectBudget bounds the totals one round's ejection step weighs: a try
+// weighs every option of every other member of the owned pool, so a plan
+// with thousands of workloads able to use owned capacity would otherwise
+// weigh quadratically many. The examples weigh at most about 200 a round.
+var ejectBudget = 200_000
+
 // improve runs the local search: single-workload moves, then whole-cloud
 // consolidation, until nothing lowers the total. Deterministic: workloads
 // in file order, options in shortlist order, strict improvement only.
 func (s *state) improve() {
 	const eps = 0.005 // dollars: ignore float noise
-	cur := s.total()
-	for round := 0; round < 20; round++ {
+	for round := 0; round < maxRounds; round++ {
+		// Start each round from exact sums, so that running sums cannot
+		// drift over many rounds.
+		s.resync()
+		cur := s.total()
 		moved := false
 		for i, w := range s.in.Workloads {
 			if s.choice[i] < 0 || len(w.Options) < 2 {
@@ -336,14 +351,15 @@ func (s *state) improve() {
 			moved = true
 		}
 		for _, c := range s.candidateClouds() {
-			saved := append([]int(nil), s.choice...)
+			s.begin()
 			s.consolidate(c)
 			if t := s.total(); t < cur-eps {
 				cur = t
 				moved = true
 				s.moves++
+				s.commit()
 			} else {
-				s.assign(saved)
+				s.undo()
 			}
 		}
 		if !moved {
@@ -355,26 +371,35 @@ func (s *state) improve() {
 // eject tries each move of a workload onto owned capacity together with
 // the best reply of every other workload in that pool (which may leave it
 // for the cloud): owned capacity goes to whichever use saves the most,
-// which single moves cannot find when the pool is full.
+// which single moves cannot find when the pool is full. It weighs at most
+// ejectBudget totals a round; the next round goes on from the workload
+// where it stopped.
 func (s *state) eject(cur *float64, eps float64) bool {
 	moved := false
-	for i, w := range s.in.Workloads {
+	start, n := s.weighed, len(s.in.Workloads)
+	for k := 0; k < n; k++ {
+		i := (s.ejectFrom + k) % n
+		w := s.in.Workloads[i]
 		for j := range w.Options {
 			d := w.Options[j].Demand
 			if j == s.choice[i] || d == nil || (d.OnPrem == "" && d.Commitment == "") {
 				continue
 			}
-			saved := append([]int(nil), s.choice...)
+			if s.weighed-start >= ejectBudget {
+				s.ejectFrom = i
+				return moved
+			}
+			s.begin()
 			s.set(i, j)
 			for _, m := range sortedInts(s.pools[d.PoolKey()].members) {
 				if m == i {
 					continue
 				}
 				best, bestT := s.choice[m], s.total()
-				for k := range s.in.Workloads[m].Options {
-					s.set(m, k)
+				for o := range s.in.Workloads[m].Options {
+					s.set(m, o)
 					if t := s.total(); t < bestT-eps {
-						best, bestT = k, t
+						best, bestT = o, t
 					}
 				}
 				s.set(m, best)
@@ -383,11 +408,13 @@ func (s *state) eject(cur *float64, eps float64) bool {
 				*cur = t
 				moved = true
 				s.moves++
+				s.commit()
 			} else {
-				s.assign(saved)
+				s.undo()
 			}
 		}
 	}
+	s.ejectFrom = 0
 	return moved
 }
 
@@ -421,14 +448,30 @@ func (s *state) set(i, j int) {
 	if s.choice[i] == j {
 		return
 	}
+	if s.journaling {
+		s.journal = append(s.journal, change{i, s.choice[i]})
+	}
 	s.remove(i)
 	s.choice[i] = j
 	s.add(i)
 }
 
-func (s *state) assign(choice []int) {
-	for i, j := range choice {
-		s.set(i, j)
+// change is one workload's previous choice.
+type change struct{ i, j int }
+
+// begin starts recording changes of choice (for undo); tries do not nest.
+func (s *state) begin() {
+	s.journal, s.journaling = s.journal[:0], true
+}
+
+// commit keeps the changes since begin.
+func (s *state) commit() { s.journaling = false }
+
+// undo restores the choices as they were at begin, latest change first.
+func (s *state) undo() {
+	s.journaling = false
+	for k := len(s.journal) - 1; k >= 0; k-- {
+		s.set(s.journal[k].i, s.journal[k].j)
 	}
 }
 
@@ -531,40 +574,6 @@ func (s *state) cloudLines(c string, withControlPlane bool) []cost.Component {
 		}
 	}
 	return out
-}
-
-// flows lists data that moves between workloads of the plan: a RAG
-// endpoint sends each request's retrieved context (its input tokens, about
-// 4 bytes each) to or from the embeddings index.
-func flows(in *Input) []flow {
-	var out []flow
-	for i, a := range in.Workloads {
-		if a.Spec == nil || a.Spec.Type != spec.LLMInference || a.Spec.Traffic == nil {
-			continue
-		}
-		t := a.Spec.Traffic
-		reqs := t.PeakRequestsPerSecond * cost.ShapeOf(t).MeanFraction() * in.Hours * 3600
-		for j, b := range in.Workloads {
-			if b.Spec == nil || b.Spec.Type != spec.Embeddings {
-				continue
-			}
-			out = append(out, flow{a: i, b: j, gb: reqs * 4 * t.InputTokens / 1e9, what: fmt.Sprintf("retrieved context %s <-> %s", a.Spec.Name, b.Spec.Name)})
-		}
-	}
-	return out
-}
-
-func (s *state) flowUSD(f flow) float64 {
-	ca, cb := cloudOf(s.opt(f.a)), cloudOf(s.opt(f.b))
-	if ca == "" || cb == "" || ca == cb {
-		return 0
-	}
-	if !s.egressOK {
-		// A missing rate is asked again each time, so the plan's count of
-		// how often it was needed stays true.
-		s.egress, _, s.egressOK = s.in.Pricer.Rate("egress-internet")
-	}
-	return f.gb * s.egress
 }
 
 // sortedInts returns a map's keys in order.

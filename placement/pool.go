@@ -1,8 +1,10 @@
 package placement
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/aiplan-dev/aiplan/catalog"
@@ -25,6 +27,10 @@ type pool struct {
 	// replica, so packing costs the same however many members share it.
 	agg   map[aggKey]*cost.Week
 	cache *poolCost
+	// counted is the marginal cost the state's running sums hold for the
+	// pool; dirty marks a pool whose members changed since (see flush).
+	counted float64
+	dirty   bool
 }
 
 type aggKey struct {
@@ -129,11 +135,11 @@ func (p *pool) instanceCost(s *state) *poolCost {
 		keys = append(keys, k)
 		layouts = append(layouts, w.Layout())
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].layout != keys[j].layout {
-			return keys[i].layout < keys[j].layout
+	slices.SortFunc(keys, func(a, b aggKey) int {
+		if c := cmp.Compare(a.layout, b.layout); c != 0 {
+			return c
 		}
-		return keys[i].gpus > keys[j].gpus
+		return b.gpus - a.gpus
 	})
 	bounds := cost.MergeLayouts(append(layouts, []float64{7})...)
 	nodes := cost.Week{Days: make([]cost.Day, 0, len(bounds))}
@@ -306,7 +312,7 @@ func pack(items []item, g int) int {
 	if len(items) == 0 {
 		return 0
 	}
-	sort.Slice(items, func(i, j int) bool { return items[i].size > items[j].size })
+	slices.SortFunc(items, func(a, b item) int { return b.size - a.size })
 	total, divisible := 0, true
 	prev := g
 	for _, it := range items {

@@ -91,14 +91,7 @@ func (s *state) result() *Result {
 		}
 	}
 	s.clouds2(r)
-	for _, f := range s.flows {
-		if v := s.flowUSD(f); v > 0 {
-			price, src, _ := s.in.Pricer.Rate("egress-internet")
-			c := cost.Line(fmt.Sprintf("cross-cloud egress: %s (%s -> %s)", f.what, cloudOf(s.opt(f.a)), cloudOf(s.opt(f.b))), "network", "GB", f.gb, price, src)
-			r.Egress = append(r.Egress, c)
-			r.MonthlyUSD += c.MonthlyUSD
-		}
-	}
+	s.egressLines(r)
 	s.consolidation(r)
 	return r
 }
@@ -107,11 +100,15 @@ func (s *state) result() *Result {
 // pool: by GPU-hours for the pool's bill, its own burst lines on an owned
 // pool, and a share of the sunk cost by the part of the pool it occupies.
 func (s *state) attribute(r *Result, p *pool, pc *poolCost, used map[int]float64, totalUsed, capGPUHours float64) {
-	names := []string{}
-	for _, i := range sortedInts(p.members) {
-		names = append(names, s.in.Workloads[i].Spec.Name)
+	members := sortedInts(p.members)
+	names := make([]string, 0, len(members))
+	count := map[string]int{}
+	for _, i := range members {
+		n := s.in.Workloads[i].Spec.Name
+		names = append(names, n)
+		count[n]++
 	}
-	for _, i := range sortedInts(p.members) {
+	for _, i := range members {
 		o := r.Options[i]
 		d := p.members[i]
 		if d.GPUHours > 0 {
@@ -173,15 +170,32 @@ func (s *state) attribute(r *Result, p *pool, pc *poolCost, used map[int]float64
 			}
 		}
 		if shared {
-			others := []string{}
-			for _, n := range names {
-				if n != s.in.Workloads[i].Spec.Name {
-					others = append(others, n)
-				}
-			}
-			o.Summary = fmt.Sprintf("%s; node pool shared with %s", o.Summary, joinNames(others))
+			o.Summary = fmt.Sprintf("%s; node pool shared with %s", o.Summary, sharedWith(names, s.in.Workloads[i].Spec.Name, len(names)-count[s.in.Workloads[i].Spec.Name]))
 		}
 	}
+}
+
+// maxNamed is how many pool neighbours a placed option's summary names;
+// the rest are counted (a pool of thousands of members would otherwise
+// give each a summary listing all the others: quadratic text).
+const maxNamed = 8
+
+// sharedWith names the first maxNamed of the pool's members other than
+// self, in file order, and counts the rest of the others.
+func sharedWith(names []string, self string, others int) string {
+	named := make([]string, 0, min(others, maxNamed))
+	for _, n := range names {
+		if len(named) == maxNamed {
+			break
+		}
+		if n != self {
+			named = append(named, n)
+		}
+	}
+	if others > len(named) {
+		return fmt.Sprintf("%s and %d more", joinNames(named), others-len(named))
+	}
+	return joinNames(named)
 }
 
 // idle warns when owned or committed capacity stands idle, with what it
@@ -286,15 +300,17 @@ func (s *state) clouds2(r *Result) {
 // consolidation reports, for each cloud some workload could run on, what
 // the plan's new spending would be with everything movable on that cloud.
 func (s *state) consolidation(r *Result) {
-	saved := append([]int(nil), s.choice...)
+	s.resync()
 	base := s.total()
 	for _, c := range s.candidateClouds() {
+		s.begin()
 		el := s.consolidate(c)
+		s.resync()
 		t := s.total()
 		if !math.IsInf(t, 1) {
 			r.Consolidation = append(r.Consolidation, Consolidation{Cloud: c, DeltaUSD: t - base, Elsewhere: el})
 		}
-		s.assign(saved)
+		s.undo()
 	}
 }
 
