@@ -171,6 +171,8 @@ func prepareInference(c *catalog.Catalog, r Row) Sample {
 		in.MaxBatch = batch
 	case batch > 0:
 		in.Concurrency = batch
+	case in.Batching != perf.Static && strings.Contains(strings.ToLower(r["engine"]), "trtllm-bench"):
+		in.MaxBatch = trtllmBenchMaxBatch(in.InputTokens, in.OutputTokens, pp)
 	}
 	if gpus == 0 || gpus%(tp*pp) != 0 {
 		in.GPUs = tp * pp
@@ -353,4 +355,15 @@ func rowModel(c *catalog.Catalog, r Row) (*catalog.Model, error) {
 		return c.Model(id)
 	}
 	return c.Model(r["model"])
+}
+
+// trtllmBenchMaxBatch is the cap on running requests that trtllm-bench
+// configures for an offline throughput run when none is given
+// (tensorrt_llm/bench/build/tuning.py, finetune_setting, the same rule in
+// every revision read): at most 4096 requests over pp pipeline stages
+// (4096/pp per stage), and at most 32768 tokens per iteration, which in
+// steady state carries one decode token per request plus isl/osl prefill
+// tokens per request. The engine's KV-cache capacity caps the batch further.
+func trtllmBenchMaxBatch(isl, osl float64, pp int) float64 {
+	return math.Floor(math.Min(4096/float64(max(pp, 1)), 32768/(1+isl/osl)))
 }
