@@ -81,6 +81,12 @@ func classicRuntime(engine string) string {
 		return "openvino"
 	case strings.Contains(e, "onnx"):
 		return "onnxruntime"
+	case strings.Contains(e, "tensorflow"):
+		return "tensorflow"
+	case strings.Contains(e, "pytorch"):
+		return "pytorch"
+	case strings.Contains(e, "mxnet"):
+		return "mxnet"
 	}
 	return "framework"
 }

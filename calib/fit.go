@@ -306,6 +306,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		if s.kind == kindClassic {
 			families[perf.ClassicFamily(s.cls.Model)]++
 			runtimes[classicRuntimeKey(&s.cls)]++
+			if rt := s.cls.Runtime; perf.IsFramework(rt) && rt != "framework" {
+				// Each eager framework departs from the shared
+				// framework factors, fitted on all of them.
+				runtimes["framework"+classicRuntimeKey(&s.cls)[len(rt):]]++
+			}
 		}
 	}
 	// Engines and families without rows fall back to the shared prior.
@@ -333,6 +338,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		ps[2] = append(ps[2], familyParams(fam)...)
 	}
 	for id, f := range e.Classic.Runtimes {
+		if runtimes[id] == 0 {
+			// No rows: the runtime falls back to the shared factors.
+			delete(e.Classic.Runtimes, id)
+			continue
+		}
 		f.Rows = 0
 		e.Classic.Runtimes[id] = f
 	}

@@ -69,11 +69,53 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 
 // skipsPadding reports whether a runtime runs variable-length token
 // samples without padding them to the model's maximum: TensorRT's
-// variable-sequence-length BERT plugins and PyTorch (nested or unpadded
-// batches) do; OpenVINO and ONNX Runtime models take a static 1 x 384
-// input.
+// variable-sequence-length BERT plugins and PyTorch (Intel's MLPerf BERT
+// runs each sequence at its length) do; OpenVINO and ONNX Runtime models
+// take a static 1 x 384 input, and TensorFlow graphs a fixed shape.
 func skipsPadding(runtime string) bool {
-	return runtime == "tensorrt" || runtime == "framework"
+	return runtime == "tensorrt" || runtime == "pytorch"
+}
+
+// runtimeFactors are a runtime's factors on a device kind: an eager
+// framework's are the shared framework factors times its own departure
+// from them (1 where it has no rows); any other runtime's its own, or the
+// shared prior.
+func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.ClassicRuntime {
+	get := func(id string) (catalog.ClassicRuntime, bool) {
+		f, ok := e.Runtimes[id+"/"+kind]
+		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
+			return catalog.ClassicRuntime{Speed: 1, Overhead: 1, Traffic: 1}, false
+		}
+		if f.Traffic <= 0 {
+			f.Traffic = 1
+		}
+		return f, true
+	}
+	own, ok := get(runtime)
+	if !IsFramework(runtime) || runtime == "framework" {
+		return own
+	}
+	shared, sok := get("framework")
+	if !ok {
+		own.Rows = 0
+	}
+	own.Speed *= shared.Speed
+	own.Overhead *= shared.Overhead
+	own.Traffic *= shared.Traffic
+	if !sok && !ok {
+		own.Rows = 0
+	}
+	return own
+}
+
+// IsFramework reports whether a classic runtime is an eager deep-learning
+// framework (TensorFlow, PyTorch, MXNet; "framework" for any other).
+func IsFramework(runtime string) bool {
+	switch runtime {
+	case "framework", "tensorflow", "pytorch", "mxnet":
+		return true
+	}
+	return false
 }
 
 // embeddingDeviceShare is the share of device memory that holds embedding
@@ -245,10 +287,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	}
 	// A runtime's factors are per device kind: PyTorch on a GPU and on a
 	// Xeon are different code paths.
-	rt, rtOK := e.Runtimes[in.Runtime+"/"+kind]
-	if !rtOK || rt.Speed <= 0 || rt.Overhead <= 0 {
-		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
-	}
+	rt := runtimeFactors(e, in.Runtime, kind)
 	// The runtime's kernels reach rt.Speed of the fitted efficiency;
 	// int8/fp8 and matrix-unit kernels a further share of their peak.
 	lowpEff := rt.Speed
