@@ -207,6 +207,7 @@ type servingModel struct {
 	kvFree            float64 // engine's KV share of free memory (0: share of total)
 	fullKV            bool    // engine runs windowed layers with a full-length window
 	engMaxBatch       float64 // engine's default cap on running sequences (0: shared)
+	seqUS             float64 // engine's own host time per sequence per step (µs)
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
@@ -219,7 +220,7 @@ func newServingModel(in *InferenceInput) *servingModel {
 func (s *servingModel) init(in *InferenceInput) {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
-	*s = servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch}
+	*s = servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch, seqUS: eng.SeqUS}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -366,7 +367,7 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	// Engine overheads: per step (launch, scheduling), per layer, per MoE
 	// layer, and per sequence in the step (sampling, detokenising and
 	// scheduling each request on the host), which grows with the batch.
-	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6 + b*s.e.SeqOverheadUS*1e-6) * s.ovh
+	over := (s.e.StepOverheadMS*1e-3+s.layersStage*s.e.LayerOverheadUS*1e-6+s.moeLayersStage*s.e.ExpertOverheadUS*1e-6+b*s.e.SeqOverheadUS*1e-6)*s.ovh + b*s.seqUS*1e-6
 	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
 }
 
@@ -388,10 +389,19 @@ func (s *servingModel) prefillCompute(n float64) float64 {
 	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
 }
 
-// prefillAlone is the latency to prefill n tokens on an idle replica:
-// compute against reading every weight once, plus per-layer launch overhead.
+// prefillAlone is the latency to prefill one prompt of n tokens on an idle
+// replica: compute against reading every weight once, plus per-layer launch
+// overhead.
 func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
+	return s.prefillBatch(n, 1)
+}
+
+// prefillBatch is the latency to prefill b prompts of n tokens together (a
+// static batch): the GEMMs see b x n tokens, but each prompt attends only to
+// its own n tokens, so attention grows with b x n^2, not (b x n)^2.
+func (s *servingModel) prefillBatch(n, b float64) (t float64, computeBound bool) {
 	effCtx := s.kvTokens(n) / 2
+	n *= b
 	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU*s.expertPad(n)) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
@@ -474,7 +484,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		if in.Concurrency > 0 {
 			b = math.Min(in.Concurrency, bMax)
 		}
-		pre, _ := s.prefillAlone(isl * b)
+		pre, _ := s.prefillBatch(isl, b)
 		ttft = pre + ttftFixed
 		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
 		total := pre + (osl-1)*step + ttftFixed
