@@ -142,9 +142,10 @@ func (in *InferenceInput) Validate() error {
 	}
 	if in.KVPrecision == "" {
 		// FP8 checkpoints keep an FP8 KV cache, and so do NVFP4 ones on
-		// chips with FP8 units (ModelOpt quantises KV to FP8 with NVFP4).
+		// chips with FP8 units (ModelOpt quantises KV to FP8 with NVFP4);
+		// a released MXFP4 checkpoint (gpt-oss) leaves the KV cache 16-bit.
 		in.KVPrecision = catalog.BF16
-		if in.Precision == catalog.FP8 || (in.Precision == catalog.FP4 && in.Accel.Supports(catalog.FP8) == catalog.SupportNative) {
+		if in.Precision == catalog.FP8 || (in.Precision == catalog.FP4 && !m.ServesMXFP4(in.Precision) && in.Accel.Supports(catalog.FP8) == catalog.SupportNative) {
 			in.KVPrecision = catalog.FP8
 		}
 	}
@@ -238,11 +239,11 @@ func (s *servingModel) init(in *InferenceInput) {
 	}
 	s.peakPrefill = peak * 1e12 * e.PrefillComputeEfficiency * lowp * eng.Speed
 	s.peakDecode = peak * 1e12 * e.DecodeComputeEfficiency * lowp * eng.Speed
-	bpw := in.Precision.BytesPerWeight()
+	expertBPW, otherBPW := m.WeightBytes(in.Precision)
 	total := m.TotalParams()
 	ef := m.ExpertFraction()
-	s.nonExpertBytesGPU = total * (1 - ef) * bpw / (s.tp * s.pp)
-	s.expertBytesGPU = total * ef * bpw / s.replica
+	s.nonExpertBytesGPU = total * (1 - ef) * otherBPW / (s.tp * s.pp)
+	s.expertBytesGPU = total * ef * expertBPW / s.replica
 	if m.IsMoE() {
 		s.experts, s.topK = float64(m.MoE.Experts), float64(m.MoE.TopK)
 	}
@@ -638,7 +639,7 @@ func band(b catalog.Band, extra int, widen float64) catalog.Band {
 func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, limit string, preCB bool, r InferenceResult) []string {
 	e := &in.Eff.Inference
 	out := []string{
-		fmt.Sprintf("weights in %s (%.3g bytes/param), KV cache in %s; %d replica(s) of tp=%d x pp=%d x ep=%d (%d GPUs each)", in.Precision, in.Precision.BytesPerWeight(), in.KVPrecision, r.Replicas, in.TP, in.PP, in.EP, in.ReplicaGPUs()),
+		weightsAssumption(in) + fmt.Sprintf(", KV cache in %s; %d replica(s) of tp=%d x pp=%d x ep=%d (%d GPUs each)", in.KVPrecision, r.Replicas, in.TP, in.PP, in.EP, in.ReplicaGPUs()),
 		fmt.Sprintf("decode: roofline of weight+KV reads at %.0f%% of %.0f GB/s vs FLOPs at %.0f%% of peak; prefill at %.0f%% of peak", e.MemoryBWEfficiency*100, *in.Accel.MemoryBWGBs, e.DecodeComputeEfficiency*100, e.PrefillComputeEfficiency*100),
 		fmt.Sprintf("%s batching; max %.0f concurrent sequences per replica (limited by %s)", in.Batching, bMax, limit),
 		fmt.Sprintf("memory: %.0f%% of GPU memory used, activation peak for %.0f batched tokens, %.1f GiB runtime overhead", e.GPUMemoryUtilization*100, e.ActivationChunkTokens, e.RuntimeOverheadGiB),
@@ -663,12 +664,29 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	}
 	key := catalog.EngineKey(in.Engine, in.Accel.Vendor)
 	if f, ok := in.Eff.EngineFactors(key); ok {
-		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
+		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads, %.2g us of host time per running sequence per step) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.SeqUS, f.Rows, strings.Join(f.Versions, ", ")))
 	} else {
 		out = append(out, fmt.Sprintf("engine %s on %s: no calibration rows name it; the engine's factors on other vendors, else the shared factors of all engines, apply", in.Engine, in.Accel.Vendor))
 	}
 	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out
+}
+
+// weightsAssumption says how the weights are stored, scales included.
+func weightsAssumption(in *InferenceInput) string {
+	m := in.Model
+	expert, other := m.WeightBytes(in.Precision)
+	format := string(in.Precision)
+	switch {
+	case m.ServesMXFP4(in.Precision):
+		format = "MXFP4 (4 bits + an 8-bit scale per 32 values)"
+	case in.Precision == catalog.FP4:
+		format = "NVFP4 (4 bits + an FP8 scale per 16 values)"
+	}
+	if expert == other {
+		return fmt.Sprintf("weights in %s, %.4g bytes/param", format, expert)
+	}
+	return fmt.Sprintf("routed experts in %s, %.4g bytes/param, as released; attention, router and embeddings in bf16 (%.3g bytes/param)", format, expert, other)
 }
 
 // PrefillThroughput is the input tokens/s of a prefill-only deployment (as in
