@@ -81,6 +81,12 @@ func classicRuntime(engine string) string {
 		return "openvino"
 	case strings.Contains(e, "onnx"):
 		return "onnxruntime"
+	case strings.Contains(e, "tensorflow"):
+		return "tensorflow"
+	case strings.Contains(e, "pytorch"):
+		return "pytorch"
+	case strings.Contains(e, "mxnet"):
+		return "mxnet"
 	}
 	return "framework"
 }
@@ -98,9 +104,29 @@ func prepareClassic(c *catalog.Catalog, r Row) Sample {
 		return s
 	}
 	s.Model = m.ID
+	if pb := num(r["params_b"]); pb > 0 && perf.ClassicFamily(m) == "recommender" {
+		// A recommender row that states its size (embedding tables of
+		// that many parameters) runs that size, as a planner workload
+		// states its own.
+		sized := *m
+		sized.ParamsM = pb * 1000
+		m = &sized
+	}
 	prec, tf32 := classicPrecision(r["precision"])
 	in := perf.ClassicInput{Model: m, GPUs: int(num(r["num_gpus"])), Precision: prec, TF32: tf32, Quiet: true, Runtime: classicRuntime(r["engine"])}
 	s.Engine = in.Runtime
+	// Mixed precision (AMP) keeps fp32 master weights, and the TF
+	// SavedModel half of NVIDIA's Triton recommender ensemble stores its
+	// tables in fp32 (DLRM_and_DCNv2 doc/DCNv2.md): embedding rows are
+	// gathered at fp32 there.
+	if e := strings.ToLower(r["engine"]); strings.EqualFold(r["precision"], "mixed") || strings.Contains(e, "savedmodel") {
+		in.TablePrecision = catalog.FP32
+	}
+	// The measured systems' hosts hold what their GPUs do not (DGX hosts
+	// with 1-2 TB of memory).
+	in.HostTables = true
+	// Triton rows are perf_analyzer figures, timed at the client.
+	in.Served = strings.Contains(strings.ToLower(r["engine"]), "triton")
 	if cpu := CPU(r["hardware"]); cpu != nil {
 		in.CPUSpec = cpu
 		in.GPUs = 1 // sockets are in the spec

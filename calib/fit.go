@@ -51,7 +51,7 @@ var inferenceParams = []param{
 var floors = map[string]float64{
 	"seq_overhead_us": 0.5, "expert_overhead_us": 0.5, "ttft_overhead_ms": 0.01, "pcie_latency_us": 0.5,
 	"expert_tile_tokens": 2, "step_overhead_ms": 0.05, "layer_overhead_us": 1, "prefill_layer_overhead_us": 1,
-	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5,
+	"classic.kernel_us": 5, "classic.cpu_kernel_us": 5, "classic.cpu_matrix_efficiency": 0.3, "classic.request_gbps": 1, "classic.host_gather_gbps": 5,
 }
 
 var trainingParams = []param{
@@ -73,6 +73,9 @@ var classicParams = []param{
 	pf("classic.cpu_fixed_latency_ms", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUFixedLatencyMS }),
 	pf("classic.kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.KernelUS }),
 	pf("classic.cpu_kernel_us", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUKernelUS }),
+	pf("classic.cpu_matrix_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.CPUMatrixEfficiency }),
+	pf("classic.request_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.RequestGBps }),
+	pf("classic.host_gather_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.HostGatherGBps }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
 }
 
@@ -305,6 +308,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		if s.kind == kindClassic {
 			families[perf.ClassicFamily(s.cls.Model)]++
 			runtimes[classicRuntimeKey(&s.cls)]++
+			if rt := s.cls.Runtime; perf.IsFramework(rt) && rt != "framework" {
+				// Each eager framework departs from the shared
+				// framework factors, fitted on all of them.
+				runtimes["framework"+classicRuntimeKey(&s.cls)[len(rt):]]++
+			}
 		}
 	}
 	// Engines and families without rows fall back to the shared prior.
@@ -332,6 +340,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		ps[2] = append(ps[2], familyParams(fam)...)
 	}
 	for id, f := range e.Classic.Runtimes {
+		if runtimes[id] == 0 {
+			// No rows: the runtime falls back to the shared factors.
+			delete(e.Classic.Runtimes, id)
+			continue
+		}
 		f.Rows = 0
 		e.Classic.Runtimes[id] = f
 	}

@@ -230,6 +230,16 @@ type ClassicEff struct {
 	// per-batch latency for models whose kernel count is known.
 	KernelUS    float64 `yaml:"kernel_us"`
 	CPUKernelUS float64 `yaml:"cpu_kernel_us"`
+	// CPUMatrixEfficiency is the share of the AMX tile peak reached
+	// relative to the vector units' share of theirs (0: as int8 on GPUs).
+	CPUMatrixEfficiency float64 `yaml:"cpu_matrix_efficiency"`
+	// RequestGBps is the rate at which request payloads cross from an
+	// inference server's client to the device (serialisation, the
+	// server's copies, PCIe), for served measurements.
+	RequestGBps float64 `yaml:"request_gbps"`
+	// HostGatherGBps is the rate at which the host gathers embedding rows
+	// of tables left in host memory and sends them to the device.
+	HostGatherGBps float64 `yaml:"host_gather_gbps"`
 	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
 	// rarely reach it).
 	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`

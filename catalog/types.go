@@ -395,6 +395,11 @@ type Model struct {
 	InputKBPerSample float64 `yaml:"input_kb_per_sample" json:"input_kb_per_sample,omitempty"`
 	EmbeddingDim     int     `yaml:"embedding_dim" json:"embedding_dim,omitempty"`
 	MaxTokens        int     `yaml:"max_tokens" json:"max_tokens,omitempty"`
+	// MeanTokens is the mean length of a variable-length dataset's samples
+	// padded to MaxTokens (GFLOPsPerSample and MBPerSample are at
+	// MaxTokens): runtimes that skip padding do MeanTokens/MaxTokens of
+	// that work. 0: every sample is MaxTokens long.
+	MeanTokens float64 `yaml:"mean_tokens" json:"mean_tokens,omitempty"`
 
 	Source string `yaml:"source" json:"source"`
 	AsOf   string `yaml:"as_of" json:"as_of"`

@@ -55,6 +55,75 @@ func (c *CPUSpec) peak(p catalog.Precision) float64 {
 	return v
 }
 
+// usesAMX reports whether the precision runs on the AMX tile units.
+func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
+	if c.AMXGFLOPS <= 0 {
+		return false
+	}
+	switch p {
+	case catalog.INT8, catalog.FP8, catalog.INT4, catalog.FP4, catalog.BF16, catalog.FP16:
+		return true
+	}
+	return false
+}
+
+// skipsPadding reports whether a runtime runs variable-length token
+// samples without padding them to the model's maximum: TensorRT's
+// variable-sequence-length BERT plugins and PyTorch (Intel's MLPerf BERT
+// runs each sequence at its length) do; OpenVINO and ONNX Runtime models
+// take a static 1 x 384 input, and TensorFlow graphs a fixed shape.
+func skipsPadding(runtime string) bool {
+	return runtime == "tensorrt" || runtime == "pytorch"
+}
+
+// runtimeFactors are a runtime's factors on a device kind: an eager
+// framework's are the shared framework factors times its own departure
+// from them (1 where it has no rows); any other runtime's its own, or the
+// shared prior.
+func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.ClassicRuntime {
+	get := func(id string) (catalog.ClassicRuntime, bool) {
+		f, ok := e.Runtimes[id+"/"+kind]
+		if !ok || f.Speed <= 0 || f.Overhead <= 0 {
+			return catalog.ClassicRuntime{Speed: 1, Overhead: 1, Traffic: 1}, false
+		}
+		if f.Traffic <= 0 {
+			f.Traffic = 1
+		}
+		return f, true
+	}
+	own, ok := get(runtime)
+	if !IsFramework(runtime) || runtime == "framework" {
+		return own
+	}
+	shared, sok := get("framework")
+	if !ok {
+		own.Rows = 0
+	}
+	own.Speed *= shared.Speed
+	own.Overhead *= shared.Overhead
+	own.Traffic *= shared.Traffic
+	if !sok && !ok {
+		own.Rows = 0
+	}
+	return own
+}
+
+// IsFramework reports whether a classic runtime is an eager deep-learning
+// framework (TensorFlow, PyTorch, MXNet; "framework" for any other).
+func IsFramework(runtime string) bool {
+	switch runtime {
+	case "framework", "tensorflow", "pytorch", "mxnet":
+		return true
+	}
+	return false
+}
+
+// embeddingDeviceShare is the share of device memory that holds embedding
+// tables when they do not all fit (NVIDIA DeepLearningExamples TF2
+// DLRM_and_DCNv2 doc/tensorflow_inference.md deploys with
+// --memory-threshold-gb 60 on an 80 GB A100); the rest stays on the host.
+const embeddingDeviceShare = 0.75
+
 // ClassicInput is a classic model (CV, recommendation, tabular, embedding)
 // served on accelerators or on a CPU server.
 type ClassicInput struct {
@@ -73,10 +142,23 @@ type ClassicInput struct {
 	Precision     catalog.Precision
 	// TF32 runs fp32 models on TF32 tensor cores (Ampere and later).
 	TF32 bool
+	// TablePrecision is the precision of a recommender's embedding
+	// tables when it differs from the compute precision (mixed precision
+	// keeps fp32 tables); empty: Precision.
+	TablePrecision catalog.Precision
+	// HostTables lets embedding tables that do not fit in device memory
+	// stay in host memory, the host gathering their rows (the host must
+	// hold them: the caller knows its memory); otherwise they must fit.
+	HostTables bool
 	// Runtime is the inference runtime: tensorrt, framework, openvino or
 	// onnxruntime (empty: Efficiency.Classic.DefaultRuntimes for gpu/cpu).
 	Runtime string
-	Quiet   bool
+	// Served: requests reach the model through an inference server and
+	// are timed at its client (Triton perf_analyzer), so each sample's
+	// request payload (Model.InputKBPerSample) crosses the client-server
+	// path before the batch runs.
+	Served bool
+	Quiet  bool
 }
 
 // ClassicResult is the prediction. SamplesPerSecond is whole-system.
@@ -205,10 +287,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	}
 	// A runtime's factors are per device kind: PyTorch on a GPU and on a
 	// Xeon are different code paths.
-	rt, rtOK := e.Runtimes[in.Runtime+"/"+kind]
-	if !rtOK || rt.Speed <= 0 || rt.Overhead <= 0 {
-		rt = catalog.ClassicRuntime{Speed: 1, Overhead: 1}
-	}
+	rt := runtimeFactors(e, in.Runtime, kind)
+	// The runtime's kernels reach rt.Speed of the fitted efficiency;
+	// int8/fp8 and matrix-unit kernels a further share of their peak.
 	lowpEff := rt.Speed
 	// A sample of several passes (sliding-window segmentation, denoising
 	// steps) runs them one after another; memory holds one pass at a time.
@@ -216,9 +297,15 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	var peak, bw, fixed, memGB, half float64
 	var name string
 	if cpu != nil {
-		peak = cpu.peak(in.Precision) * e.CPUEfficiency * f.CPUCompute
-		if in.Precision != catalog.FP32 && peak > cpu.VectorGFLOPS*1e9 {
-			lowpEff = e.LowPrecisionEfficiency
+		raw := cpu.peak(in.Precision)
+		peak = raw * e.CPUEfficiency * f.CPUCompute
+		switch {
+		case cpu.usesAMX(in.Precision) && e.CPUMatrixEfficiency > 0:
+			// AMX tiles are fed from the caches and reach a smaller share
+			// of their nominal peak than the vector units do of theirs.
+			lowpEff *= e.CPUMatrixEfficiency
+		case in.Precision != catalog.FP32 && raw > cpu.VectorGFLOPS*1e9:
+			lowpEff *= e.LowPrecisionEfficiency
 		}
 		bw = cpu.MemBWGBs * 1e9
 		fixed = (e.CPUFixedLatencyMS*f.Fixed*1e-3 + float64(m.Kernels)*passes*e.CPUKernelUS*1e-6) * rt.Overhead
@@ -227,7 +314,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	} else {
 		p, lowp := gpuPeak(in.Accel, in.Precision, in.TF32)
 		if lowp {
-			lowpEff = e.LowPrecisionEfficiency
+			lowpEff *= e.LowPrecisionEfficiency
 		}
 		half = e.BatchHalf * f.BatchHalf
 		peak = p * e.ComputeEfficiency * f.Compute
@@ -245,10 +332,34 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// gathered at random.
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
-	var memRate float64
+	unpadded := m.MeanTokens > 0 && m.MaxTokens > 0 && skipsPadding(in.Runtime)
+	if unpadded {
+		// Variable-length samples packed without padding: the work per
+		// token is the same, the tokens fewer (attention, quadratic in
+		// length, is a few per cent of an encoder's FLOPs at 384).
+		flops *= m.MeanTokens / float64(m.MaxTokens)
+		sampleBytes *= m.MeanTokens / float64(m.MaxTokens)
+	}
+	var memRate, spill float64
+	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
 	if fam == "recommender" {
-		sampleBytes *= in.Precision.BytesPerWeight() / 4
+		tp := in.Precision
+		if in.TablePrecision != "" {
+			tp = in.TablePrecision
+		}
+		weights = m.ParamsM * 1e6 * tp.BytesPerWeight()
+		sampleBytes *= tp.BytesPerWeight() / 4
 		memRate = bw * e.RandomAccessEfficiency
+		if in.HostTables && cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
+			// Tables beyond the device's share stay in host memory and
+			// the host gathers their rows (NVIDIA's TF2 DLRM deployment:
+			// smallest tables on the GPU up to a memory threshold, the
+			// rest on the CPU). Lookups are taken as proportional to the
+			// bytes left on the host: pessimistic, as large tables are
+			// few.
+			spill = 1 - embeddingDeviceShare*memGB*GiB/weights
+			weights = embeddingDeviceShare * memGB * GiB
+		}
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
 		if rt.Traffic > 0 {
@@ -278,9 +389,18 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		in.Batch = max(int(math.Ceil(math.Min(bb, 1_000_000))), 1)
 	}
 	b := float64(in.Batch)
-	tMem := b * sampleBytes / memRate
+	tMem := b * sampleBytes * (1 - spill) / memRate
+	if spill > 0 {
+		tMem += b * sampleBytes * spill / (e.HostGatherGBps * 1e9)
+	}
 	tComp := b * flops / (peak * b / (b + half))
-	t := math.Max(tComp, tMem) + fixed
+	// Served through an inference server and timed at its client, each
+	// batch's request payload crosses the client-server path first.
+	var tReq float64
+	if in.Served && m.InputKBPerSample > 0 && e.RequestGBps > 0 {
+		tReq = b * m.InputKBPerSample * 1e3 / (e.RequestGBps * 1e9)
+	}
+	t := math.Max(tComp, tMem) + fixed + tReq
 	r := ClassicResult{Batch: in.Batch, Fits: true, Family: fam, Runtime: in.Runtime}
 	r.SamplesPerSecondPerGPU = b / t
 	r.SamplesPerSecond = r.SamplesPerSecondPerGPU * float64(in.GPUs)
@@ -295,7 +415,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if fixed > math.Max(tComp, tMem) {
 		r.Bottleneck = "per-batch overhead (launch, framework)"
 	}
-	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
+	if tReq > math.Max(math.Max(tComp, tMem), fixed) {
+		r.Bottleneck = "request payload transfer (client to server)"
+	}
 	acts := b * actBytes
 	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
 	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
@@ -334,6 +456,17 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		if in.GPUs > 1 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%d GPUs run independent copies", in.GPUs))
+		}
+		if spill > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("embedding tables exceed %.0f%% of device memory: %.0f%% of lookups gathered from host memory at %.3g GB/s (fitted)", embeddingDeviceShare*100, spill*100, e.HostGatherGBps))
+		}
+		if unpadded {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("runtime %s skips padding: samples average %.0f of %d tokens", in.Runtime, m.MeanTokens, m.MaxTokens))
+		} else if m.MeanTokens > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("runtime %s pads every sample to %d tokens", in.Runtime, m.MaxTokens))
+		}
+		if tReq > 0 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("served: %.3g KB of request payload per sample at %.3g GB/s client to server (fitted)", m.InputKBPerSample, e.RequestGBps))
 		}
 	}
 	return r, nil

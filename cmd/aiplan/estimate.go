@@ -89,7 +89,7 @@ func newEstimateInferenceCmd() *cobra.Command {
 	fl.StringVar(&f.batching, "batching", "continuous", "continuous (vLLM, SGLang, TensorRT-LLM in-flight) or static")
 	fl.IntVar(&f.batch, "batch", 0, "batch size (classic models)")
 	fl.StringVar(&f.engine, "engine", "", "serving engine the figures assume: vllm, sglang, trtllm, tgi, neuron, vllm-tpu, gaudi (default: vllm on NVIDIA and AMD GPUs, gaudi on Intel Gaudi, neuron on AWS Inferentia/Trainium, vllm-tpu on TPU)")
-	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, framework, openvino, onnxruntime (default: tensorrt on GPUs, openvino on CPUs)")
+	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, openvino, onnxruntime, or an eager framework: pytorch, tensorflow, mxnet, framework (default: tensorrt on GPUs, openvino on CPUs)")
 	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
 	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
 	return cmd
@@ -138,9 +138,9 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 			return usage("--input-tokens/--output-tokens apply to LLMs; %s is a classic model (use --batch)", m.ID)
 		}
 		switch f.runtime {
-		case "", "tensorrt", "framework", "openvino", "onnxruntime":
+		case "", "tensorrt", "framework", "pytorch", "tensorflow", "mxnet", "openvino", "onnxruntime":
 		default:
-			return usage("--runtime %q: allowed: tensorrt, framework, openvino, onnxruntime", f.runtime)
+			return usage("--runtime %q: allowed: tensorrt, openvino, onnxruntime, pytorch, tensorflow, mxnet, framework", f.runtime)
 		}
 		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: c.Efficiency, GPUs: f.gpus, Batch: f.batch, Precision: prec,
 			TF32: strings.EqualFold(f.prec, "tf32"), Runtime: f.runtime})
