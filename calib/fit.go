@@ -100,6 +100,8 @@ func engineParams(id string) []param {
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Speed = v; e.Engines[id] = f }},
 		{name: "engines." + id + ".overhead", prior: priorWeight, get: func(e *catalog.Efficiency) float64 { return get(e).Overhead },
 			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.Overhead = v; e.Engines[id] = f }},
+		{name: "engines." + id + ".seq_us", get: func(e *catalog.Efficiency) float64 { return get(e).SeqUS },
+			set: func(e *catalog.Efficiency, v float64) { f := get(e); f.SeqUS = v; e.Engines[id] = f }},
 	}
 }
 
@@ -371,7 +373,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		x0 := make([]float64, len(pp))
 		for i, q := range pp {
 			v := q.get(e)
-			if f, ok := floors[q.name]; ok && v < f {
+			f, ok := floors[q.name]
+			if strings.HasSuffix(q.name, ".seq_us") {
+				f, ok = floors["seq_overhead_us"], true
+			}
+			if ok && v < f {
 				// A factor the last fit drove to ~0 starts again from a
 				// small but noticeable value: multiplicative steps cannot
 				// bring it back from 1e-7.

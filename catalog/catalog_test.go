@@ -108,3 +108,33 @@ func TestLoad_Overlay_ReplacesAndAdds(t *testing.T) {
 		t.Fatalf("overlay accelerator not found: %v", err)
 	}
 }
+
+// gpt-oss is released with MXFP4 routed experts (4 bits + an 8-bit scale
+// per 32 values) and 16-bit attention, router and embeddings; fp4 on any
+// other model is NVFP4 (an FP8 scale per 16 values) on every weight.
+func TestModel_WeightBytes_MXFP4ExpertsAndNVFP4(t *testing.T) {
+	c := MustDefault()
+	oss, err := c.Model("gpt-oss-120b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, o := oss.WeightBytes(FP4); e != 4.25/8 || o != 2 {
+		t.Errorf("gpt-oss-120b fp4: experts %v, other %v bytes/param; want 0.53125 and 2", e, o)
+	}
+	if e, o := oss.WeightBytes(FP8); e != 1 || o != 1 {
+		t.Errorf("gpt-oss-120b fp8: experts %v, other %v; want 1 and 1 (not its release format)", e, o)
+	}
+	l, err := c.Model("llama-3.1-70b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, o := l.WeightBytes(FP4); e != 4.5/8 || o != 4.5/8 {
+		t.Errorf("llama-3.1-70b fp4: %v, %v; want NVFP4 0.5625", e, o)
+	}
+	// 116.8B params: ~114B expert weights at 4.25 bits + ~2.5B at 16 bits is
+	// the ~61 GiB of the released checkpoint, not 116.8B x 4.5 bits (61.2).
+	gib := (oss.TotalParams()*oss.ExpertFraction()*4.25/8 + oss.TotalParams()*(1-oss.ExpertFraction())*2) / (1 << 30)
+	if gib < 58 || gib > 64 {
+		t.Errorf("gpt-oss-120b weights %.1f GiB, want about 61 (the released checkpoint)", gib)
+	}
+}

@@ -188,6 +188,9 @@ func checkModel(m *Model, add func(Severity, string, string, string, string, ...
 			return
 		}
 	}
+	if f := strings.ToLower(m.CheckpointFP4); f != "" && f != "mxfp4" && f != "nvfp4" {
+		add(SevError, "checkpoint-precision", "model", m.ID, "checkpoint_fp4 %q: allowed: mxfp4, nvfp4", m.CheckpointFP4)
+	}
 	if m.CheckpointPrecision == "" {
 		return // no released checkpoint (architecture-only entries)
 	}

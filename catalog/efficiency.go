@@ -80,6 +80,11 @@ type EngineEff struct {
 	// full-length attention window unless configured otherwise, so the KV
 	// cache holds and attention reads the whole sequence.
 	FullKVForWindows bool `yaml:"full_kv_for_windows" json:"full_kv_for_windows,omitempty"`
+	// SeqUS is the engine's own host time per running sequence per step
+	// (scheduling, sampling, detokenising in the serving loop), in µs,
+	// added to the shared seq_overhead_us: Python serving loops pay more
+	// than C++ ones, and it is what stops throughput growing with the batch.
+	SeqUS float64 `yaml:"seq_us" json:"seq_us,omitempty"`
 	// MaxBatch is the engine's default cap on running sequences (vLLM's
 	// max_num_seqs); 0: the shared fitted cap.
 	MaxBatch float64 `yaml:"max_batch" json:"max_batch,omitempty"`

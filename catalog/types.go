@@ -358,6 +358,16 @@ type Model struct {
 	// (config.json torch_dtype, or its quantization_config when the release
 	// is quantized); empty when no checkpoint was released.
 	CheckpointPrecision string `yaml:"checkpoint_precision" json:"checkpoint_precision,omitempty"`
+	// CheckpointFP4 is the 4-bit format of a released fp4 checkpoint:
+	// "mxfp4" (OCP microscaling: an 8-bit power-of-two scale per 32 values,
+	// gpt-oss) or "nvfp4" (an FP8 scale per 16 values plus one FP32 per
+	// tensor, NVIDIA ModelOpt); empty means nvfp4, the format fp4 serving
+	// on NVIDIA quantises to.
+	CheckpointFP4 string `yaml:"checkpoint_fp4" json:"checkpoint_fp4,omitempty"`
+	// CheckpointExpertsOnly: the released low-precision checkpoint
+	// quantises only the routed experts; attention, router, shared layers
+	// and embeddings stay 16-bit (gpt-oss's modules_to_not_convert).
+	CheckpointExpertsOnly bool `yaml:"checkpoint_experts_only" json:"checkpoint_experts_only,omitempty"`
 	// ParamsB and ActiveParamsB are the published counts (billions); when
 	// absent they are derived from the architecture.
 	ParamsB       float64 `yaml:"params_b" json:"params_b,omitempty"`
@@ -631,9 +641,46 @@ func (p Precision) BytesPerWeight() float64 {
 	case INT4:
 		return 0.5 + 2.0/128
 	case FP4:
-		return 4.5 / 8
+		return NVFP4BytesPerWeight
 	}
 	return 2
+}
+
+// Bytes per weight of the 4-bit formats, scales included: NVFP4 stores an
+// FP8 (E4M3) scale per 16 values (4 + 8/16 bits; the per-tensor FP32 scale
+// is negligible), MXFP4 an 8-bit power-of-two (E8M0) scale per 32 values
+// (4 + 8/32 bits), per the OCP Microscaling (MX) v1.0 specification.
+const (
+	NVFP4BytesPerWeight = (4 + 8.0/16) / 8
+	MXFP4BytesPerWeight = (4 + 8.0/32) / 8
+)
+
+// WeightBytes is the storage per weight, scales included, of the routed
+// experts and of every other weight when the model is served at p: the
+// released checkpoint's own format where p is its precision (gpt-oss: MXFP4
+// experts, 16-bit everything else), p's generic size otherwise (fp4 as
+// NVFP4, which is what fp4 quantisation for serving produces).
+func (m *Model) WeightBytes(p Precision) (expert, other float64) {
+	b := p.BytesPerWeight()
+	expert, other = b, b
+	ck, ok := ParsePrecision(m.CheckpointPrecision)
+	if !ok || ck != p {
+		return expert, other
+	}
+	if m.ServesMXFP4(p) {
+		expert, other = MXFP4BytesPerWeight, MXFP4BytesPerWeight
+	}
+	if m.CheckpointExpertsOnly && m.IsMoE() {
+		other = BF16.BytesPerWeight()
+	}
+	return expert, other
+}
+
+// ServesMXFP4 reports whether serving at p runs the released MXFP4
+// checkpoint (p is fp4 and the checkpoint is MXFP4).
+func (m *Model) ServesMXFP4(p Precision) bool {
+	ck, ok := ParsePrecision(m.CheckpointPrecision)
+	return ok && ck == p && p == FP4 && strings.EqualFold(m.CheckpointFP4, "mxfp4")
 }
 
 // ComputePrecision is the precision the matrix units run at for weights of

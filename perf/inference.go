@@ -142,9 +142,10 @@ func (in *InferenceInput) Validate() error {
 	}
 	if in.KVPrecision == "" {
 		// FP8 checkpoints keep an FP8 KV cache, and so do NVFP4 ones on
-		// chips with FP8 units (ModelOpt quantises KV to FP8 with NVFP4).
+		// chips with FP8 units (ModelOpt quantises KV to FP8 with NVFP4);
+		// a released MXFP4 checkpoint (gpt-oss) leaves the KV cache 16-bit.
 		in.KVPrecision = catalog.BF16
-		if in.Precision == catalog.FP8 || (in.Precision == catalog.FP4 && in.Accel.Supports(catalog.FP8) == catalog.SupportNative) {
+		if in.Precision == catalog.FP8 || (in.Precision == catalog.FP4 && !m.ServesMXFP4(in.Precision) && in.Accel.Supports(catalog.FP8) == catalog.SupportNative) {
 			in.KVPrecision = catalog.FP8
 		}
 	}
@@ -207,6 +208,7 @@ type servingModel struct {
 	kvFree            float64 // engine's KV share of free memory (0: share of total)
 	fullKV            bool    // engine runs windowed layers with a full-length window
 	engMaxBatch       float64 // engine's default cap on running sequences (0: shared)
+	seqUS             float64 // engine's own host time per sequence per step (µs)
 }
 
 func newServingModel(in *InferenceInput) *servingModel {
@@ -219,7 +221,7 @@ func newServingModel(in *InferenceInput) *servingModel {
 func (s *servingModel) init(in *InferenceInput) {
 	m, a, e := in.Model, in.Accel, &in.Eff.Inference
 	eng, _ := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor))
-	*s = servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch}
+	*s = servingModel{e: e, model: m, tp: float64(in.TP), pp: float64(in.PP), ovh: eng.Overhead, kvFree: eng.KVFreeFraction, fullKV: eng.FullKVForWindows, engMaxBatch: eng.MaxBatch, seqUS: eng.SeqUS}
 	s.groups = math.Max(1, float64(in.ReplicaGPUs())/(s.tp*s.pp))
 	s.replica = s.tp * s.pp * s.groups
 	s.layersStage = float64(m.Layers) / s.pp
@@ -237,11 +239,11 @@ func (s *servingModel) init(in *InferenceInput) {
 	}
 	s.peakPrefill = peak * 1e12 * e.PrefillComputeEfficiency * lowp * eng.Speed
 	s.peakDecode = peak * 1e12 * e.DecodeComputeEfficiency * lowp * eng.Speed
-	bpw := in.Precision.BytesPerWeight()
+	expertBPW, otherBPW := m.WeightBytes(in.Precision)
 	total := m.TotalParams()
 	ef := m.ExpertFraction()
-	s.nonExpertBytesGPU = total * (1 - ef) * bpw / (s.tp * s.pp)
-	s.expertBytesGPU = total * ef * bpw / s.replica
+	s.nonExpertBytesGPU = total * (1 - ef) * otherBPW / (s.tp * s.pp)
+	s.expertBytesGPU = total * ef * expertBPW / s.replica
 	if m.IsMoE() {
 		s.experts, s.topK = float64(m.MoE.Experts), float64(m.MoE.TopK)
 	}
@@ -366,7 +368,7 @@ func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64)
 	// Engine overheads: per step (launch, scheduling), per layer, per MoE
 	// layer, and per sequence in the step (sampling, detokenising and
 	// scheduling each request on the host), which grows with the batch.
-	over := (s.e.StepOverheadMS*1e-3 + s.layersStage*s.e.LayerOverheadUS*1e-6 + s.moeLayersStage*s.e.ExpertOverheadUS*1e-6 + b*s.e.SeqOverheadUS*1e-6) * s.ovh
+	over := (s.e.StepOverheadMS*1e-3+s.layersStage*s.e.LayerOverheadUS*1e-6+s.moeLayersStage*s.e.ExpertOverheadUS*1e-6+b*s.e.SeqOverheadUS*1e-6)*s.ovh + b*s.seqUS*1e-6
 	return s.roof(tMem, tComp) + tComm + over, tMem, tComp, tComm
 }
 
@@ -388,10 +390,19 @@ func (s *servingModel) prefillCompute(n float64) float64 {
 	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
 }
 
-// prefillAlone is the latency to prefill n tokens on an idle replica:
-// compute against reading every weight once, plus per-layer launch overhead.
+// prefillAlone is the latency to prefill one prompt of n tokens on an idle
+// replica: compute against reading every weight once, plus per-layer launch
+// overhead.
 func (s *servingModel) prefillAlone(n float64) (t float64, computeBound bool) {
+	return s.prefillBatch(n, 1)
+}
+
+// prefillBatch is the latency to prefill b prompts of n tokens together (a
+// static batch): the GEMMs see b x n tokens, but each prompt attends only to
+// its own n tokens, so attention grows with b x n^2, not (b x n)^2.
+func (s *servingModel) prefillBatch(n, b float64) (t float64, computeBound bool) {
 	effCtx := s.kvTokens(n) / 2
+	n *= b
 	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU*s.expertPad(n)) / s.peakPrefill
 	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
@@ -474,7 +485,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		if in.Concurrency > 0 {
 			b = math.Min(in.Concurrency, bMax)
 		}
-		pre, _ := s.prefillAlone(isl * b)
+		pre, _ := s.prefillBatch(isl, b)
 		ttft = pre + ttftFixed
 		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
 		total := pre + (osl-1)*step + ttftFixed
@@ -628,7 +639,7 @@ func band(b catalog.Band, extra int, widen float64) catalog.Band {
 func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, limit string, preCB bool, r InferenceResult) []string {
 	e := &in.Eff.Inference
 	out := []string{
-		fmt.Sprintf("weights in %s (%.3g bytes/param), KV cache in %s; %d replica(s) of tp=%d x pp=%d x ep=%d (%d GPUs each)", in.Precision, in.Precision.BytesPerWeight(), in.KVPrecision, r.Replicas, in.TP, in.PP, in.EP, in.ReplicaGPUs()),
+		weightsAssumption(in) + fmt.Sprintf(", KV cache in %s; %d replica(s) of tp=%d x pp=%d x ep=%d (%d GPUs each)", in.KVPrecision, r.Replicas, in.TP, in.PP, in.EP, in.ReplicaGPUs()),
 		fmt.Sprintf("decode: roofline of weight+KV reads at %.0f%% of %.0f GB/s vs FLOPs at %.0f%% of peak; prefill at %.0f%% of peak", e.MemoryBWEfficiency*100, *in.Accel.MemoryBWGBs, e.DecodeComputeEfficiency*100, e.PrefillComputeEfficiency*100),
 		fmt.Sprintf("%s batching; max %.0f concurrent sequences per replica (limited by %s)", in.Batching, bMax, limit),
 		fmt.Sprintf("memory: %.0f%% of GPU memory used, activation peak for %.0f batched tokens, %.1f GiB runtime overhead", e.GPUMemoryUtilization*100, e.ActivationChunkTokens, e.RuntimeOverheadGiB),
@@ -653,12 +664,29 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	}
 	key := catalog.EngineKey(in.Engine, in.Accel.Vendor)
 	if f, ok := in.Eff.EngineFactors(key); ok {
-		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.Rows, strings.Join(f.Versions, ", ")))
+		out = append(out, fmt.Sprintf("engine %s on %s: its factors (x%.2f speed, x%.2f overheads, %.2g us of host time per running sequence per step) were fitted on %d calibration rows of versions %s", in.Engine, in.Accel.Vendor, f.Speed, f.Overhead, f.SeqUS, f.Rows, strings.Join(f.Versions, ", ")))
 	} else {
 		out = append(out, fmt.Sprintf("engine %s on %s: no calibration rows name it; the engine's factors on other vendors, else the shared factors of all engines, apply", in.Engine, in.Accel.Vendor))
 	}
 	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out
+}
+
+// weightsAssumption says how the weights are stored, scales included.
+func weightsAssumption(in *InferenceInput) string {
+	m := in.Model
+	expert, other := m.WeightBytes(in.Precision)
+	format := string(in.Precision)
+	switch {
+	case m.ServesMXFP4(in.Precision):
+		format = "MXFP4 (4 bits + an 8-bit scale per 32 values)"
+	case in.Precision == catalog.FP4:
+		format = "NVFP4 (4 bits + an FP8 scale per 16 values)"
+	}
+	if expert == other {
+		return fmt.Sprintf("weights in %s, %.4g bytes/param", format, expert)
+	}
+	return fmt.Sprintf("routed experts in %s, %.4g bytes/param, as released; attention, router and embeddings in bf16 (%.3g bytes/param)", format, expert, other)
 }
 
 // PrefillThroughput is the input tokens/s of a prefill-only deployment (as in

@@ -338,3 +338,25 @@ func TestClassic_OfflineBatchAndEmbeddingPrecision(t *testing.T) {
 		t.Errorf("int8 gathers %.0f/s vs fp32 %.0f/s (%s): want ~4x", i8.SamplesPerSecond, f32.SamplesPerSecond, f32.Bottleneck)
 	}
 }
+
+// A static batch prefills b prompts together: the GEMMs see b x isl tokens
+// but each prompt attends only to its own isl tokens, so the first-token
+// time of 64 prompts of 2048 tokens is about 64 prompts' worth of work, not
+// the 64x larger attention of one 131,072-token prompt.
+func TestInference_StaticBatchPrefillAttendsPerPrompt(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "h100-sxm", 1, catalog.FP8)
+	in.InputTokens, in.OutputTokens, in.Batching = 2048, 128, Static
+	one, two := in, in
+	one.Concurrency, two.Concurrency = 1, 64
+	r1, err := Inference(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r64, err := Inference(two)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio := r64.TTFTMs / r1.TTFTMs; ratio > 64 || ratio < 16 {
+		t.Errorf("static TTFT of 64 prompts / 1 prompt = %.1f, want between 16 and 64 (per-prompt attention)", ratio)
+	}
+}

@@ -22,16 +22,17 @@ const (
 	FeaturePP           = "pipeline parallel"
 	FeatureEP           = "expert parallel"
 	FeatureLongContext  = "context > 16k tokens"
+	FeatureMXFP4        = "MXFP4 weights"
 )
 
 // Features lists the features of a validated input.
 func (in *InferenceInput) Features() []string {
-	var buf [10]string
+	var buf [11]string
 	return append([]string(nil), in.features(&buf)...)
 }
 
 // features fills buf without allocating (the planner's hot loop).
-func (in *InferenceInput) features(buf *[10]string) []string {
+func (in *InferenceInput) features(buf *[11]string) []string {
 	f := buf[:0]
 	m := in.Model
 	if m.IsMoE() {
@@ -63,6 +64,9 @@ func (in *InferenceInput) features(buf *[10]string) []string {
 	}
 	if in.InputTokens+in.OutputTokens > 16384 {
 		f = append(f, FeatureLongContext)
+	}
+	if in.Model.ServesMXFP4(in.Precision) {
+		f = append(f, FeatureMXFP4)
 	}
 	return f
 }
@@ -114,7 +118,7 @@ func (x *extrapolations) inference(in *InferenceInput) {
 	if in.Quiet && x.n >= 3 {
 		return
 	}
-	var buf [10]string
+	var buf [11]string
 	for _, f := range in.features(&buf) {
 		if !catalog.Has(cov.Features, f) {
 			x.add(f + " has no calibration rows")
