@@ -289,6 +289,7 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 	var groups [3][]*Sample
 	engines := map[string]map[string]bool{}
 	families := map[string]int{}
+	famGPU, famCPU := map[string]int{}, map[string]int{}
 	for i := range samples {
 		s := &samples[i]
 		if s.Skipped != "" {
@@ -307,6 +308,11 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		}
 		if s.kind == kindClassic {
 			families[perf.ClassicFamily(s.cls.Model)]++
+			if s.cls.Accel != nil {
+				famGPU[perf.ClassicFamily(s.cls.Model)]++
+			} else {
+				famCPU[perf.ClassicFamily(s.cls.Model)]++
+			}
 			runtimes[classicRuntimeKey(&s.cls)]++
 			if rt := s.cls.Runtime; perf.IsFramework(rt) && rt != "framework" {
 				// Each eager framework departs from the shared
@@ -337,7 +343,14 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		ps[0] = append(ps[0], engineParams(id)...)
 	}
 	for _, fam := range sortedKeys(families) {
-		ps[2] = append(ps[2], familyParams(fam)...)
+		// Only the factors of the device kinds the family has rows on
+		// are fitted; the others are set to the typical family's below
+		// (not left at what an earlier fit on other rows made them).
+		for _, q := range familyParams(fam) {
+			if cpuParam := strings.HasSuffix(q.name, ".cpu_compute"); (cpuParam && famCPU[fam] > 0) || (!cpuParam && famGPU[fam] > 0) {
+				ps[2] = append(ps[2], q)
+			}
+		}
 	}
 	for id, f := range e.Classic.Runtimes {
 		if runtimes[id] == 0 {
@@ -411,9 +424,16 @@ func FitSamples(e *catalog.Efficiency, samples []Sample, maxEvals int) (FitRepor
 		}
 		e.Engines[id] = f
 	}
+	typ := perf.TypicalFamily(&e.Classic, famGPU, famCPU)
 	for id, n := range families {
 		f := e.Classic.Families[id]
 		f.Rows = n
+		if famGPU[id] == 0 {
+			f.Compute, f.BatchHalf, f.Fixed = typ.Compute, typ.BatchHalf, typ.Fixed
+		}
+		if famCPU[id] == 0 {
+			f.CPUCompute = typ.CPUCompute
+		}
 		e.Classic.Families[id] = f
 	}
 	for id, n := range runtimes {

@@ -67,6 +67,38 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 	return false
 }
 
+// TypicalFamily is the geometric mean of the fitted families' factors:
+// what a family without rows is taken to run at. gpu and cpu, when given,
+// count each family's rows per device kind, and only families with rows of
+// a kind inform that kind's factors.
+func TypicalFamily(e *catalog.ClassicEff, gpu, cpu map[string]int) catalog.ClassicFamily {
+	var lg [4]float64
+	var ng, nc int
+	for id, f := range e.Families {
+		if f.Compute <= 0 || f.CPUCompute <= 0 || f.BatchHalf <= 0 || f.Fixed <= 0 {
+			continue
+		}
+		if gpu == nil || gpu[id] > 0 {
+			lg[0] += math.Log(f.Compute)
+			lg[2] += math.Log(f.BatchHalf)
+			lg[3] += math.Log(f.Fixed)
+			ng++
+		}
+		if cpu == nil || cpu[id] > 0 {
+			lg[1] += math.Log(f.CPUCompute)
+			nc++
+		}
+	}
+	t := catalog.ClassicFamily{Compute: 1, CPUCompute: 1, BatchHalf: 1, Fixed: 1}
+	if ng > 0 {
+		t.Compute, t.BatchHalf, t.Fixed = math.Exp(lg[0]/float64(ng)), math.Exp(lg[2]/float64(ng)), math.Exp(lg[3]/float64(ng))
+	}
+	if nc > 0 {
+		t.CPUCompute = math.Exp(lg[1] / float64(nc))
+	}
+	return t
+}
+
 // skipsPadding reports whether a runtime runs variable-length token
 // samples without padding them to the model's maximum: TensorRT's
 // variable-sequence-length BERT plugins and PyTorch (Intel's MLPerf BERT
@@ -276,7 +308,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	fam := ClassicFamily(m)
 	f, ok := e.Families[fam]
 	if !ok {
-		f = catalog.ClassicFamily{Compute: 1, CPUCompute: 1, BatchHalf: 1, Fixed: 1}
+		// A family without calibration rows runs at the typical fitted
+		// family's factors.
+		f = TypicalFamily(e, nil, nil)
 	}
 	kind := "gpu"
 	if cpu != nil {
