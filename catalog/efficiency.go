@@ -41,9 +41,10 @@ type InferenceEff struct {
 	FP4Efficiency            float64 `yaml:"fp4_efficiency"`
 	LinkEfficiency           float64 `yaml:"link_efficiency"`
 	LinkLatencyUS            float64 `yaml:"link_latency_us"`
-	// PCIeEfficiency is the achieved share of PCIe bandwidth for
-	// tensor-parallel all-reduces relative to link_efficiency (at most the
-	// same: no in-switch reduction, host bridges in the path).
+	// PCIeEfficiency is the achieved share of the per-direction PCIe
+	// bandwidth for tensor-parallel all-reduces over PCIe, fitted on its own:
+	// a PCIe ring is a different path from an NVLink/NVSwitch all-reduce,
+	// whose share link_efficiency is.
 	PCIeEfficiency float64 `yaml:"pcie_efficiency"`
 	// ExpertTileTokens is the row tile of grouped expert GEMMs: an expert
 	// with fewer routed tokens in a step still computes a full tile.

@@ -270,7 +270,8 @@ func (s *servingModel) init(in *InferenceInput) {
 
 // commPath picks the link a TP group of size tp talks over: the scale-up
 // link while the group fits in its domain, PCIe otherwise. Bandwidth is per
-// direction (half the bidirectional catalog figure) times the link efficiency.
+// direction (half the bidirectional catalog figure) times that path's own
+// fitted efficiency (link_efficiency or pcie_efficiency).
 func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff, ovh float64) (bw, lat float64, name string) {
 	if tp <= a.LinkDomain && a.LinkDomain > 1 {
 		link := e.UnknownLinkGBs
@@ -281,7 +282,7 @@ func commPath(a *catalog.Accelerator, tp int, e *catalog.InferenceEff, ovh float
 	}
 	// PCIe pays the scale-up link's software latency plus its own extra
 	// (host bridges, no in-switch reduction): pcie_latency_us is that extra.
-	return a.PCIeBWGBs / 2 * 1e9 * e.LinkEfficiency * e.PCIeEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6 * ovh, "PCIe"
+	return a.PCIeBWGBs / 2 * 1e9 * e.PCIeEfficiency, (e.LinkLatencyUS + e.PCIeLatencyUS) * 1e-6 * ovh, "PCIe"
 }
 
 // expertFraction is the expected share of routed experts that B tokens touch

@@ -160,7 +160,13 @@ func TestTopology_PCIeGroupIsModelledOverPCIe(t *testing.T) {
 		t.Fatalf("l40s tp=4 links %v, want PCIe only", links)
 	}
 	pcie := env.llmUnit(m, a, catalog.FP8, "", 4, 1, linkPCIe, tr, nil)
-	fast := env.llmUnit(m, installed(a, 8), catalog.FP8, "", 4, 1, linkScaleUp, tr, nil)
+	// The same cards on an NVLink-class scale-up link (the L40S's own
+	// interconnect figure is its PCIe rate, which would compare PCIe with
+	// itself).
+	linked := installed(a, 8)
+	nvlink := 900.0
+	linked.LinkBWGBs = &nvlink
+	fast := env.llmUnit(m, linked, catalog.FP8, "", 4, 1, linkScaleUp, tr, nil)
 	if pcie.reject != "" || fast.reject != "" {
 		t.Fatalf("rejected: %q %q", pcie.reject, fast.reject)
 	}
