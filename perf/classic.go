@@ -150,16 +150,14 @@ func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.Classic
 	if !IsFramework(runtime) || runtime == "framework" {
 		return own
 	}
-	shared, sok := get("framework")
+	shared, _ := get("framework")
 	if !ok {
-		own.Rows = 0
+		// Rows of the shared factors only.
+		own.Rows = shared.Rows
 	}
 	own.Speed *= shared.Speed
 	own.Overhead *= shared.Overhead
 	own.Traffic *= shared.Traffic
-	if !sok && !ok {
-		own.Rows = 0
-	}
 	return own
 }
 
@@ -205,8 +203,10 @@ type ClassicInput struct {
 	// stay in host memory, the host gathering their rows (the host must
 	// hold them: the caller knows its memory); otherwise they must fit.
 	HostTables bool
-	// Runtime is the inference runtime: tensorrt, framework, openvino or
-	// onnxruntime (empty: Efficiency.Classic.DefaultRuntimes for gpu/cpu).
+	// Runtime is the inference runtime: tensorrt, paddle-trt, openvino,
+	// onnxruntime, or an eager framework (pytorch, tensorflow, mxnet, or
+	// framework for any other); empty: Efficiency.Classic.DefaultRuntimes
+	// for gpu/cpu.
 	Runtime string
 	// Served: requests reach the model through an inference server and
 	// are timed at its client (Triton perf_analyzer), so each sample's
@@ -504,7 +504,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		r.Assumptions = []string{
 			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
-			fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family (0: the shared prior of all families)", fam, f.Rows),
+			fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family (0: the typical fitted family)", fam, f.Rows),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
 			"uncertainty: " + r.UncertaintyBasis,
 		}
@@ -513,6 +513,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		if in.GPUs > 1 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%d GPUs run independent copies", in.GPUs))
+		}
+		if passes > 1 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%.0f network passes per sample of %.3g GFLOPs each, run one after another", passes, m.GFLOPsPerSample))
 		}
 		if spill > 0 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("embedding tables exceed %.0f%% of device memory: %.0f%% of lookups gathered from host memory at %.3g GB/s (fitted)", embeddingDeviceShare*100, spill*100, e.HostGatherGBps))
