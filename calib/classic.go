@@ -75,6 +75,13 @@ func classicPrecision(s string) (catalog.Precision, bool) {
 func classicRuntime(engine string) string {
 	e := strings.ToLower(engine)
 	switch {
+	case strings.Contains(e, "paddle-trt"):
+		// Paddle Inference hands TensorRT the subgraphs it supports
+		// and runs the rest itself.
+		return "paddle-trt"
+	case strings.Contains(e, "onnx runtime") || strings.Contains(e, "onnxruntime"):
+		// ONNX Runtime, also with its TensorRT execution provider.
+		return "onnxruntime"
 	case strings.Contains(e, "tensorrt") || strings.Contains(e, "trt") || strings.Contains(e, "shark"):
 		return "tensorrt"
 	case strings.Contains(e, "openvino"):

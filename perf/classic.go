@@ -3,6 +3,7 @@ package perf
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 )
@@ -124,6 +125,28 @@ func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.Classic
 		return f, true
 	}
 	own, ok := get(runtime)
+	if !ok && (!IsFramework(runtime) || runtime == "framework") {
+		// A runtime without rows runs at the typical fitted runtime on
+		// that kind of device (geometric mean of their factors).
+		var ls, lo, lt float64
+		n := 0
+		for id, f := range e.Runtimes {
+			name, k, _ := strings.Cut(id, "/")
+			if k != kind || (IsFramework(name) && name != "framework") || f.Speed <= 0 || f.Overhead <= 0 {
+				continue
+			}
+			t := f.Traffic
+			if t <= 0 {
+				t = 1
+			}
+			ls, lo, lt = ls+math.Log(f.Speed), lo+math.Log(f.Overhead), lt+math.Log(t)
+			n++
+		}
+		if n > 0 {
+			own = catalog.ClassicRuntime{Speed: math.Exp(ls / float64(n)), Overhead: math.Exp(lo / float64(n)), Traffic: math.Exp(lt / float64(n))}
+		}
+		return own
+	}
 	if !IsFramework(runtime) || runtime == "framework" {
 		return own
 	}
