@@ -360,3 +360,83 @@ func TestInference_StaticBatchPrefillAttendsPerPrompt(t *testing.T) {
 		t.Errorf("static TTFT of 64 prompts / 1 prompt = %.1f, want between 16 and 64 (per-prompt attention)", ratio)
 	}
 }
+
+// Classic physics added for issue 9: a sample of several passes (3D-UNet
+// sliding windows) costs that many passes but holds one in memory; a
+// variable-length dataset runs unpadded only on runtimes that skip padding;
+// a served row pays its request payload; an eager framework moves its
+// activations more often than TensorRT; recommender tables beyond the
+// device spill to the host only when the caller says the host holds them.
+func TestClassic_PassesPaddingPayloadTrafficAndSpill(t *testing.T) {
+	c := catalog.MustDefault()
+	a100 := mustAcc(t, "a100-sxm-80gb")
+	run := func(in ClassicInput) ClassicResult {
+		t.Helper()
+		in.Eff = c.Efficiency
+		if in.Accel == nil {
+			in.Accel = a100
+		}
+		r, err := Classic(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// Passes: the KiTS19 model is 68 windows; one window as a model of its own.
+	unet := mustModel(t, "3d-unet")
+	one := *unet
+	one.PassesPerSample = 0
+	whole, win := run(ClassicInput{Model: unet, Batch: 1, Precision: catalog.INT8}), run(ClassicInput{Model: &one, Batch: 1, Precision: catalog.INT8})
+	if r := win.SamplesPerSecond / whole.SamplesPerSecond; r < 50 || r > 80 {
+		t.Errorf("a 68-window volume should take about 68 windows' time: ratio %.1f", r)
+	}
+	if whole.Memory.ActivationsGB != win.Memory.ActivationsGB {
+		t.Errorf("memory holds one window: %v vs %v GB", whole.Memory.ActivationsGB, win.Memory.ActivationsGB)
+	}
+	// Padding: SQuAD sequences average 172 of 384 tokens.
+	sq := mustModel(t, "bert-large-squad")
+	trt := run(ClassicInput{Model: sq, Batch: 64, Precision: catalog.INT8, Runtime: "tensorrt"})
+	padded := *sq
+	padded.MeanTokens = 0
+	trtPad := run(ClassicInput{Model: &padded, Batch: 64, Precision: catalog.INT8, Runtime: "tensorrt"})
+	if r := trt.SamplesPerSecond / trtPad.SamplesPerSecond; r < 1.8 || r > 2.4 {
+		t.Errorf("unpadded TensorRT should run about 384/172 = 2.2x the padded rate: %.2f", r)
+	}
+	ov := run(ClassicInput{Model: sq, Batch: 64, Precision: catalog.INT8, Runtime: "openvino"})
+	ovPad := run(ClassicInput{Model: &padded, Batch: 64, Precision: catalog.INT8, Runtime: "openvino"})
+	if ov.SamplesPerSecond != ovPad.SamplesPerSecond {
+		t.Errorf("OpenVINO pads to 384: %.0f vs %.0f", ov.SamplesPerSecond, ovPad.SamplesPerSecond)
+	}
+	// Payload: a served ResNet-50 batch first moves 602 KB per image.
+	rn := mustModel(t, "resnet-50")
+	local := run(ClassicInput{Model: rn, Batch: 32, Precision: catalog.FP16})
+	served := run(ClassicInput{Model: rn, Batch: 32, Precision: catalog.FP16, Served: true})
+	want := 32 * rn.InputKBPerSample * 1e3 / (c.Efficiency.Classic.RequestGBps * 1e9) * 1e3
+	if d := served.LatencyMs - local.LatencyMs; d < 0.99*want || d > 1.01*want {
+		t.Errorf("served batch should add the payload time %.2f ms, added %.2f", want, d)
+	}
+	// Traffic: a memory-bound CNN step in PyTorch moves more bytes than in TensorRT.
+	eff := *rn
+	eff.GFLOPsPerSample = 1e-3
+	fw := run(ClassicInput{Model: &eff, Batch: 256, Precision: catalog.FP16, Runtime: "pytorch"})
+	rt := run(ClassicInput{Model: &eff, Batch: 256, Precision: catalog.FP16, Runtime: "tensorrt"})
+	if !(fw.SamplesPerSecond < rt.SamplesPerSecond) {
+		t.Errorf("unfused framework %.0f/s should be slower than TensorRT %.0f/s when memory-bound", fw.SamplesPerSecond, rt.SamplesPerSecond)
+	}
+	// A framework without factors of its own runs at the shared framework factors.
+	if a, b := run(ClassicInput{Model: rn, Batch: 8, Precision: catalog.FP16, Runtime: "framework"}), run(ClassicInput{Model: rn, Batch: 8, Precision: catalog.FP16, Runtime: "mxnet-unknown"}); a.SamplesPerSecond <= 0 || b.SamplesPerSecond <= 0 {
+		t.Errorf("runtimes: %+v %+v", a, b)
+	}
+	// Spill: 22B fp32 tables do not fit an 80 GB A100 unless the host holds them.
+	dl := mustModel(t, "dlrm")
+	big := *dl
+	big.ParamsM, big.GFLOPsPerSample = 22000, 1e-6
+	noHost := run(ClassicInput{Model: &big, Batch: 32768, Precision: catalog.FP32})
+	host := run(ClassicInput{Model: &big, Batch: 32768, Precision: catalog.FP32, HostTables: true})
+	fits := big
+	fits.ParamsM = 4000
+	inside := run(ClassicInput{Model: &fits, Batch: 32768, Precision: catalog.FP32, HostTables: true})
+	if noHost.Fits || !host.Fits || !(host.SamplesPerSecond < inside.SamplesPerSecond) {
+		t.Errorf("spill: without host fits=%v, with host fits=%v at %.0f/s vs %.0f/s all on the GPU", noHost.Fits, host.Fits, host.SamplesPerSecond, inside.SamplesPerSecond)
+	}
+}
