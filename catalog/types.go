@@ -663,9 +663,8 @@ const (
 func (m *Model) WeightBytes(p Precision) (expert, other float64) {
 	b := p.BytesPerWeight()
 	expert, other = b, b
-	ck, ok := ParsePrecision(m.CheckpointPrecision)
-	if !ok || ck != p {
-		return expert, other
+	if (m.CheckpointFP4 == "" && !m.CheckpointExpertsOnly) || !m.checkpointIs(p) {
+		return expert, other // no release format to follow (no parsing: hot path)
 	}
 	if m.ServesMXFP4(p) {
 		expert, other = MXFP4BytesPerWeight, MXFP4BytesPerWeight
@@ -676,11 +675,16 @@ func (m *Model) WeightBytes(p Precision) (expert, other float64) {
 	return expert, other
 }
 
+// checkpointIs reports whether the released checkpoint is in precision p.
+func (m *Model) checkpointIs(p Precision) bool {
+	ck, ok := ParsePrecision(m.CheckpointPrecision)
+	return ok && ck == p
+}
+
 // ServesMXFP4 reports whether serving at p runs the released MXFP4
 // checkpoint (p is fp4 and the checkpoint is MXFP4).
 func (m *Model) ServesMXFP4(p Precision) bool {
-	ck, ok := ParsePrecision(m.CheckpointPrecision)
-	return ok && ck == p && p == FP4 && strings.EqualFold(m.CheckpointFP4, "mxfp4")
+	return p == FP4 && strings.EqualFold(m.CheckpointFP4, "mxfp4") && m.checkpointIs(p)
 }
 
 // ComputePrecision is the precision the matrix units run at for weights of
