@@ -197,7 +197,8 @@ type servingModel struct {
 	groups            float64 // data-parallel attention groups per replica (ep / (tp x pp))
 	attnFlopsCtxGPU   float64 // per token per context token
 	hidden            float64
-	busBW, lat        float64 // all-reduce bus bandwidth (bytes/s) and latency (s)
+	busBW, lat        float64 // all-reduce bus bandwidth (bytes/s) and latency of one synchronisation round (s)
+	p2p               bool    // the TP group shares a scale-up link (engines' one-/two-shot all-reduce)
 	ep                float64 // expert-parallel degree
 	epBW, epLat       float64 // all-to-all bandwidth (bytes/s) and latency (s) over the EP group
 	blend             float64
@@ -255,6 +256,7 @@ func (s *servingModel) init(in *InferenceInput) {
 	s.hidden = float64(m.Hidden)
 	s.blend = math.Max(e.RooflineBlend, 1)
 	s.busBW, s.lat, s.linkName = commPath(a, in.TP, e, eng.Overhead)
+	s.p2p = in.TP <= a.LinkDomain && a.LinkDomain > 1
 	// Expert parallelism inside the tensor-parallel group (ep <= tp x pp)
 	// needs no all-to-all: after the attention all-reduce every rank holds
 	// every token, runs the tokens routed to its own experts, and the MoE
@@ -317,12 +319,26 @@ func (s *servingModel) expertPad(tokens float64) float64 {
 	return math.Max(1, s.e.ExpertTileTokens/math.Max(perExpert, 1e-9))
 }
 
-// allReduce is the time of one ring all-reduce of n bytes over tp ranks.
+// allReduce is the time of one all-reduce of n bytes over tp ranks.
+//
+// Over a scale-up link (NVLink/NVSwitch, Infinity Fabric) the serving
+// engines run their own all-reduce kernels on peer memory (TensorRT-LLM's
+// one-shot and two-shot strategies, vLLM's and SGLang's custom all-reduce)
+// and pick by message size: one-shot reads every peer's n bytes and reduces
+// locally, (tp-1) x n bytes per GPU in one synchronisation round; two-shot
+// reduce-scatters then all-gathers, 2(tp-1)/tp x n bytes in two rounds. A
+// decode step's message (batch x hidden x 2 bytes, tens of KB at small
+// batch) is latency-bound: one round, whatever tp is. Over PCIe the engines
+// fall back to NCCL's ring (one fitted latency, bandwidth 2(tp-1)/tp x n).
 func (s *servingModel) allReduce(bytes float64) float64 {
 	if s.tp <= 1 {
 		return 0
 	}
-	return 2*(s.tp-1)/s.tp*bytes/s.busBW + s.lat
+	ring := 2 * (s.tp - 1) / s.tp * bytes / s.busBW
+	if !s.p2p {
+		return ring + s.lat
+	}
+	return math.Min((s.tp-1)*bytes/s.busBW+s.lat, ring+2*s.lat)
 }
 
 // allToAll is the expert-parallel dispatch and combine of one MoE layer:
