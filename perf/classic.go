@@ -3,6 +3,7 @@ package perf
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
@@ -75,7 +76,8 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 func TypicalFamily(e *catalog.ClassicEff, gpu, cpu map[string]int) catalog.ClassicFamily {
 	var lg [4]float64
 	var ng, nc int
-	for id, f := range e.Families {
+	for _, id := range sortedIDs(e.Families) { // in key order: sums are reproducible to the last bit
+		f := e.Families[id]
 		if f.Compute <= 0 || f.CPUCompute <= 0 || f.BatchHalf <= 0 || f.Fixed <= 0 {
 			continue
 		}
@@ -98,6 +100,15 @@ func TypicalFamily(e *catalog.ClassicEff, gpu, cpu map[string]int) catalog.Class
 		t.CPUCompute = math.Exp(lg[1] / float64(nc))
 	}
 	return t
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // skipsPadding reports whether a runtime runs variable-length token
@@ -130,7 +141,8 @@ func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.Classic
 		// that kind of device (geometric mean of their factors).
 		var ls, lo, lt float64
 		n := 0
-		for id, f := range e.Runtimes {
+		for _, id := range sortedIDs(e.Runtimes) { // in key order: sums are reproducible to the last bit
+			f := e.Runtimes[id]
 			name, k, _ := strings.Cut(id, "/")
 			if k != kind || (IsFramework(name) && name != "framework") || f.Speed <= 0 || f.Overhead <= 0 {
 				continue
