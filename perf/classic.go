@@ -496,11 +496,11 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		r.Bottleneck = "request payload transfer (client to server)"
 	}
 	acts := b * actBytes
-	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
-	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
-	if memGB > 0 && r.Memory.TotalGB > memGB {
+	r.Memory = Memory{WeightsGiB: weights / GiB, ActivationsGiB: acts / GiB, OverheadGiB: 0.5, CapacityGiB: memGB}
+	r.Memory.TotalGiB = r.Memory.WeightsGiB + r.Memory.ActivationsGiB + r.Memory.OverheadGiB
+	if memGB > 0 && r.Memory.TotalGiB > memGB {
 		r.Fits = false
-		r.Reason = fmt.Sprintf("needs %.1f GB at batch %d but %s has %.0f GB", r.Memory.TotalGB, in.Batch, name, memGB)
+		r.Reason = fmt.Sprintf("needs %.1f GiB at batch %d but %s has %.0f GiB", r.Memory.TotalGiB, in.Batch, name, memGB)
 	}
 	var ext extrapolations
 	cov := &in.Eff.Calibrated
