@@ -156,6 +156,9 @@ func prepareClassic(c *catalog.Catalog, r Row) Sample {
 	} else {
 		in.MaxThroughput = true
 	}
+	// MLPerf SingleStream reports the 90th-percentile latency over its
+	// samples.
+	in.P90 = s.Metric == "latency_ms" && strings.Contains(strings.ToLower(r["scenario"]), "singlestream")
 	s.precision = prec
 	s.cls = in
 	return s

@@ -309,7 +309,7 @@ func (s *Sample) Predict(e *catalog.Efficiency) (float64, string) {
 	}
 	if s.kind == kindMemory {
 		if s.Metric == "weights_gb" {
-			return p.Memory.WeightsGB, ""
+			return p.Memory.WeightsGiB, ""
 		}
 		return p.Memory.KVCapacityTokens, ""
 	}

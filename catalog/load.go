@@ -398,6 +398,9 @@ func (f *File) validate() []string {
 			if m.MeanTokens < 0 || !finite(m.MeanTokens) || (m.MeanTokens > 0 && m.MeanTokens > float64(m.MaxTokens)) {
 				bad("model", m.ID, "mean_tokens", m.MeanTokens, fmt.Sprintf("must be >= 0 and at most max_tokens (%d)", m.MaxTokens))
 			}
+			if m.PassesP90 < 0 || !finite(m.PassesP90) || (m.PassesP90 > 0 && m.PassesP90 < m.PassesPerSample) {
+				bad("model", m.ID, "passes_p90", m.PassesP90, fmt.Sprintf("must be >= passes_per_sample (%v)", m.PassesPerSample))
+			}
 			if m.PassesPerSample < 0 || !finite(m.PassesPerSample) || m.Kernels < 0 || m.InputKBPerSample < 0 || !finite(m.InputKBPerSample) {
 				bad("model", m.ID, "passes_per_sample/kernels/input_kb_per_sample", fmt.Sprintf("%v/%v/%v", m.PassesPerSample, m.Kernels, m.InputKBPerSample), "must be >= 0")
 			}

@@ -386,6 +386,10 @@ type Model struct {
 	// MBPerSample are per pass and memory holds one pass at a time.
 	// 0 means one pass.
 	PassesPerSample float64 `yaml:"passes_per_sample" json:"passes_per_sample,omitempty"`
+	// PassesP90 is the 90th percentile of the passes per sample when
+	// samples differ in size (CT volumes): a 90th-percentile latency is
+	// that sample's. 0: PassesPerSample.
+	PassesP90 float64 `yaml:"passes_p90" json:"passes_p90,omitempty"`
 	// Kernels is the number of device kernels one pass launches (conv,
 	// GEMM and fused elementwise layers): each costs a fixed launch and
 	// tail time that batching does not shrink. 0: unknown.

@@ -556,7 +556,7 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 		return b.lwsEndpoint(w, e, a) // one replica across several nodes
 	}
 	l := launchFor(e, a, o, w)
-	weightsGB := o.Metrics.MemoryGBPerGPU * float64(max(o.GPUsPerUnit, 1))
+	weightsGB := o.Metrics.MemoryGiBPerGPU * float64(max(o.GPUsPerUnit, 1))
 	sel, tol := b.scheduling(o)
 	ready, live, start := probes(l.port, l.health)
 	dev := device(a)

@@ -153,7 +153,7 @@ func (b *k8sBuilder) lwsEndpoint(w *plan.Workload, e *catalog.Engine, a *catalog
 
 	sel, tol := b.scheduling(o)
 	dev := device(a)
-	weightsGB := o.Metrics.MemoryGBPerGPU * float64(tp)
+	weightsGB := o.Metrics.MemoryGiBPerGPU * float64(tp)
 	gpus := resource.MustParse(strconv.Itoa(tp))
 	req := corev1.ResourceList{dev: gpus, corev1.ResourceCPU: b.cpu(o, 4*tp, tp), corev1.ResourceMemory: b.memory(o, weightsGB*1.2+16, tp)}
 	lim := corev1.ResourceList{dev: gpus, corev1.ResourceMemory: b.memory(o, weightsGB*1.2+32, tp)}
@@ -185,7 +185,7 @@ func (b *k8sBuilder) lwsEndpoint(w *plan.Workload, e *catalog.Engine, a *catalog
 			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": name, labelWorkload: name, "aiplan.dev/role": role}},
 			Spec: corev1.PodSpec{NodeSelector: sel, Tolerations: tol, TerminationGracePeriodSeconds: ptr(int64(120)),
 				Volumes: []corev1.Volume{
-					{Name: "model-cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(gib(o.Metrics.MemoryGBPerGPU*float64(o.GPUsPerUnit)*1.3 + 10))}}},
+					{Name: "model-cache", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr(gib(o.Metrics.MemoryGiBPerGPU*float64(o.GPUsPerUnit)*1.3 + 10))}}},
 					{Name: "shm", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory, SizeLimit: ptr(resource.MustParse("16Gi"))}}},
 				}},
 		}

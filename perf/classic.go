@@ -3,6 +3,7 @@ package perf
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
@@ -75,7 +76,8 @@ func (c *CPUSpec) usesAMX(p catalog.Precision) bool {
 func TypicalFamily(e *catalog.ClassicEff, gpu, cpu map[string]int) catalog.ClassicFamily {
 	var lg [4]float64
 	var ng, nc int
-	for id, f := range e.Families {
+	for _, id := range sortedIDs(e.Families) { // in key order: sums are reproducible to the last bit
+		f := e.Families[id]
 		if f.Compute <= 0 || f.CPUCompute <= 0 || f.BatchHalf <= 0 || f.Fixed <= 0 {
 			continue
 		}
@@ -98,6 +100,15 @@ func TypicalFamily(e *catalog.ClassicEff, gpu, cpu map[string]int) catalog.Class
 		t.CPUCompute = math.Exp(lg[1] / float64(nc))
 	}
 	return t
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // skipsPadding reports whether a runtime runs variable-length token
@@ -130,7 +141,8 @@ func runtimeFactors(e *catalog.ClassicEff, runtime, kind string) catalog.Classic
 		// that kind of device (geometric mean of their factors).
 		var ls, lo, lt float64
 		n := 0
-		for id, f := range e.Runtimes {
+		for _, id := range sortedIDs(e.Runtimes) { // in key order: sums are reproducible to the last bit
+			f := e.Runtimes[id]
 			name, k, _ := strings.Cut(id, "/")
 			if k != kind || (IsFramework(name) && name != "framework") || f.Speed <= 0 || f.Overhead <= 0 {
 				continue
@@ -213,7 +225,10 @@ type ClassicInput struct {
 	// request payload (Model.InputKBPerSample) crosses the client-server
 	// path before the batch runs.
 	Served bool
-	Quiet  bool
+	// P90 asks for the 90th-percentile sample (MLPerf SingleStream
+	// latency) where samples differ in size (Model.PassesP90).
+	P90   bool
+	Quiet bool
 }
 
 // ClassicResult is the prediction. SamplesPerSecond is whole-system.
@@ -351,6 +366,11 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// A sample of several passes (sliding-window segmentation, denoising
 	// steps) runs them one after another; memory holds one pass at a time.
 	passes := math.Max(m.PassesPerSample, 1)
+	if in.P90 && m.PassesP90 > 0 {
+		// A 90th-percentile latency over samples of different sizes is
+		// the latency of the sample at that percentile.
+		passes = m.PassesP90
+	}
 	var peak, bw, fixed, memGB, half float64
 	var name string
 	if cpu != nil {
@@ -476,11 +496,11 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		r.Bottleneck = "request payload transfer (client to server)"
 	}
 	acts := b * actBytes
-	r.Memory = Memory{WeightsGB: weights / GiB, ActivationsGB: acts / GiB, OverheadGB: 0.5, CapacityGB: memGB}
-	r.Memory.TotalGB = r.Memory.WeightsGB + r.Memory.ActivationsGB + r.Memory.OverheadGB
-	if memGB > 0 && r.Memory.TotalGB > memGB {
+	r.Memory = Memory{WeightsGiB: weights / GiB, ActivationsGiB: acts / GiB, OverheadGiB: 0.5, CapacityGiB: memGB}
+	r.Memory.TotalGiB = r.Memory.WeightsGiB + r.Memory.ActivationsGiB + r.Memory.OverheadGiB
+	if memGB > 0 && r.Memory.TotalGiB > memGB {
 		r.Fits = false
-		r.Reason = fmt.Sprintf("needs %.1f GB at batch %d but %s has %.0f GB", r.Memory.TotalGB, in.Batch, name, memGB)
+		r.Reason = fmt.Sprintf("needs %.1f GiB at batch %d but %s has %.0f GiB", r.Memory.TotalGiB, in.Batch, name, memGB)
 	}
 	var ext extrapolations
 	cov := &in.Eff.Calibrated

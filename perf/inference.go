@@ -450,23 +450,23 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		kvBytes = s.kvFree * (a.UsableMemoryGiB()*GiB - weights - act - over)
 	}
 	r.Memory = Memory{
-		WeightsGB: weights / GiB, ActivationsGB: act / GiB, OverheadGB: over / GiB, CapacityGB: a.UsableMemoryGiB(),
+		WeightsGiB: weights / GiB, ActivationsGiB: act / GiB, OverheadGiB: over / GiB, CapacityGiB: a.UsableMemoryGiB(),
 		KVBytesPerToken: KVBytesPerToken(m, in.KVPrecision),
 	}
 	isl, osl := in.InputTokens, in.OutputTokens
 	perSeqFull := s.kvTokens(isl + osl)
 	if kvBytes <= 0 {
 		r.Fits = false
-		r.Reason = fmt.Sprintf("weights %.1f GB + activations %.1f GB + runtime %.1f GB per GPU exceed the %.0f%% of %.0f GB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
+		r.Reason = fmt.Sprintf("weights %.1f GiB + activations %.1f GiB + runtime %.1f GiB per GPU exceed the %.0f%% of %.0f GiB usable on %s; add GPUs (tensor/pipeline parallel) or quantise",
 			weights/GiB, act/GiB, over/GiB, e.GPUMemoryUtilization*100, a.UsableMemoryGiB(), a.ID)
-		r.Memory.TotalGB = (weights + act + over) / GiB
+		r.Memory.TotalGiB = (weights + act + over) / GiB
 		r.Bottleneck = "memory capacity"
 		r.Assumptions = []string{"memory per GPU = weights / (tp x pp) + activation peak + runtime overhead; KV cache gets the rest of gpu_memory_utilization"}
 		return r, nil
 	}
 	kvTokens := kvBytes / s.kvTokGPU * s.groups // each attention group holds its own sequences
-	r.Memory.KVCacheGB = kvBytes / GiB
-	r.Memory.TotalGB = (weights + act + over + kvBytes) / GiB
+	r.Memory.KVCacheGiB = kvBytes / GiB
+	r.Memory.TotalGiB = (weights + act + over + kvBytes) / GiB
 	r.Memory.KVCapacityTokens = math.Floor(kvTokens)
 	if kvTokens < perSeqFull {
 		r.Fits = false

@@ -6,18 +6,19 @@ import (
 	"github.com/aiplan-dev/aiplan/catalog"
 )
 
-// GiB is 2^30 bytes. Vendors' "80 GB" HBM figures are close to GiB, and the
-// engine treats catalog memory_gb as GiB (an H100 80GB reports 79.6 GiB).
+// GiB is 2^30 bytes. Every memory figure the engine reports is in GiB; the
+// capacity is the accelerator's usable memory (catalog memory_gib, the
+// driver's MiB / 1024), not the vendor's nominal GB.
 const GiB = 1 << 30
 
-// Memory is the per-GPU memory breakdown of a serving replica, in GB (GiB).
+// Memory is the per-GPU memory breakdown of a serving replica, in GiB.
 type Memory struct {
-	WeightsGB        float64 `json:"weights_gb_per_gpu"`
-	KVCacheGB        float64 `json:"kv_cache_gb_per_gpu"`
-	ActivationsGB    float64 `json:"activations_gb_per_gpu"`
-	OverheadGB       float64 `json:"overhead_gb_per_gpu"`
-	TotalGB          float64 `json:"total_gb_per_gpu"`
-	CapacityGB       float64 `json:"capacity_gb_per_gpu"`
+	WeightsGiB       float64 `json:"weights_gib_per_gpu"`
+	KVCacheGiB       float64 `json:"kv_cache_gib_per_gpu"`
+	ActivationsGiB   float64 `json:"activations_gib_per_gpu"`
+	OverheadGiB      float64 `json:"overhead_gib_per_gpu"`
+	TotalGiB         float64 `json:"total_gib_per_gpu"`
+	CapacityGiB      float64 `json:"capacity_gib_per_gpu"`
 	KVBytesPerToken  float64 `json:"kv_cache_bytes_per_token"`
 	KVCapacityTokens float64 `json:"kv_cache_capacity_tokens"`
 }

@@ -50,7 +50,7 @@ func TestInference_70BFP16_DoesNotFitOn24GB(t *testing.T) {
 func TestInference_TP_HalvesWeightMemory(t *testing.T) {
 	a, _ := Inference(inf(t, "llama-3.1-70b", "h100-sxm", 2, catalog.FP8))
 	b, _ := Inference(inf(t, "llama-3.1-70b", "h100-sxm", 4, catalog.FP8))
-	if d := a.Memory.WeightsGB / b.Memory.WeightsGB; d < 1.99 || d > 2.01 {
+	if d := a.Memory.WeightsGiB / b.Memory.WeightsGiB; d < 1.99 || d > 2.01 {
 		t.Errorf("weights tp2/tp4 = %v", d)
 	}
 }
@@ -390,8 +390,8 @@ func TestClassic_PassesPaddingPayloadTrafficAndSpill(t *testing.T) {
 	if r := win.SamplesPerSecond / whole.SamplesPerSecond; r < 50 || r > 80 {
 		t.Errorf("a 68-window volume should take about 68 windows' time: ratio %.1f", r)
 	}
-	if whole.Memory.ActivationsGB != win.Memory.ActivationsGB {
-		t.Errorf("memory holds one window: %v vs %v GB", whole.Memory.ActivationsGB, win.Memory.ActivationsGB)
+	if whole.Memory.ActivationsGiB != win.Memory.ActivationsGiB {
+		t.Errorf("memory holds one window: %v vs %v GB", whole.Memory.ActivationsGiB, win.Memory.ActivationsGiB)
 	}
 	// Padding: SQuAD sequences average 172 of 384 tokens.
 	sq := mustModel(t, "bert-large-squad")

@@ -31,13 +31,13 @@ func TestSweep_AllModelsAllAccelerators_FiniteAndEncodable(t *testing.T) {
 							continue
 						}
 						n++
-						check(t, m.ID+"/"+a.ID, r, r.OutputTokensPerSecond, r.TTFTMs, r.TPOTMs, r.TTFTP99Ms, r.Memory.TotalGB)
+						check(t, m.ID+"/"+a.ID, r, r.OutputTokensPerSecond, r.TTFTMs, r.TPOTMs, r.TTFTP99Ms, r.Memory.TotalGiB)
 					}
 				}
 			}
 			tr, err := Training(TrainingInput{Model: m, Accel: a, Eff: cat.Efficiency, GPUs: 64, Tokens: 1e10, Zero: -1, Quiet: true})
 			if err == nil {
-				check(t, m.ID+"/"+a.ID+" training", tr, tr.GPUHours, tr.MFU, tr.MemoryPerGPUGB)
+				check(t, m.ID+"/"+a.ID+" training", tr, tr.GPUHours, tr.MFU, tr.MemoryPerGPUGiB)
 				if tr.Fits && (tr.MFU <= 0 || tr.MFU >= 1) {
 					t.Errorf("%s on %s: MFU %v", m.ID, a.ID, tr.MFU)
 				}

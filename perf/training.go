@@ -75,7 +75,7 @@ type TrainingResult struct {
 	MFU                   float64            `json:"mfu"`
 	FLOPsTotal            float64            `json:"flops_total"`
 	FLOPsPerToken         float64            `json:"flops_per_token"`
-	MemoryPerGPUGB        float64            `json:"memory_per_gpu_gb"`
+	MemoryPerGPUGiB       float64            `json:"memory_per_gpu_gib"`
 	MemoryBreakdown       map[string]float64 `json:"memory_breakdown_gb"`
 	Fits                  bool               `json:"fits"`
 	Reason                string             `json:"reason,omitempty"`
@@ -216,7 +216,7 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	peak, _ := a.PeakTFLOPS(in.Precision)
 	r.MFU = r.TFLOPSPerGPU / peak
 	r.FLOPsTotal = r.FLOPsPerToken * in.Tokens
-	r.MemoryPerGPUGB = ev.memGB
+	r.MemoryPerGPUGiB = ev.memGB
 	r.MemoryBreakdown = map[string]float64{"weights_grads_optimizer": ev.states / GiB, "activations": ev.acts / GiB, "logits": ev.logits / GiB, "runtime_reserve": ev.reserve / GiB}
 	r.Parallelism = Parallelism{TP: best.tp, PP: best.pp, DP: best.dp, EP: 1, ZeroStage: best.zero, Recompute: best.recompute, MicroBatch: best.mbs, GlobalBatch: best.gbs}
 	wallIdeal := in.Tokens / (r.TokensPerSecondPerGPU * n) / 3600
@@ -246,7 +246,7 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	}
 	r.Bottleneck = bk
 	if !ok {
-		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GB per GPU of %.0f GB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.UsableMemoryGiB())
+		r.Reason = fmt.Sprintf("no parallel plan fits: the best needs %.1f GiB per GPU of %.0f GiB; add GPUs, use ZeRO-3/FSDP, recomputation or LoRA/QLoRA", ev.memGB, a.UsableMemoryGiB())
 		r.Bottleneck = "memory capacity"
 	}
 	ext := 0

@@ -244,7 +244,7 @@ func (e *Env) serverless(w *spec.Workload, u unit, base Option, shape cost.Shape
 		o := base
 		o.Pricing, o.Cloud, o.Instance = cost.Serverless, provider, "serverless "+u.acc.ID
 		reps := cost.ReplicasFor(shape, peak, u.capacity, e.Headroom, 0, 0, e.Hours)
-		cold := e.P.RateOr("serverless-cold-start-base-s", 15) + o.Metrics.MemoryGBPerGPU/e.P.RateOr("serverless-weight-load-gbps", 2)
+		cold := e.P.RateOr("serverless-cold-start-base-s", 15) + o.Metrics.MemoryGiBPerGPU/e.P.RateOr("serverless-weight-load-gbps", 2)
 		warm := 0.0
 		if latencyCritical && w.SLO != nil && w.SLO.TTFTP99Ms > 0 && cold*1000 > w.SLO.TTFTP99Ms {
 			// Keep one replica warm: cold starts would break the TTFT SLO.

@@ -111,7 +111,7 @@ func (e *Env) llmUnit(m *catalog.Model, a *catalog.Accelerator, prec catalog.Pre
 			// carry their extra risk into the cost.
 			u.capacity = lo * best.Uncertainty.Low
 			u.latencyMs = best.TTFTP99Ms
-			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGBPerGPU: best.Memory.TotalGB, Parallelism: parallelism(tp, pp, l), Batch: int(math.Round(best.BatchSize))}
+			u.metrics = Metrics{TTFTP99Ms: best.TTFTP99Ms, TPOTP99Ms: best.TPOTP99Ms, E2EP99Ms: best.E2EP99Ms, TokensPerSecond: best.OutputTokensPerSecond, MemoryGiBPerGPU: best.Memory.TotalGiB, Parallelism: parallelism(tp, pp, l), Batch: int(math.Round(best.BatchSize))}
 		}
 	}
 	e.cache[k] = capVal{u}

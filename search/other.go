@@ -75,7 +75,7 @@ func (e *Env) batchConfig(w *spec.Workload, m *catalog.Model, a *catalog.Acceler
 	replicas := math.Ceil(w.RequestsPerDay / (res.RequestsPerSecond * deadline * 3600))
 	busyHours := w.RequestsPerDay / (res.RequestsPerSecond * replicas) / 3600 // per replica per day
 	perMonth := busyHours * 365 / 12
-	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, pp, l), MemoryGBPerGPU: res.Memory.TotalGB}
+	u.metrics = Metrics{TokensPerSecond: res.OutputTokensPerSecond, WallHours: busyHours, Parallelism: parallelism(tp, pp, l), MemoryGiBPerGPU: res.Memory.TotalGiB}
 	for _, ic := range e.instances {
 		in := ic.in
 		if !u.runsOn(in) {
@@ -188,7 +188,7 @@ func (e *Env) classicUnit(m *catalog.Model, a *catalog.Accelerator, cpu *catalog
 			break
 		}
 		best = r
-		u.metrics = Metrics{LatencyP99Ms: lat, SamplesPerSecond: r.SamplesPerSecond / scale, Batch: b, MemoryGBPerGPU: r.Memory.TotalGB}
+		u.metrics = Metrics{LatencyP99Ms: lat, SamplesPerSecond: r.SamplesPerSecond / scale, Batch: b, MemoryGiBPerGPU: r.Memory.TotalGiB}
 		u.latencyMs = lat
 	}
 	if best.Batch == 0 {
@@ -373,7 +373,7 @@ func (e *Env) Edge(w *spec.Workload) Result {
 			} else if !res.Fits {
 				o.Rejected = "memory: does not fit on the device"
 			} else {
-				o.Metrics = Metrics{TTFTP99Ms: res.TTFTMs, TPOTP99Ms: res.TPOTMs, MemoryGBPerGPU: res.Memory.WeightsGB + res.Memory.OverheadGB}
+				o.Metrics = Metrics{TTFTP99Ms: res.TTFTMs, TPOTP99Ms: res.TPOTMs, MemoryGiBPerGPU: res.Memory.WeightsGiB + res.Memory.OverheadGiB}
 				o.LatencyMs = res.TTFTMs
 				if w.SLO != nil && ((w.SLO.TPOTP99Ms > 0 && res.TPOTMs > w.SLO.TPOTP99Ms) || (w.SLO.TTFTP99Ms > 0 && res.TTFTMs > w.SLO.TTFTP99Ms)) {
 					o.Rejected = fmt.Sprintf("SLO: TTFT %.0f ms / TPOT %.0f ms on the device", res.TTFTMs, res.TPOTMs)

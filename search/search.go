@@ -130,7 +130,7 @@ type Metrics struct {
 	WallHours        float64 `json:"wall_hours,omitempty"`
 	GPUHours         float64 `json:"gpu_hours,omitempty"`
 	MFU              float64 `json:"mfu,omitempty"`
-	MemoryGBPerGPU   float64 `json:"memory_gb_per_gpu,omitempty"`
+	MemoryGiBPerGPU  float64 `json:"memory_gib_per_gpu,omitempty"`
 	Parallelism      string  `json:"parallelism,omitempty"`
 	Batch            int     `json:"batch,omitempty"`
 }

@@ -89,7 +89,7 @@ func (e *Env) Training(w *spec.Workload) Result {
 				}
 				fastest = math.Min(fastest, t.WallHours)
 				p := t.Parallelism
-				met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGBPerGPU: t.MemoryPerGPUGB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
+				met := Metrics{WallHours: t.WallHours, GPUHours: t.GPUHours, MFU: t.MFU, MemoryGiBPerGPU: t.MemoryPerGPUGiB, Parallelism: fmt.Sprintf("tp=%d pp=%d dp=%d zero=%d recompute=%s", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute)}
 				if nodes > 1 {
 					met.Parallelism += fmt.Sprintf(" across %d nodes over %s", nodes, sh.network)
 				}

@@ -212,7 +212,7 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *
 	}
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
 	mm := r.Memory
-	fmt.Fprintf(tw, "memory per GPU\t%.1f GB\tweights %.1f + KV cache %.1f + activations %.1f + runtime %.1f (of %.0f)\n", mm.TotalGB, mm.WeightsGB, mm.KVCacheGB, mm.ActivationsGB, mm.OverheadGB, mm.CapacityGB)
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tweights %.1f + KV cache %.1f + activations %.1f + runtime %.1f (of %.0f)\n", mm.TotalGiB, mm.WeightsGiB, mm.KVCacheGiB, mm.ActivationsGiB, mm.OverheadGiB, mm.CapacityGiB)
 	fmt.Fprintf(tw, "KV cache\t%.0f bytes/token\t%.0f tokens capacity per replica\n", mm.KVBytesPerToken, mm.KVCapacityTokens)
 	tw.Flush()
 	printAssumptions(w, r.Assumptions)
@@ -229,7 +229,7 @@ func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult
 	fmt.Fprintf(tw, "samples/s\t%.0f\t(likely %.0f-%.0f)\n", r.SamplesPerSecond, r.SamplesPerSecond*r.Uncertainty.Low, r.SamplesPerSecond*r.Uncertainty.High)
 	fmt.Fprintf(tw, "latency\t%.2f ms\tat batch %d\n", r.LatencyMs, r.Batch)
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
-	fmt.Fprintf(tw, "memory\t%.2f GB\t(of %.0f)\n", r.Memory.TotalGB, r.Memory.CapacityGB)
+	fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.0f)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
 	tw.Flush()
 	printAssumptions(w, r.Assumptions)
 	return nil
@@ -330,7 +330,7 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 	fmt.Fprintf(tw, "total FLOPs\t%.3g\t\n", r.FLOPsTotal)
 	p := r.Parallelism
 	fmt.Fprintf(tw, "parallelism\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
-	fmt.Fprintf(tw, "memory per GPU\t%.1f GB\tof %.0f\n", r.MemoryPerGPUGB, a.MemoryGB)
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.0f\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
 	if r.CostUSD > 0 {
 		fmt.Fprintf(tw, "cost\t$%.0f\tat the cheapest on-demand price in the catalog\n", r.CostUSD)

@@ -29,7 +29,7 @@ func TestEstimateInference_JSONContract(t *testing.T) {
 		}
 	}
 	mem := m["memory"].(map[string]any)
-	for _, k := range []string{"weights_gb_per_gpu", "kv_cache_gb_per_gpu", "activations_gb_per_gpu", "overhead_gb_per_gpu", "total_gb_per_gpu", "kv_cache_bytes_per_token", "kv_cache_capacity_tokens"} {
+	for _, k := range []string{"weights_gib_per_gpu", "kv_cache_gib_per_gpu", "activations_gib_per_gpu", "overhead_gib_per_gpu", "total_gib_per_gpu", "kv_cache_bytes_per_token", "kv_cache_capacity_tokens"} {
 		if _, ok := mem[k]; !ok {
 			t.Errorf("missing memory.%s", k)
 		}
@@ -49,7 +49,7 @@ func TestEstimateTraining_JSONContract(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &m); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"gpu_hours", "wall_hours", "tokens_per_second_per_gpu", "tflops_per_gpu", "mfu", "flops_total", "memory_per_gpu_gb", "fits", "parallelism", "cost_usd", "uncertainty", "assumptions"} {
+	for _, k := range []string{"gpu_hours", "wall_hours", "tokens_per_second_per_gpu", "tflops_per_gpu", "mfu", "flops_total", "memory_per_gpu_gib", "fits", "parallelism", "cost_usd", "uncertainty", "assumptions"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("missing %s", k)
 		}
