@@ -80,11 +80,13 @@ func TestResolve_Unknown_SuggestsClosest(t *testing.T) {
 
 func TestParse_RejectsBadEntries(t *testing.T) {
 	cases := map[string]string{
-		"unknown field":  "accelerators:\n  - id: x\n    bogus: 1\n",
-		"no source":      "accelerators:\n  - {id: x, memory_gb: 10, memory_bw_gbps: 100, link_domain: 1, pcie_bw_gbps: 32, as_of: '2025'}\n",
-		"negative":       "accelerators:\n  - {id: x, memory_gb: -10, link_domain: 1, pcie_bw_gbps: 32, source: s, as_of: '2025'}\n",
-		"bad kv heads":   "models:\n  - {id: m, kind: llm, layers: 2, hidden: 64, heads: 8, kv_heads: 3, head_dim: 8, ffn: 128, vocab: 100, source: s, as_of: x}\n",
-		"bad model kind": "models:\n  - {id: m, kind: banana, source: s, as_of: x}\n",
+		"unknown field":                "accelerators:\n  - id: x\n    bogus: 1\n",
+		"no source":                    "accelerators:\n  - {id: x, memory_gb: 10, memory_bw_gbps: 100, link_domain: 1, pcie_bw_gbps: 32, as_of: '2025'}\n",
+		"negative":                     "accelerators:\n  - {id: x, memory_gb: -10, link_domain: 1, pcie_bw_gbps: 32, source: s, as_of: '2025'}\n",
+		"bad kv heads":                 "models:\n  - {id: m, kind: llm, layers: 2, hidden: 64, heads: 8, kv_heads: 3, head_dim: 8, ffn: 128, vocab: 100, source: s, as_of: x}\n",
+		"bad model kind":               "models:\n  - {id: m, kind: banana, source: s, as_of: x}\n",
+		"bad sinks":                    "models:\n  - {id: m, kind: llm, layers: 2, hidden: 64, heads: 8, kv_heads: 8, head_dim: 8, ffn: 128, vocab: 100, attention_sinks: sometimes, source: s, as_of: x}\n",
+		"sink tokens without a window": "models:\n  - {id: m, kind: llm, layers: 2, hidden: 64, heads: 8, kv_heads: 8, head_dim: 8, ffn: 128, vocab: 100, sink_tokens: 4, source: s, as_of: x}\n",
 	}
 	for name, in := range cases {
 		if _, err := Parse([]byte(in), "t.yaml"); err == nil {
@@ -136,5 +138,28 @@ func TestModel_WeightBytes_MXFP4ExpertsAndNVFP4(t *testing.T) {
 	gib := (oss.TotalParams()*oss.ExpertFraction()*4.25/8 + oss.TotalParams()*(1-oss.ExpertFraction())*2) / (1 << 30)
 	if gib < 58 || gib > 64 {
 		t.Errorf("gpt-oss-120b weights %.1f GiB, want about 61 (the released checkpoint)", gib)
+	}
+}
+
+// StreamingLLM sink tokens ride beside a sliding window: a windowed layer
+// holds window + sinks entries once the context is longer than that; full
+// layers hold the whole context; learned per-head sinks (gpt-oss) hold none.
+func TestModel_EffectiveKVTokens_SinkTokens(t *testing.T) {
+	m := Model{SlidingWindow: 128, SlidingLayers: 0.5, SinkTokens: 4}
+	if got, want := m.EffectiveKVTokens(1000), 0.5*132+0.5*1000; got != want {
+		t.Errorf("window 128 + 4 sinks, half the layers, 1000 tokens: %v KV tokens, want %v", got, want)
+	}
+	if got := m.EffectiveKVTokens(100); got != 100 {
+		t.Errorf("a context shorter than the window keeps every token: %v", got)
+	}
+	oss, err := MustDefault().Model("gpt-oss-20b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oss.AttentionSinks != "learned" || oss.SinkTokens != 0 {
+		t.Fatalf("gpt-oss-20b: attention_sinks %q, sink_tokens %d; want learned, 0", oss.AttentionSinks, oss.SinkTokens)
+	}
+	if got, want := oss.EffectiveKVTokens(1000), 0.5*128+0.5*1000; got != want {
+		t.Errorf("gpt-oss-20b at 1000 tokens: %v KV tokens, want %v (learned sinks add no KV)", got, want)
 	}
 }

@@ -391,6 +391,12 @@ func (f *File) validate() []string {
 			if m.SlidingLayers < 0 || m.SlidingLayers > 1 || m.ChunkedLayers < 0 || m.ChunkedLayers > 1 {
 				bad("model", m.ID, "sliding_layers_fraction", m.SlidingLayers, "must be within [0, 1]")
 			}
+			if m.AttentionSinks != "" && m.AttentionSinks != "learned" {
+				bad("model", m.ID, "attention_sinks", m.AttentionSinks, "allowed: learned, or leave it out")
+			}
+			if m.SinkTokens < 0 || (m.SinkTokens > 0 && m.SlidingWindow <= 0) {
+				bad("model", m.ID, "sink_tokens", m.SinkTokens, "must be >= 0, and needs a sliding_window")
+			}
 		case "classic":
 			pos("model", m.ID, "gflops_per_sample", m.GFLOPsPerSample)
 			pos("model", m.ID, "mb_per_sample", m.MBPerSample)

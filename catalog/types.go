@@ -353,7 +353,15 @@ type Model struct {
 	SlidingLayers  float64 `yaml:"sliding_layers_fraction" json:"sliding_layers_fraction,omitempty"`
 	ChunkedAttn    int     `yaml:"chunked_attention" json:"chunked_attention,omitempty"`
 	ChunkedLayers  float64 `yaml:"chunked_layers_fraction" json:"chunked_layers_fraction,omitempty"`
-	DefaultPrec    string  `yaml:"default_precision" json:"default_precision,omitempty"`
+	// AttentionSinks is "learned" when every attention head adds a learned
+	// logit to its softmax (gpt-oss: one more logit per head per query,
+	// dropped after the softmax; no key or value, so no KV-cache entry).
+	AttentionSinks string `yaml:"attention_sinks" json:"attention_sinks,omitempty"`
+	// SinkTokens is how many initial tokens a sliding-window layer keeps in
+	// its KV cache beside the window (StreamingLLM sink tokens, Xiao et al.
+	// 2023): such a layer holds and reads window + sink_tokens entries.
+	SinkTokens  int    `yaml:"sink_tokens" json:"sink_tokens,omitempty"`
+	DefaultPrec string `yaml:"default_precision" json:"default_precision,omitempty"`
 	// CheckpointPrecision is the weight format of the released checkpoint
 	// (config.json torch_dtype, or its quantization_config when the release
 	// is quantized); empty when no checkpoint was released.
@@ -578,12 +586,12 @@ func (m *Model) AttnDim() float64 {
 
 // EffectiveKVTokens is the number of tokens kept per sequence averaged over
 // layers, for a context of ctx tokens: sliding-window and chunked layers keep
-// at most their window.
+// at most their window (plus any sink tokens a sliding window keeps).
 func (m *Model) EffectiveKVTokens(ctx float64) float64 {
 	full := 1.0
 	eff := 0.0
 	if m.SlidingWindow > 0 && m.SlidingLayers > 0 {
-		eff += m.SlidingLayers * math.Min(ctx, float64(m.SlidingWindow))
+		eff += m.SlidingLayers * math.Min(ctx, float64(m.SlidingWindow+m.SinkTokens))
 		full -= m.SlidingLayers
 	}
 	if m.ChunkedAttn > 0 && m.ChunkedLayers > 0 {

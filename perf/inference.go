@@ -251,6 +251,11 @@ func (s *servingModel) init(in *InferenceInput) {
 	s.kvTokGPU = kvBytesPerTokenPerGPU(m, in.KVPrecision, in.TP, in.PP)
 	expertActive := math.Max(m.ActiveParams()-total*(1-ef), 0)
 	s.denseFlopsTokGPU = 2 * (m.ActiveParams() - expertActive) / (s.tp * s.pp)
+	if m.AttentionSinks != "" {
+		// A learned sink is one more logit per head per query: its
+		// exponential and its share of the softmax sum, about 2 FLOPs.
+		s.denseFlopsTokGPU += 2 * float64(m.Layers*m.Heads) / (s.tp * s.pp)
+	}
 	s.expertFlopsTokGPU = 2 * expertActive / s.replica
 	s.attnFlopsCtxGPU = 4 * float64(m.Layers) * m.AttnDim() / (s.tp * s.pp)
 	s.hidden = float64(m.Hidden)
@@ -667,6 +672,9 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	if in.Model.IsMoE() {
 		out = append(out, "MoE: compute follows active parameters; weight reads grow with the experts the batch touches (1-(1-k/E)^B)")
 	}
+	if a := sinksAssumption(in.Model); a != "" {
+		out = append(out, a)
+	}
 	if !s.nativeCompute {
 		out = append(out, fmt.Sprintf("%s has no native %s matrix units: weight-only quantisation, compute at the next wider precision", in.Accel.ID, in.Precision.ComputePrecision()))
 	}
@@ -687,6 +695,22 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	}
 	out = append(out, "uncertainty: "+r.UncertaintyBasis)
 	return out
+}
+
+// sinksAssumption says how a model's attention sinks are counted (empty
+// when it has none).
+func sinksAssumption(m *catalog.Model) string {
+	var parts []string
+	if m.AttentionSinks != "" {
+		parts = append(parts, fmt.Sprintf("each of the %d heads adds a learned logit to every query's softmax (one more logit per head per query per layer: a few FLOPs, no KV-cache entry)", m.Heads))
+	}
+	if m.SinkTokens > 0 {
+		parts = append(parts, fmt.Sprintf("each sliding-window layer keeps %d sink tokens beside its %d-token window (%d KV entries per sequence)", m.SinkTokens, m.SlidingWindow, m.SinkTokens+m.SlidingWindow))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "attention sinks: " + strings.Join(parts, "; ") + "; no calibration row has them"
 }
 
 // weightsAssumption says how the weights are stored, scales included.

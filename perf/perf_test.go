@@ -440,3 +440,67 @@ func TestClassic_PassesPaddingPayloadTrafficAndSpill(t *testing.T) {
 		t.Errorf("spill: without host fits=%v, with host fits=%v at %.0f/s vs %.0f/s all on the GPU", noHost.Fits, host.Fits, host.SamplesPerSecond, inside.SamplesPerSecond)
 	}
 }
+
+// Learned attention sinks (gpt-oss) cost a few FLOPs and no KV entry: the
+// prediction hardly moves, the assumptions say so, and the band widens
+// because no calibration row has them.
+func TestInference_AttentionSinks(t *testing.T) {
+	in := inf(t, "gpt-oss-120b", "h100-sxm", 1, catalog.FP4)
+	in.Quiet = false
+	with, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := *in.Model
+	m.AttentionSinks = ""
+	in.Model = &m
+	without, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := with.TPOTMs/without.TPOTMs - 1; d < 0 || d > 1e-3 {
+		t.Errorf("learned sinks changed TPOT by %.4f%%; want a tiny increase", d*100)
+	}
+	if with.Memory.KVBytesPerToken != without.Memory.KVBytesPerToken {
+		t.Error("learned sinks must not add KV-cache bytes")
+	}
+	said := false
+	for _, a := range with.Assumptions {
+		said = said || strings.Contains(a, "attention sinks")
+	}
+	if !said || !strings.Contains(with.UncertaintyBasis, "attention sinks has no calibration rows") {
+		t.Errorf("assumptions and band basis should name the sinks: %q", with.UncertaintyBasis)
+	}
+	if with.Uncertainty.High <= without.Uncertainty.High {
+		t.Errorf("band %+v should be wider than without sinks %+v", with.Uncertainty, without.Uncertainty)
+	}
+}
+
+// At decode sizes an all-reduce over a scale-up link is one synchronisation
+// round whatever the TP size (the engines' one-shot kernel); over PCIe it is
+// NCCL's ring; large messages take the two-shot path's ring-sized traffic.
+func TestInference_AllReduceOneShotAtDecodeSizes(t *testing.T) {
+	step := func(acc string, tp int) *servingModel {
+		in := inf(t, "llama-3.1-70b", acc, tp, catalog.FP8)
+		if err := in.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		return newServingModel(&in)
+	}
+	small := 8192.0 * 2 // one sequence's hidden state, bf16
+	s4, s8 := step("h100-sxm", 4), step("h100-sxm", 8)
+	if r := s8.allReduce(small) / s4.allReduce(small); r > 1.05 {
+		t.Errorf("one-shot all-reduce at decode size: TP8 / TP4 = %.2f; want about 1 (latency-bound)", r)
+	}
+	if got := s8.allReduce(small); got < s8.lat || got > 1.1*s8.lat {
+		t.Errorf("TP8 decode all-reduce %.2f us; want one round of %.2f us", got*1e6, s8.lat*1e6)
+	}
+	big := 4096 * 8192 * 2.0
+	if got, want := s8.allReduce(big), 2*7.0/8*big/s8.busBW+2*s8.lat; got != want {
+		t.Errorf("large all-reduce %.1f us; want two-shot %.1f us", got*1e6, want*1e6)
+	}
+	p := step("l40s", 4)
+	if got, want := p.allReduce(small), 2*3.0/4*small/p.busBW+p.lat; got != want {
+		t.Errorf("PCIe all-reduce %.2f us; want the ring's %.2f us", got*1e6, want*1e6)
+	}
+}

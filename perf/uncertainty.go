@@ -23,16 +23,17 @@ const (
 	FeatureEP           = "expert parallel"
 	FeatureLongContext  = "context > 16k tokens"
 	FeatureMXFP4        = "MXFP4 weights"
+	FeatureSinks        = "attention sinks"
 )
 
 // Features lists the features of a validated input.
 func (in *InferenceInput) Features() []string {
-	var buf [11]string
+	var buf [12]string
 	return append([]string(nil), in.features(&buf)...)
 }
 
 // features fills buf without allocating (the planner's hot loop).
-func (in *InferenceInput) features(buf *[11]string) []string {
+func (in *InferenceInput) features(buf *[12]string) []string {
 	f := buf[:0]
 	m := in.Model
 	if m.IsMoE() {
@@ -52,6 +53,9 @@ func (in *InferenceInput) features(buf *[11]string) []string {
 	}
 	if m.ChunkedAttn > 0 && m.ChunkedLayers > 0 {
 		f = append(f, FeatureChunked)
+	}
+	if m.AttentionSinks != "" || m.SinkTokens > 0 {
+		f = append(f, FeatureSinks)
 	}
 	if in.TP > 1 && !(in.TP <= in.Accel.LinkDomain && in.Accel.LinkDomain > 1) {
 		f = append(f, FeaturePCIeTP)
@@ -118,7 +122,7 @@ func (x *extrapolations) inference(in *InferenceInput) {
 	if in.Quiet && x.n >= 3 {
 		return
 	}
-	var buf [11]string
+	var buf [12]string
 	for _, f := range in.features(&buf) {
 		if !catalog.Has(cov.Features, f) {
 			x.add(f + " has no calibration rows")
