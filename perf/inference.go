@@ -189,6 +189,7 @@ type servingModel struct {
 	peakPrefill       float64 // FLOP/s, achieved
 	peakDecode        float64
 	nonExpertBytesGPU float64
+	readBytesGPU      float64 // non-expert weights a forward pass reads: all but an untied input embedding table
 	expertBytesGPU    float64
 	experts, topK     float64
 	kvTokGPU          float64
@@ -244,6 +245,13 @@ func (s *servingModel) init(in *InferenceInput) {
 	total := m.TotalParams()
 	ef := m.ExpertFraction()
 	s.nonExpertBytesGPU = total * (1 - ef) * otherBPW / (s.tp * s.pp)
+	s.readBytesGPU = s.nonExpertBytesGPU
+	if !m.TiedEmbeddings {
+		// A forward pass gathers one row of the input embedding table per
+		// token and reads the whole output projection: an untied table
+		// (vocab x hidden) sits in memory but is not streamed.
+		s.readBytesGPU = math.Max(0, s.nonExpertBytesGPU-float64(m.Vocab)*float64(m.Hidden)*otherBPW/(s.tp*s.pp))
+	}
 	s.expertBytesGPU = total * ef * expertBPW / s.replica
 	if m.IsMoE() {
 		s.experts, s.topK = float64(m.MoE.Experts), float64(m.MoE.TopK)
@@ -379,7 +387,7 @@ func (s *servingModel) roof(tMem, tComp float64) float64 {
 func (s *servingModel) stageStep(b, ctx float64) (t, tMem, tComp, tComm float64) {
 	effCtx := s.kvTokens(ctx)
 	bg := b / s.groups // sequences per attention group
-	wBytes := s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(b)
+	wBytes := s.readBytesGPU + s.expertBytesGPU*s.expertFraction(b)
 	tMem = (wBytes + bg*effCtx*s.kvTokGPU) / s.bw
 	tComp = (bg*(s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx) + b*s.expertFlopsTokGPU*s.expertPad(b)) / s.peakDecode
 	tComm = 2 * s.layersStage * s.allReduce(bg*s.hidden*2)
@@ -426,7 +434,7 @@ func (s *servingModel) prefillBatch(n, b float64) (t float64, computeBound bool)
 	effCtx := s.kvTokens(n) / 2
 	n *= b
 	tComp := n * (s.denseFlopsTokGPU + s.attnFlopsCtxGPU*effCtx + s.expertFlopsTokGPU*s.expertPad(n)) / s.peakPrefill
-	tMem := (s.nonExpertBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
+	tMem := (s.readBytesGPU + s.expertBytesGPU*s.expertFraction(n)) / s.bw
 	comm := 2 * float64(s.model.Layers) * s.allReduce(n*s.hidden*2)
 	over := float64(s.model.Layers) * s.e.PrefillLayerOverheadUS * 1e-6 * s.ovh
 	return s.pp*s.roof(tMem, tComp) + comm + over, tComp > tMem

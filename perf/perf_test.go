@@ -504,3 +504,28 @@ func TestInference_AllReduceOneShotAtDecodeSizes(t *testing.T) {
 		t.Errorf("PCIe all-reduce %.2f us; want the ring's %.2f us", got*1e6, want*1e6)
 	}
 }
+
+// A forward pass streams the output projection but gathers only its
+// tokens' rows of an untied input embedding table: the table counts in
+// memory, not in the bytes a step reads. A tied table is the output
+// projection and is read whole.
+func TestInference_UntiedEmbeddingNotStreamed(t *testing.T) {
+	for _, c := range []struct {
+		model string
+		tied  bool
+	}{{"llama-3.1-8b", false}, {"llama-3.2-1b", true}} {
+		in := inf(t, c.model, "h100-sxm", 2, catalog.BF16)
+		if err := in.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		s := newServingModel(&in)
+		m := in.Model
+		want := s.nonExpertBytesGPU
+		if !c.tied {
+			want -= float64(m.Vocab*m.Hidden) * 2 / 2
+		}
+		if m.TiedEmbeddings != c.tied || s.readBytesGPU != want {
+			t.Errorf("%s (tied %v): reads %.4g bytes per GPU per step, want %.4g of %.4g in memory", c.model, m.TiedEmbeddings, s.readBytesGPU, want, s.nonExpertBytesGPU)
+		}
+	}
+}
