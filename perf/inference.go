@@ -675,7 +675,11 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 		fmt.Sprintf("memory: %.0f%% of GPU memory used, activation peak for %.0f batched tokens, %.1f GiB runtime overhead", e.GPUMemoryUtilization*100, e.ActivationChunkTokens, e.RuntimeOverheadGiB),
 	}
 	if in.TP > 1 {
-		out = append(out, fmt.Sprintf("tensor parallel all-reduces over %s (%.0f GB/s per direction achieved)", s.linkName, s.busBW/1e9))
+		if s.p2p {
+			out = append(out, fmt.Sprintf("tensor parallel all-reduces over the %s: one-shot at decode sizes (one %.1f us synchronisation round whatever the TP size), two-shot for large messages (%.0f GB/s per direction achieved)", s.linkName, s.lat*1e6, s.busBW/1e9))
+		} else {
+			out = append(out, fmt.Sprintf("tensor parallel all-reduces over %s as a ring (%.1f us latency per all-reduce, %.0f GB/s per direction achieved)", s.linkName, s.lat*1e6, s.busBW/1e9))
+		}
 	}
 	if in.Model.IsMoE() {
 		out = append(out, "MoE: compute follows active parameters; weight reads grow with the experts the batch touches (1-(1-k/E)^B)")
