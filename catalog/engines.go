@@ -135,6 +135,14 @@ func (e *Engine) validate() []string {
 			bad("images."+v, `""`, "every vendor the engine runs on needs a container image")
 		}
 	}
+	if why := exactVersion(e.Version); why != "" {
+		bad("version", fmt.Sprintf("%q", e.Version), why+": exports deploy one engine build, the one the estimate names")
+	}
+	for _, k := range keys(e.Images) {
+		if why := UnpinnedImage(e.Images[k]); why != "" && strings.TrimSpace(e.Images[k]) != "" {
+			bad("images."+k, fmt.Sprintf("%q", e.Images[k]), why+"; pin an exact release tag the vendor documents, or a sha256 digest")
+		}
+	}
 	for k := range e.Images {
 		found := false
 		for _, v := range e.Vendors {
