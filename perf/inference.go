@@ -354,14 +354,29 @@ func (s *servingModel) allReduce(bytes float64) float64 {
 	return math.Min((s.tp-1)*bytes/s.busBW+s.lat, ring+2*s.lat)
 }
 
+// allReduceBytes is the bandwidth part of an all-reduce of n bytes when
+// its latency is already paid (tokens joining a running step's
+// collective): the ring's, the bandwidth-optimal algorithm for the step's
+// larger message.
+func (s *servingModel) allReduceBytes(bytes float64) float64 {
+	if s.tp <= 1 {
+		return 0
+	}
+	return 2 * (s.tp - 1) / s.tp * bytes / s.busBW
+}
+
 // allToAll is the expert-parallel dispatch and combine of one MoE layer:
 // each token's hidden state goes to top-k experts, (ep-1)/ep of them remote.
 func (s *servingModel) allToAll(tokens float64) float64 {
 	if s.ep <= 1 {
 		return 0
 	}
-	bytes := tokens * s.hidden * 2 * s.topK * (s.ep - 1) / s.ep
-	return 2 * (bytes/s.epBW + s.epLat)
+	return 2 * (s.allToAllBytes(tokens)/s.epBW + s.epLat)
+}
+
+// allToAllBytes is the bytes one dispatch (or combine) sends per rank.
+func (s *servingModel) allToAllBytes(tokens float64) float64 {
+	return tokens * s.hidden * 2 * s.topK * (s.ep - 1) / s.ep
 }
 
 func (s *servingModel) roof(tMem, tComp float64) float64 {
@@ -417,7 +432,14 @@ func (s *servingModel) prefillCompute(n float64) float64 {
 	effCtx := s.kvTokens(n) / 2
 	// Amortised over the replica: attention groups prefill in parallel.
 	flops := n * ((s.denseFlopsTokGPU+s.attnFlopsCtxGPU*effCtx)/s.groups + s.expertFlopsTokGPU*s.expertPad(n))
-	return flops/s.peakPrefill + 2*float64(s.model.Layers)*s.allReduce(n*s.hidden*2)/s.groups + float64(s.model.MoELayers())*s.allToAll(n)/s.groups
+	// The prompt's tokens ride in the running batch's forward pass, so
+	// they add bytes to its all-reduces and all-to-alls but no latency:
+	// the step already pays one latency per collective.
+	comm := 2 * float64(s.model.Layers) * s.allReduceBytes(n*s.hidden*2)
+	if s.ep > 1 {
+		comm += float64(s.model.MoELayers()) * 2 * s.allToAllBytes(n) / s.epBW
+	}
+	return flops/s.peakPrefill + comm/s.groups
 }
 
 // prefillAlone is the latency to prefill one prompt of n tokens on an idle

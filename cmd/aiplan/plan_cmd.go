@@ -108,10 +108,12 @@ exceeds the budget; 2 for bad input; 1 for internal errors.`,
 				return usage("-o %q: allowed: %s", out, strings.Join(report.Formats, ", "))
 			}
 			// The search allocates short-lived candidates by the million:
-			// collect garbage at twice the default heap growth, under a soft
-			// limit that keeps even 1,000-workload plans well below 1 GB.
-			debug.SetGCPercent(200)
-			debug.SetMemoryLimit(768 << 20)
+			// collect garbage at twice the default heap growth (GOGC
+			// overrides it), under the process's soft memory limit
+			// (softMemoryLimit, or GOMEMLIMIT).
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(200)
+			}
 			f, c, err := loadPlanInput(cmd, args[0], overlays)
 			if err != nil {
 				return err
