@@ -77,8 +77,14 @@ func TestEmbeddedEngines_OneReleaseEachPinned(t *testing.T) {
 			t.Errorf("%s: version %q %s", e.ID, e.Version, why)
 		}
 		vs := VersionsIn(e.Version)
-		for _, v := range e.Vendors {
+		for _, v := range keys(e.Images) {
 			ref := e.Images[v]
+			if vendor, id, ok := strings.Cut(v, "/"); ok {
+				a, err := c.Accelerator(id)
+				if err != nil || VendorKey(a.Vendor) != vendor {
+					t.Errorf("%s: images key %s names no %s accelerator of the catalog", e.ID, v, vendor)
+				}
+			}
 			if why := UnpinnedImage(ref); why != "" {
 				t.Errorf("%s/%s: image %q: %s", e.ID, v, ref, why)
 				continue
@@ -119,5 +125,40 @@ func TestParse_RefusesFloatingEngineImagesAndVersions(t *testing.T) {
 	ok := "engines:\n  - {id: e, kind: llm, version: v0.11.1, vendors: [nvidia], images: {nvidia: 'vllm/vllm-openai:v0.11.1'}, metrics: {e2e_histogram: h}, source: s, as_of: x}\n"
 	if _, err := Parse([]byte(ok), "t.yaml"); err != nil {
 		t.Errorf("pinned engine refused: %v", err)
+	}
+}
+
+// TestEngine_ImagePerArchitecture: a vendor/accelerator key is that
+// accelerator's build; an accelerator of the vendor with no build listed
+// gets none rather than another architecture's.
+func TestEngine_ImagePerArchitecture(t *testing.T) {
+	c := MustDefault()
+	sg, err := c.Engine("sglang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := func(id string) *Accelerator {
+		a, err := c.Accelerator(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if got := sg.Image(acc("mi300x")); got != sg.Images["amd/mi300x"] || got == "" {
+		t.Errorf("sglang on mi300x: %q, want the amd/mi300x build", got)
+	}
+	if got := sg.Image(acc("mi355x")); got != "" {
+		t.Errorf("sglang on mi355x: %q, want none (no gfx950 build listed)", got)
+	}
+	if got := sg.Image(acc("h100-sxm")); got != sg.Images["nvidia"] {
+		t.Errorf("sglang on h100-sxm: %q, want the nvidia image", got)
+	}
+	e := &Engine{ID: "e", Kind: "llm", Version: "1.0.0", Vendors: []string{"amd"}, Images: map[string]string{"amd/mi300x": "x/y:1.0.0", "nvidia/h100-sxm": "x/y:1.0.0"}, Metrics: EngineMetrics{E2EHistogram: "h"}}
+	if errs := strings.Join(e.validate(), "\n"); !strings.Contains(errs, "nvidia/h100-sxm") || strings.Contains(errs, "images.amd") {
+		t.Errorf("validate: %s; want only the key of a vendor the engine does not run on refused", errs)
+	}
+	e.Images = map[string]string{"amd/MI300X": "x/y:1.0.0"}
+	if errs := strings.Join(e.validate(), "\n"); !strings.Contains(errs, "lower case") {
+		t.Errorf("validate: %s; want the upper-case key refused", errs)
 	}
 }

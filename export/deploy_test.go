@@ -1026,3 +1026,44 @@ func efaNodeGroup(t *testing.T, tf []byte) (efa int, pg, linked bool) {
 	}
 	return efa, pg, linked
 }
+
+// TestEngineImage_PerArchitectureBuilds: an engine whose builds are per GPU
+// architecture deploys its build for the planned accelerator, and an
+// accelerator it has no build for is left out with a note naming it rather
+// than given another architecture's build.
+func TestEngineImage_PerArchitectureBuilds(t *testing.T) {
+	sg, err := cat.Engine("sglang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		acc  string
+		want string
+	}{{"mi300x", sg.Images["amd/mi300x"]}, {"mi325x", sg.Images["amd/mi325x"]}, {"mi355x", ""}} {
+		// The catalog prices no AMD instance; the export needs only the
+		// accelerator and an instance type to select nodes by.
+		in := &catalog.Instance{ID: "azure/ND_" + c.acc + "_v5/eastus", Cloud: "azure", InstanceType: "ND_" + c.acc + "_v5", Region: "eastus", Accelerator: c.acc, AcceleratorCount: 8}
+		files, notes, err := Generate(onePlan("arch", llmWorkload("chat", "sglang", in)), []string{"k8s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var images []string
+		for _, f := range files {
+			for _, m := range regexp.MustCompile(`image: (\S+)`).FindAllStringSubmatch(string(f.Data), -1) {
+				images = append(images, m[1])
+			}
+		}
+		if c.want != "" {
+			if len(images) != 1 || images[0] != c.want {
+				t.Errorf("%s: images %v, want [%s]", c.acc, images, c.want)
+			}
+			continue
+		}
+		if len(images) != 0 {
+			t.Errorf("%s: images %v, want none (no build for it)", c.acc, images)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), "no image for "+c.acc) {
+			t.Errorf("%s: notes %q do not say there is no image for it", c.acc, notes)
+		}
+	}
+}

@@ -400,7 +400,7 @@ func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Ac
 		}
 	}
 	if e.Image(a) == "" {
-		return nil, a, fmt.Errorf("%s: engine %s has no image for %s accelerators", w.Workload, e.ID, vendor(a))
+		return nil, a, fmt.Errorf("%s: engine %s has no image for %s (%s): the catalog lists no pinned build of it for that accelerator", w.Workload, e.ID, a.ID, vendor(a))
 	}
 	if o.Nodes > 1 && !multiNodeServing(e.ID) {
 		return nil, a, fmt.Errorf("%s: each replica spans %d instances as pipeline stages, and %s has no documented multi-node serving mode the export can write (vLLM with Ray and SGLang do)", w.Workload, o.Nodes, e.Name)
