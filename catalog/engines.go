@@ -21,8 +21,13 @@ type Engine struct {
 	// only, for engines whose builds are per GPU architecture; it wins over
 	// the vendor's image, and an engine with only such keys for a vendor has
 	// no image for that vendor's other accelerators.
-	Images  map[string]string `yaml:"images" json:"images"`
-	Metrics EngineMetrics     `yaml:"metrics" json:"metrics"`
+	Images map[string]string `yaml:"images" json:"images"`
+	// ImageBuild, when set, says what must be built on the image before it
+	// runs the engine (the vendor publishes the engine only as a build
+	// recipe on a pinned base): exports carry it as a note and an
+	// annotation instead of pretending the base image serves.
+	ImageBuild string        `yaml:"image_build" json:"image_build,omitempty"`
+	Metrics    EngineMetrics `yaml:"metrics" json:"metrics"`
 	// Precisions are the weight formats the engine serves.
 	Precisions []Precision `yaml:"precisions" json:"precisions"`
 	// Kind is "llm" (token generation) or "classic" (fixed-size inference).

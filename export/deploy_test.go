@@ -143,6 +143,12 @@ func TestEngines_HPAAndAlertsReadTheDeployedEnginesMetrics(t *testing.T) {
 						if got := d.Annotations["aiplan.dev/engine"]; got != e.ID {
 							t.Errorf("engine annotation %q, want %q", got, e.ID)
 						}
+						if got := d.Annotations["aiplan.dev/image-build"]; got != e.ImageBuild {
+							t.Errorf("image-build annotation %q, want %q", got, e.ImageBuild)
+						}
+						if e.ImageBuild != "" && !strings.Contains(strings.Join(notes, "\n"), e.ImageBuild) {
+							t.Errorf("%s's image needs a build step and no note says so: %v", e.ID, notes)
+						}
 						if _, ok := c.Resources.Limits[corev1.ResourceName(acc.DeviceResource)]; !ok {
 							t.Errorf("no %s limit: %v", acc.DeviceResource, c.Resources.Limits)
 						}
@@ -1065,5 +1071,41 @@ func TestEngineImage_PerArchitectureBuilds(t *testing.T) {
 		if !strings.Contains(strings.Join(notes, "\n"), "no image for "+c.acc) {
 			t.Errorf("%s: notes %q do not say there is no image for it", c.acc, notes)
 		}
+	}
+}
+
+// TestEngineImage_BuildStepNoted: an engine whose published image must have
+// the engine built on it (vLLM for Gaudi on the Intel PyTorch image) exports
+// with that step as a note and an annotation, never silently.
+func TestEngineImage_BuildStepNoted(t *testing.T) {
+	g, err := cat.Engine("gaudi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.ImageBuild == "" {
+		t.Fatal("the gaudi engine's image carries no vLLM, and the catalog does not say so")
+	}
+	// The catalog prices no Gaudi instance; the export needs only the
+	// accelerator and an instance type to select nodes by.
+	in := &catalog.Instance{ID: "aws/dl2q.24xlarge/us-east-1", Cloud: "aws", InstanceType: "dl2q.24xlarge", Region: "us-east-1", Accelerator: "gaudi3", AcceleratorCount: 8}
+	files, notes, err := Generate(onePlan("gaudi", llmWorkload("chat", "gaudi", in)), []string{"k8s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range objects(t, file(t, files, "k8s/chat.yaml")) {
+		if m["kind"] == "Deployment" {
+			d := decode[appsv1.Deployment](t, m)
+			found = true
+			if got := d.Annotations["aiplan.dev/image-build"]; got != g.ImageBuild {
+				t.Errorf("image-build annotation %q, want %q", got, g.ImageBuild)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no Deployment exported; notes: %v", notes)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "needs a build step before it serves") {
+		t.Errorf("no note on the build step: %v", notes)
 	}
 }

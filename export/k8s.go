@@ -541,6 +541,16 @@ func (b *k8sBuilder) hpaMetricNotes(h *autoscalingv2.HorizontalPodAutoscaler, w 
 	}
 }
 
+// imageBuild notes and annotates an engine whose published image must have
+// the engine built on it before it serves.
+func (b *k8sBuilder) imageBuild(meta *metav1.ObjectMeta, w *plan.Workload, e *catalog.Engine, a *catalog.Accelerator) {
+	if e.ImageBuild == "" {
+		return
+	}
+	meta.Annotations["aiplan.dev/image-build"] = e.ImageBuild
+	b.notes = append(b.notes, fmt.Sprintf("%s: image %s needs a build step before it serves: %s", w.Workload, e.Image(a), e.ImageBuild))
+}
+
 func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
@@ -583,6 +593,7 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	meta := b.meta(w, name)
 	meta.Annotations["aiplan.dev/engine"] = e.ID
 	meta.Annotations["aiplan.dev/engine-version"] = e.Version
+	b.imageBuild(&meta, w, e, a)
 	if model.Value != "" {
 		meta.Annotations["aiplan.dev/model-source"] = "https://huggingface.co/" + model.Value
 	}
