@@ -16,9 +16,18 @@ type Engine struct {
 	// Vendors are the accelerator vendors it runs on: nvidia, amd, aws,
 	// google, intel.
 	Vendors []string `yaml:"vendors" json:"vendors"`
-	// Images maps a vendor to the engine's container image for it.
-	Images  map[string]string `yaml:"images" json:"images"`
-	Metrics EngineMetrics     `yaml:"metrics" json:"metrics"`
+	// Images maps a vendor to the engine's container image for it. A key
+	// vendor/accelerator-id (amd/mi300x) names a build for that accelerator
+	// only, for engines whose builds are per GPU architecture; it wins over
+	// the vendor's image, and an engine with only such keys for a vendor has
+	// no image for that vendor's other accelerators.
+	Images map[string]string `yaml:"images" json:"images"`
+	// ImageBuild, when set, says what must be built on the image before it
+	// runs the engine (the vendor publishes the engine only as a build
+	// recipe on a pinned base): exports carry it as a note and an
+	// annotation instead of pretending the base image serves.
+	ImageBuild string        `yaml:"image_build" json:"image_build,omitempty"`
+	Metrics    EngineMetrics `yaml:"metrics" json:"metrics"`
 	// Precisions are the weight formats the engine serves.
 	Precisions []Precision `yaml:"precisions" json:"precisions"`
 	// Kind is "llm" (token generation) or "classic" (fixed-size inference).
@@ -62,13 +71,24 @@ func (e *Engine) RunsOn(a *Accelerator) bool {
 	return false
 }
 
-// Image returns the engine's container image for an accelerator ("" when
-// the engine has none for its vendor).
+// Image returns the engine's container image for an accelerator: its build
+// for that accelerator, else its image for the vendor ("" when it has
+// neither).
 func (e *Engine) Image(a *Accelerator) string {
 	if a == nil {
 		return ""
 	}
-	return e.Images[VendorKey(a.Vendor)]
+	v := VendorKey(a.Vendor)
+	if img, ok := e.Images[v+"/"+strings.ToLower(a.ID)]; ok {
+		return img
+	}
+	return e.Images[v]
+}
+
+// imageVendor is the vendor part of an images key (amd of amd/mi300x).
+func imageVendor(key string) string {
+	v, _, _ := strings.Cut(key, "/")
+	return v
 }
 
 // Serves reports whether the engine serves weights in precision p.
@@ -131,14 +151,29 @@ func (e *Engine) validate() []string {
 		if !ok {
 			bad("vendors", fmt.Sprintf("%q", v), "allowed: "+strings.Join(EngineVendors, ", "))
 		}
-		if strings.TrimSpace(e.Images[v]) == "" {
-			bad("images."+v, `""`, "every vendor the engine runs on needs a container image")
+		has := strings.TrimSpace(e.Images[v]) != ""
+		for k, img := range e.Images {
+			has = has || imageVendor(k) == v && strings.Contains(k, "/") && strings.TrimSpace(img) != ""
+		}
+		if !has {
+			bad("images."+v, `""`, "every vendor the engine runs on needs a container image (for the vendor, or vendor/accelerator-id for per-architecture builds)")
+		}
+	}
+	if why := exactVersion(e.Version); why != "" {
+		bad("version", fmt.Sprintf("%q", e.Version), why+": exports deploy one engine build, the one the estimate names")
+	}
+	for _, k := range keys(e.Images) {
+		if why := UnpinnedImage(e.Images[k]); why != "" && strings.TrimSpace(e.Images[k]) != "" {
+			bad("images."+k, fmt.Sprintf("%q", e.Images[k]), why+"; pin an exact release tag the vendor documents, or a sha256 digest")
 		}
 	}
 	for k := range e.Images {
+		if _, acc, ok := strings.Cut(k, "/"); ok && (acc == "" || strings.Contains(acc, "/") || acc != strings.ToLower(acc)) {
+			bad("images", k, "a key is a vendor or vendor/accelerator-id (lower case)")
+		}
 		found := false
 		for _, v := range e.Vendors {
-			found = found || v == k
+			found = found || v == imageVendor(k)
 		}
 		if !found {
 			bad("images", k, "image for a vendor not in vendors")

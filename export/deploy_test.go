@@ -143,6 +143,12 @@ func TestEngines_HPAAndAlertsReadTheDeployedEnginesMetrics(t *testing.T) {
 						if got := d.Annotations["aiplan.dev/engine"]; got != e.ID {
 							t.Errorf("engine annotation %q, want %q", got, e.ID)
 						}
+						if got := d.Annotations["aiplan.dev/image-build"]; got != e.ImageBuild {
+							t.Errorf("image-build annotation %q, want %q", got, e.ImageBuild)
+						}
+						if e.ImageBuild != "" && !strings.Contains(strings.Join(notes, "\n"), e.ImageBuild) {
+							t.Errorf("%s's image needs a build step and no note says so: %v", e.ID, notes)
+						}
 						if _, ok := c.Resources.Limits[corev1.ResourceName(acc.DeviceResource)]; !ok {
 							t.Errorf("no %s limit: %v", acc.DeviceResource, c.Resources.Limits)
 						}
@@ -1025,4 +1031,81 @@ func efaNodeGroup(t *testing.T, tf []byte) (efa int, pg, linked bool) {
 		}
 	}
 	return efa, pg, linked
+}
+
+// TestEngineImage_PerArchitectureBuilds: an engine whose builds are per GPU
+// architecture deploys its build for the planned accelerator, and an
+// accelerator it has no build for is left out with a note naming it rather
+// than given another architecture's build.
+func TestEngineImage_PerArchitectureBuilds(t *testing.T) {
+	sg, err := cat.Engine("sglang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		acc  string
+		want string
+	}{{"mi300x", sg.Images["amd/mi300x"]}, {"mi325x", sg.Images["amd/mi325x"]}, {"mi355x", ""}} {
+		// The catalog prices no AMD instance; the export needs only the
+		// accelerator and an instance type to select nodes by.
+		in := &catalog.Instance{ID: "azure/ND_" + c.acc + "_v5/eastus", Cloud: "azure", InstanceType: "ND_" + c.acc + "_v5", Region: "eastus", Accelerator: c.acc, AcceleratorCount: 8}
+		files, notes, err := Generate(onePlan("arch", llmWorkload("chat", "sglang", in)), []string{"k8s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var images []string
+		for _, f := range files {
+			for _, m := range regexp.MustCompile(`image: (\S+)`).FindAllStringSubmatch(string(f.Data), -1) {
+				images = append(images, m[1])
+			}
+		}
+		if c.want != "" {
+			if len(images) != 1 || images[0] != c.want {
+				t.Errorf("%s: images %v, want [%s]", c.acc, images, c.want)
+			}
+			continue
+		}
+		if len(images) != 0 {
+			t.Errorf("%s: images %v, want none (no build for it)", c.acc, images)
+		}
+		if !strings.Contains(strings.Join(notes, "\n"), "no image for "+c.acc) {
+			t.Errorf("%s: notes %q do not say there is no image for it", c.acc, notes)
+		}
+	}
+}
+
+// TestEngineImage_BuildStepNoted: an engine whose published image must have
+// the engine built on it (vLLM for Gaudi on the Intel PyTorch image) exports
+// with that step as a note and an annotation, never silently.
+func TestEngineImage_BuildStepNoted(t *testing.T) {
+	g, err := cat.Engine("gaudi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.ImageBuild == "" {
+		t.Fatal("the gaudi engine's image carries no vLLM, and the catalog does not say so")
+	}
+	// The catalog prices no Gaudi instance; the export needs only the
+	// accelerator and an instance type to select nodes by.
+	in := &catalog.Instance{ID: "aws/dl2q.24xlarge/us-east-1", Cloud: "aws", InstanceType: "dl2q.24xlarge", Region: "us-east-1", Accelerator: "gaudi3", AcceleratorCount: 8}
+	files, notes, err := Generate(onePlan("gaudi", llmWorkload("chat", "gaudi", in)), []string{"k8s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range objects(t, file(t, files, "k8s/chat.yaml")) {
+		if m["kind"] == "Deployment" {
+			d := decode[appsv1.Deployment](t, m)
+			found = true
+			if got := d.Annotations["aiplan.dev/image-build"]; got != g.ImageBuild {
+				t.Errorf("image-build annotation %q, want %q", got, g.ImageBuild)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no Deployment exported; notes: %v", notes)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "needs a build step before it serves") {
+		t.Errorf("no note on the build step: %v", notes)
+	}
 }

@@ -260,3 +260,59 @@ func TestWrite_ReportsLinkExports(t *testing.T) {
 		}
 	}
 }
+
+// TestExamples_EveryImagePinned: no manifest of any example's export runs
+// an image that floats (no tag, :latest, a rolling or wildcard tag), so a
+// plan applied later deploys the builds it was exported with.
+func TestExamples_EveryImagePinned(t *testing.T) {
+	imageRe := regexp.MustCompile(`(?m)^\s*(?:- )?image: *"?([^"\s]+)"?\s*$`)
+	seen := 0
+	for _, ex := range examples(t) {
+		for _, f := range generate(t, ex) {
+			if !strings.HasPrefix(f.Path, "k8s/") {
+				continue
+			}
+			for _, m := range imageRe.FindAllStringSubmatch(string(f.Data), -1) {
+				seen++
+				ref := m[1]
+				if why := catalog.UnpinnedImage(ref); why != "" {
+					t.Errorf("%s %s: image %s: %s", ex, f.Path, ref, why)
+				}
+				if strings.Contains(ref, ":latest") {
+					t.Errorf("%s %s: image %s is :latest", ex, f.Path, ref)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no image found in any example's manifests")
+	}
+}
+
+// TestImages_EveryVendorsBuildsPinned covers the images the examples do not
+// export: every engine image of every vendor (the catalog check) and every
+// vendor's training and embedding image.
+func TestImages_EveryVendorsBuildsPinned(t *testing.T) {
+	for _, v := range catalog.EngineVendors {
+		ref := trainingImage(v, "us-east-1")
+		if ref == "" {
+			t.Errorf("%s: no training image", v)
+			continue
+		}
+		if why := catalog.UnpinnedImage(ref); why != "" {
+			t.Errorf("%s training image %s: %s", v, ref, why)
+		}
+	}
+	for v, ref := range embeddingImages {
+		if why := catalog.UnpinnedImage(ref); why != "" {
+			t.Errorf("%q embedding image %s: %s", v, ref, why)
+		}
+	}
+	for _, e := range cat.Engines {
+		for v, ref := range e.Images {
+			if why := catalog.UnpinnedImage(ref); why != "" {
+				t.Errorf("engine %s/%s image %s: %s", e.ID, v, ref, why)
+			}
+		}
+	}
+}

@@ -400,7 +400,7 @@ func servingEngine(p *plan.Plan, w *plan.Workload) (*catalog.Engine, *catalog.Ac
 		}
 	}
 	if e.Image(a) == "" {
-		return nil, a, fmt.Errorf("%s: engine %s has no image for %s accelerators", w.Workload, e.ID, vendor(a))
+		return nil, a, fmt.Errorf("%s: engine %s has no image for %s (%s): the catalog lists no pinned build of it for that accelerator", w.Workload, e.ID, a.ID, vendor(a))
 	}
 	if o.Nodes > 1 && !multiNodeServing(e.ID) {
 		return nil, a, fmt.Errorf("%s: each replica spans %d instances as pipeline stages, and %s has no documented multi-node serving mode the export can write (vLLM with Ray and SGLang do)", w.Workload, o.Nodes, e.Name)
@@ -541,6 +541,16 @@ func (b *k8sBuilder) hpaMetricNotes(h *autoscalingv2.HorizontalPodAutoscaler, w 
 	}
 }
 
+// imageBuild notes and annotates an engine whose published image must have
+// the engine built on it before it serves.
+func (b *k8sBuilder) imageBuild(meta *metav1.ObjectMeta, w *plan.Workload, e *catalog.Engine, a *catalog.Accelerator) {
+	if e.ImageBuild == "" {
+		return
+	}
+	meta.Annotations["aiplan.dev/image-build"] = e.ImageBuild
+	b.notes = append(b.notes, fmt.Sprintf("%s: image %s needs a build step before it serves: %s", w.Workload, e.Image(a), e.ImageBuild))
+}
+
 func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	o := w.Choice
 	name := slug(w.Workload)
@@ -583,6 +593,7 @@ func (b *k8sBuilder) llmEndpoint(w *plan.Workload) []runtime.Object {
 	meta := b.meta(w, name)
 	meta.Annotations["aiplan.dev/engine"] = e.ID
 	meta.Annotations["aiplan.dev/engine-version"] = e.Version
+	b.imageBuild(&meta, w, e, a)
 	if model.Value != "" {
 		meta.Annotations["aiplan.dev/model-source"] = "https://huggingface.co/" + model.Value
 	}
@@ -761,24 +772,30 @@ func (b *k8sBuilder) netpol(w *plan.Workload, name string, port int32) *networki
 		}}
 }
 
-// trainingImages are the vendors' PyTorch training containers.
+// trainingImages are the vendors' PyTorch training containers, each pinned
+// to one build (no :latest: a job applied later runs the same stack).
 // Sources (read 2026-12): NGC nvcr.io/nvidia/pytorch release notes; AMD
-// ROCm docs "PyTorch on ROCm" (rocm/pytorch); AWS Neuron Deep Learning
-// Containers (pytorch-training-neuronx, SDK 2.26.1; the registry is in the
-// job's region); PyTorch/XLA README "Cloud TPU VMs Docker" (r2.7.0);
-// Intel Gaudi docs "Docker installation" (vault.habana.ai, 1.22.0).
+// ROCm docs (rocm.docs.amd.com, gsplat on ROCm: docker pull
+// rocm/pytorch:rocm7.0_ubuntu24.04_py3.12_pytorch_release_2.8.0; AMD
+// documents rocm/pytorch tags as rocm<ver>_<os>_<py>_pytorch_release_<ver>);
+// AWS Neuron Deep Learning Containers (pytorch-training-neuronx, SDK 2.26.1;
+// the registry is in the job's region); PyTorch/XLA README "Cloud TPU VMs
+// Docker" (r2.7.0); Intel Gaudi docs "Docker installation" (vault.habana.ai)
+// document the 1.22 PyTorch image as :latest only: the pinned build
+// 1.22.2-32 (software 1.22.2, PyTorch 2.7.1, Ubuntu 24.04) is read from
+// public projects that pull it, not from a Habana page.
 func trainingImage(vendor, region string) string {
 	switch vendor {
 	case "nvidia":
 		return "nvcr.io/nvidia/pytorch:25.08-py3"
 	case "amd":
-		return "rocm/pytorch:latest"
+		return "rocm/pytorch:rocm7.0_ubuntu24.04_py3.12_pytorch_release_2.8.0"
 	case "aws":
 		return "763104351884.dkr.ecr." + region + ".amazonaws.com/pytorch-training-neuronx:2.8.0-neuronx-py311-sdk2.26.1-ubuntu22.04"
 	case "google":
 		return "us-central1-docker.pkg.dev/tpu-pytorch-releases/docker/xla:r2.7.0_3.10_tpuvm"
 	case "intel":
-		return "vault.habana.ai/gaudi-docker/1.22.0/ubuntu22.04/habanalabs/pytorch-installer-2.7.1:latest"
+		return "vault.habana.ai/gaudi-docker/1.22.2/ubuntu24.04/habanalabs/pytorch-installer-2.7.1:1.22.2-32"
 	}
 	return ""
 }

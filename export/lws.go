@@ -165,6 +165,7 @@ func (b *k8sBuilder) lwsEndpoint(w *plan.Workload, e *catalog.Engine, a *catalog
 	meta := b.meta(w, name)
 	meta.Annotations["aiplan.dev/engine"] = e.ID
 	meta.Annotations["aiplan.dev/engine-version"] = e.Version
+	b.imageBuild(&meta, w, e, a)
 	meta.Annotations["aiplan.dev/parallelism"] = fmt.Sprintf("tp=%d pp=%d across %d nodes", tp, nodes, nodes)
 	if env[0].Value != "" {
 		meta.Annotations["aiplan.dev/model-source"] = "https://huggingface.co/" + env[0].Value
