@@ -466,18 +466,28 @@ func (c *collector) finish(r *Result) {
 		o.describe()
 		r.Frontier = append(r.Frontier, *o)
 	}
-	// The shortlist: the cheapest option per pool, owned capacity always
-	// included so placement can serve from it first.
+	// The shortlist: the cheapest options per pool; owned capacity always
+	// included so placement can serve from it first, and the cheapest
+	// option on each cloud, so placement can weigh keeping the plan on
+	// fewer clouds (and say truly when a workload cannot run on one).
 	cands := make([]*Option, 0, len(c.pools)+len(c.others))
 	for _, o := range c.pools {
 		cands = append(cands, o)
 	}
 	cands = append(cands, c.others...)
 	sort.Slice(cands, func(i, j int) bool { return before(cands[i], cands[j]) })
+	clouds := map[string]bool{}
 	for _, o := range cands {
-		if len(r.Shortlist) < ShortlistSize || o.Pricing.Owned() {
+		cloud := ""
+		if o.Demand != nil && o.Demand.Instance != nil && o.Demand.OnPrem == "" {
+			cloud = o.Demand.Instance.Cloud
+		}
+		if len(r.Shortlist) < ShortlistSize || o.Pricing.Owned() || cloud != "" && !clouds[cloud] {
 			o.describe()
 			r.Shortlist = append(r.Shortlist, *o)
+			if cloud != "" {
+				clouds[cloud] = true
+			}
 		}
 	}
 	rejected := sortedOptions(c.rejected)
