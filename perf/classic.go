@@ -344,8 +344,8 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 	}
 	fam := ClassicFamily(m)
-	f, ok := e.Families[fam]
-	if !ok {
+	f, fitted := e.Families[fam]
+	if !fitted {
 		// A family without calibration rows runs at the typical fitted
 		// family's factors.
 		f = TypicalFamily(e, nil, nil)
@@ -524,7 +524,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		r.Assumptions = []string{
 			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
-			fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family (0: the typical fitted family)", fam, f.Rows),
+			familyBasis(fam, f.Rows, fitted),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
 			"uncertainty: " + r.UncertaintyBasis,
 		}
@@ -550,4 +550,12 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// familyBasis says where a model family's efficiencies come from.
+func familyBasis(fam string, rows int, fitted bool) string {
+	if !fitted {
+		return fmt.Sprintf("model family %s: no calibration rows; efficiencies of the typical fitted family (geometric mean of the fitted ones)", fam)
+	}
+	return fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family", fam, rows)
 }
