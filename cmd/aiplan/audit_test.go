@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Bad estimate input found by trying aiplan as a new user: each exits 2
+// with an error that names the flag, the value and what is allowed,
+// instead of running on or answering with a message that names none.
+func TestEstimate_BadFlagsNameFlagValueAndAllowed(t *testing.T) {
+	llm := []string{"estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "100", "--output-tokens", "10"}
+	classic := []string{"estimate", "inference", "--model", "resnet-50", "--accelerator", "l4"}
+	for _, c := range []struct {
+		args []string
+		want []string // substrings of stderr
+	}{
+		{append(llm, "--concurrency", "-1"), []string{"--concurrency -1", "between 1 and"}},
+		{append(llm, "--concurrency", "0.01"), []string{"--concurrency 0.01", "between 1 and"}},
+		{append(llm, "--request-rate", "NaN"), []string{"--request-rate NaN", "positive number"}},
+		{append(llm, "--request-rate", "1e12"), []string{"--request-rate 1e+12", "at most"}},
+		{append(llm, "--max-batch", "0.3"), []string{"--max-batch 0.3", "between 1 and"}},
+		{append(llm, "--batching", "foo"), []string{`--batching "foo"`, "continuous, static"}},
+		// A request longer than the model's context window.
+		{[]string{"estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "200000", "--output-tokens", "10"},
+			[]string{"--input-tokens 200000", "131072-token context", "llama-3.1-8b"}},
+		// Flags of the other kind of model were silently ignored.
+		{append(llm, "--batch", "8"), []string{"--batch 8", "does not apply", "LLM"}},
+		{append(llm, "--runtime", "tensorrt"), []string{"--runtime tensorrt", "does not apply"}},
+		{append(classic, "--tp", "2"), []string{"--tp 2", "does not apply", "classic model"}},
+		{append(classic, "--engine", "vllm"), []string{"--engine vllm", "does not apply"}},
+		{append(classic, "--concurrency", "4"), []string{"--concurrency 4", "does not apply"}},
+		// Triton serves classic models; it was accepted for an LLM and
+		// listed among the engines allowed for one.
+		{append(llm, "--engine", "triton"), []string{"--engine triton", "classic models", "allowed for llama-3.1-8b on h100-sxm: vllm, sglang, trtllm, tgi"}},
+		// An LLM on a CPU instance was called an unknown accelerator.
+		{[]string{"estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "aws/c7i.8xlarge/us-east-1", "--input-tokens", "100", "--output-tokens", "10"},
+			[]string{"aws/c7i.8xlarge/us-east-1 is a CPU instance", "classic models only"}},
+		{[]string{"estimate", "inference", "--model", "resnet-50", "--accelerator", "cpu"}, []string{`"cpu"`, "aws/c7i.8xlarge/us-east-1"}},
+	} {
+		code, _, errs := runCLI(c.args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", c.args, code, errs)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: stderr %q lacks %q", c.args, errs, w)
+			}
+		}
+		if strings.Contains(errs, "neuron") && strings.Contains(errs, "triton") {
+			t.Errorf("%v: %s", c.args, errs)
+		}
+	}
+	if code, _, errs := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--engine", "neuron", "--input-tokens", "100", "--output-tokens", "10"); code != 2 || strings.Contains(errs, "triton") {
+		t.Errorf("--engine neuron on h100: exit %d, %s (triton is no LLM engine)", code, errs)
+	}
+}
+
+// An LLM that does not fit prints no zero rates, latencies or zero-width
+// band that could be read as a prediction, and still names its engine; the
+// table no longer claims the engine has no calibration rows on the vendor.
+func TestEstimate_DoesNotFit_NoZeroPrediction(t *testing.T) {
+	args := []string{"estimate", "inference", "--model", "llama-1-13b", "--accelerator", "l4", "--input-tokens", "1000", "--output-tokens", "200"}
+	code, out, errs := runCLI(append(args, "-o", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["fits"] != false || m["reason"] == "" || m["engine"] != "vllm" {
+		t.Errorf("fits %v reason %v engine %v", m["fits"], m["reason"], m["engine"])
+	}
+	for _, k := range []string{"output_tokens_per_second", "ttft_ms", "tpot_ms", "e2e_latency_ms", "uncertainty", "batch_size"} {
+		if v, ok := m[k]; ok {
+			t.Errorf("a configuration that does not fit reports %s = %v", k, v)
+		}
+	}
+	_, table, _ := runCLI(args...)
+	if !strings.Contains(table, "DOES NOT FIT") || strings.Contains(table, "no calibration rows for it on this vendor") {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+// A small rate prints with significant digits, not as "0 (likely 0-1)".
+func TestEstimate_SmallRatesAreNotZero(t *testing.T) {
+	code, out, errs := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "120000", "--output-tokens", "10")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "output tokens/s") || strings.HasPrefix(line, "requests/s") {
+			f := strings.Fields(strings.TrimPrefix(strings.TrimPrefix(line, "output tokens/s"), "requests/s"))
+			if len(f) == 0 || f[0] == "0" || f[0] == "0.00" {
+				t.Errorf("rate prints as zero: %q", line)
+			}
+		}
+	}
+	for v, want := range map[float64]string{1702.4: "1702", 0.4676: "0.468", 12.34: "12.3", 99.96: "100"} {
+		if got := rate(v); got != want {
+			t.Errorf("rate(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
