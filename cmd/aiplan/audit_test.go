@@ -105,3 +105,64 @@ func TestEstimate_SmallRatesAreNotZero(t *testing.T) {
 		}
 	}
 }
+
+// Training flags that leave no tp x pp x dp layout of --gpus panicked with
+// an integer division by zero (exit 1); they are bad input.
+func TestEstimateTraining_ImpossibleLayoutIsBadInput(t *testing.T) {
+	for _, extra := range [][]string{{"--gpus", "8", "--dp", "3"}, {"--gpus", "6", "--dp", "2"}, {"--gpus", "3", "--dp", "1"}} {
+		args := append([]string{"estimate", "training", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--tokens", "1T"}, extra...)
+		code, _, errs := runCLI(args...)
+		if code != 2 || !strings.Contains(errs, "--gpus "+extra[1]+" cannot be laid out") || strings.Contains(errs, "internal error") {
+			t.Errorf("%v: exit %d: %s", extra, code, errs)
+		}
+	}
+	code, _, errs := runCLI("estimate", "training", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--tokens", "1T", "--gpus", "8", "--tp", "-2")
+	if code != 2 || !strings.Contains(errs, "--tp -2") {
+		t.Errorf("--tp -2: exit %d: %s", code, errs)
+	}
+}
+
+// A training job that does not fit prints no GPU-hours, cost or band.
+func TestEstimateTraining_DoesNotFit_NoPrediction(t *testing.T) {
+	args := []string{"estimate", "training", "--model", "llama-3.1-405b", "--accelerator", "l4", "--gpus", "1", "--tokens", "1T"}
+	code, out, errs := runCLI(append(args, "-o", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m["fits"] != false || m["reason"] == "" || m["memory_breakdown_gib"] == nil {
+		t.Errorf("got %v", m)
+	}
+	for _, k := range []string{"gpu_hours", "wall_hours", "cost_usd", "uncertainty", "mfu"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("does not fit, yet reports %s = %v", k, m[k])
+		}
+	}
+	_, table, _ := runCLI(args...)
+	if !strings.Contains(table, "DOES NOT FIT") || strings.Contains(table, "GPU-hours") || strings.Contains(table, "cost") {
+		t.Errorf("table:\n%s", table)
+	}
+}
+
+// The memory breakdown is in GiB (it sums to memory_per_gpu_gib) and its
+// key says so.
+func TestEstimateTraining_BreakdownUnit(t *testing.T) {
+	_, out, _ := runCLI("estimate", "training", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--gpus", "64", "--tokens", "1T", "-o", "json")
+	var m struct {
+		Total     float64            `json:"memory_per_gpu_gib"`
+		Breakdown map[string]float64 `json:"memory_breakdown_gib"`
+	}
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, v := range m.Breakdown {
+		sum += v
+	}
+	if len(m.Breakdown) == 0 || sum < 0.99*m.Total || sum > 1.01*m.Total {
+		t.Errorf("breakdown %v sums to %.2f, total %.2f GiB", m.Breakdown, sum, m.Total)
+	}
+}

@@ -242,6 +242,17 @@ type notFitJSON struct {
 	Assumptions    []string    `json:"assumptions"`
 }
 
+// trainingNotFitJSON is the JSON of a training estimate that does not fit.
+type trainingNotFitJSON struct {
+	Fits            bool               `json:"fits"`
+	Reason          string             `json:"reason"`
+	Bottleneck      string             `json:"bottleneck"`
+	MemoryPerGPUGiB float64            `json:"memory_per_gpu_gib"`
+	MemoryBreakdown map[string]float64 `json:"memory_breakdown_gib"`
+	Parallelism     perf.Parallelism   `json:"parallelism"`
+	Assumptions     []string           `json:"assumptions"`
+}
+
 func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *catalog.Engine, r perf.InferenceResult) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s on %d x %s (%d replica(s))\n", m.Name, r.GPUs, a.Name, r.Replicas)
@@ -383,14 +394,27 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 		return usageError{err}
 	}
 	w := cmd.OutOrStdout()
+	if !r.Fits {
+		// No run to time: the closest plan and its memory, not GPU-hours,
+		// cost or a band that could be read as a prediction.
+		if f.out == "json" {
+			return writeJSON(w, trainingNotFitJSON{Reason: r.Reason, Bottleneck: r.Bottleneck, MemoryPerGPUGiB: r.MemoryPerGPUGiB,
+				MemoryBreakdown: r.MemoryBreakdown, Parallelism: r.Parallelism, Assumptions: r.Assumptions})
+		}
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "%s %s on %d x %s, %.3g tokens\n", m.Name, f.method, f.gpus, a.Name, tokens)
+		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+		p := r.Parallelism
+		fmt.Fprintf(tw, "closest plan\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
+		fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.0f\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
+		tw.Flush()
+		return nil
+	}
 	if f.out == "json" {
 		return writeJSON(w, r)
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s on %d x %s, %.3g tokens\n", m.Name, f.method, f.gpus, a.Name, tokens)
-	if !r.Fits {
-		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
-	}
 	u := r.Uncertainty
 	fmt.Fprintf(tw, "GPU-hours\t%.4g\t(likely %.4g-%.4g; %.4g without failures/restarts)\n", r.GPUHours, r.GPUHours/u.High, r.GPUHours/u.Low, r.GPUHoursIdeal)
 	fmt.Fprintf(tw, "wall time\t%.3g h\t(%.3g days)\n", r.WallHours, r.WallHours/24)
