@@ -166,3 +166,39 @@ func TestEstimateTraining_BreakdownUnit(t *testing.T) {
 		t.Errorf("breakdown %v sums to %.2f, total %.2f GiB", m.Breakdown, sum, m.Total)
 	}
 }
+
+// A weight precision the chip cannot run or the engine does not serve was
+// estimated anyway (NVFP4 on Inferentia 2 under Neuron, FP8 on TPU v6e, FP4
+// under TGI), naming an engine and format that do not go together.
+func TestEstimate_PrecisionMustRunOnChipAndEngine(t *testing.T) {
+	for _, c := range []struct {
+		accel, engine, prec string
+		want                []string
+	}{
+		{"inferentia2", "neuron", "fp4", []string{"--precision fp4 does not run on inferentia2", "bf16, fp16, fp8, int8"}},
+		{"tpu-v6e", "vllm-tpu", "fp8", []string{"--precision fp8 does not run on tpu-v6e", "bf16, int8, int4"}},
+		{"gaudi3", "gaudi", "int8", []string{"--precision int8 does not run on gaudi3"}},
+		{"h100-sxm", "tgi", "fp4", []string{"--precision fp4 is not served by --engine tgi", "engines that serve it there: vllm, sglang, trtllm"}},
+		{"tpu-v6e", "", "", []string{"the default precision of gpt-oss-120b, fp4,", "does not run on tpu-v6e"}},
+	} {
+		args := []string{"estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", c.accel, "--input-tokens", "1000", "--output-tokens", "100"}
+		if c.prec == "" {
+			args[3] = "gpt-oss-120b"
+		} else {
+			args = append(args, "--engine", c.engine, "--precision", c.prec)
+		}
+		code, _, errs := runCLI(args...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errs, w) {
+				t.Errorf("%v: stderr %q lacks %q", args, errs, w)
+			}
+		}
+	}
+	// What the chip and engine do serve still runs.
+	if code, _, errs := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "a100-sxm-80gb", "--precision", "fp4", "--input-tokens", "1000", "--output-tokens", "100"); code != 0 {
+		t.Errorf("weight-only fp4 on A100 under vLLM: exit %d: %s", code, errs)
+	}
+}

@@ -189,9 +189,16 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 		}
 		return usage("--engine %s %s; allowed for %s on %s: %s", eng.ID, why, m.ID, a.ID, strings.Join(ids, ", "))
 	}
-	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: eng.ID,
+	in := perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: eng.ID,
 		Precision: prec, KVPrecision: kv, InputTokens: f.input, OutputTokens: f.output, Concurrency: f.conc, RequestRate: f.rate,
-		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch})
+		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch}
+	if err := in.Validate(); err != nil {
+		return usageError{err}
+	}
+	if err := checkServes(c, m, a, eng, in.Precision, prec == ""); err != nil {
+		return err
+	}
+	r, err := perf.Inference(in)
 	if err != nil {
 		return usageError{err}
 	}
@@ -203,6 +210,47 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 		return writeJSON(w, r)
 	}
 	return printInference(w, m, a, eng, r)
+}
+
+// checkServes refuses a weight precision the chip cannot run or the engine
+// does not serve (the planner skips both; the estimate ran them and named
+// an engine and a format that do not go together).
+func checkServes(c *catalog.Catalog, m *catalog.Model, a *catalog.Accelerator, eng *catalog.Engine, p catalog.Precision, defaulted bool) error {
+	if a.Supports(p) != catalog.SupportNone && eng.Serves(p) {
+		return nil
+	}
+	what := fmt.Sprintf("--precision %s", p)
+	if defaulted {
+		what = fmt.Sprintf("the default precision of %s, %s,", m.ID, p)
+	}
+	var ok []catalog.Precision
+	for _, q := range eng.Precisions {
+		if a.Supports(q) != catalog.SupportNone {
+			ok = append(ok, q)
+		}
+	}
+	if a.Supports(p) == catalog.SupportNone {
+		return usage("%s does not run on %s: allowed there with --engine %s: %s", what, a.ID, eng.ID, joinPrecisions(ok))
+	}
+	var others []string
+	for _, e := range c.EnginesFor(a) {
+		if e.Kind == "llm" && e.Serves(p) {
+			others = append(others, e.ID)
+		}
+	}
+	alt := "no engine in the catalog serves it there"
+	if len(others) > 0 {
+		alt = "engines that serve it there: " + strings.Join(others, ", ")
+	}
+	return usage("%s is not served by --engine %s: allowed on %s with it: %s; %s", what, eng.ID, a.ID, joinPrecisions(ok), alt)
+}
+
+func joinPrecisions(ps []catalog.Precision) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 // llmOnlyFlags and classicOnlyFlags are the estimate inference flags that
