@@ -310,6 +310,18 @@ type poolID struct {
 
 // rankCost is the new spending an option causes: sunk costs are excluded
 // from MonthlyUSD already, so owned capacity competes on its marginal cost.
+// Replicas says how many replicas run: "3 replicas", or "1-4 replicas"
+// when the count follows the traffic.
+func Replicas(min, max int) string {
+	if min == max {
+		if max == 1 {
+			return "1 replica"
+		}
+		return fmt.Sprintf("%d replicas", max)
+	}
+	return fmt.Sprintf("%d-%d replicas", min, max)
+}
+
 func rankCost(o *Option) float64 { return o.MonthlyUSD + o.OneOffUSD }
 
 // before orders options by cost, then latency, then a stable identity.
