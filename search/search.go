@@ -533,8 +533,10 @@ func Why(choice, alt *Option) string {
 	switch {
 	case dc > 0 && base > 0:
 		s := fmt.Sprintf("costs %.0f%% more", dc/base*100)
-		if alt.LatencyMs > 0 && alt.LatencyMs < choice.LatencyMs {
-			s += fmt.Sprintf(" for %.0f%% lower latency", (1-alt.LatencyMs/choice.LatencyMs)*100)
+		// Only a gain that survives rounding: "for 0% lower latency" read
+		// as a reason.
+		if gain := (1 - alt.LatencyMs/choice.LatencyMs) * 100; alt.LatencyMs > 0 && gain >= 0.5 {
+			s += fmt.Sprintf(" for %.0f%% lower latency", gain)
 		}
 		return s
 	case dc > 0:

@@ -88,3 +88,14 @@ func TestReplicas_Wording(t *testing.T) {
 		}
 	}
 }
+
+// A latency gain that rounds to 0% is no reason given for costing more.
+func TestWhy_NoZeroPercentGain(t *testing.T) {
+	choice := &Option{MonthlyUSD: 100, LatencyMs: 1196}
+	if got := Why(choice, &Option{MonthlyUSD: 171, LatencyMs: 1195}); got != "costs 71% more" {
+		t.Errorf("got %q", got)
+	}
+	if got := Why(choice, &Option{MonthlyUSD: 171, LatencyMs: 900}); got != "costs 71% more for 25% lower latency" {
+		t.Errorf("got %q", got)
+	}
+}
