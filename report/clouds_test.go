@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/spec"
 )
@@ -41,6 +42,23 @@ workloads:
 		line := consolidationLine(examplePlan(t, ex))
 		if !strings.Contains(line, "1 in use (") || strings.Contains(line, "costs the same") {
 			t.Errorf("%s: %s", ex, line)
+		}
+	}
+}
+
+// One node reads "1 instance", not "1 instances".
+func TestNodesPerHour_Singular(t *testing.T) {
+	for _, c := range []struct {
+		pl   placement.Pool
+		want string
+	}{
+		{placement.Pool{MinNodes: 1, PeakNodes: 1}, "1 instance"},
+		{placement.Pool{MinNodes: 2, PeakNodes: 2}, "2 instances"},
+		{placement.Pool{MinNodes: 1, PeakNodes: 3}, "1-3 instances"},
+		{placement.Pool{MinNodes: 1, PeakNodes: 1, OnPrem: "dc"}, "1 GPU serving"},
+	} {
+		if got := nodesPerHour(&c.pl); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.pl, got, c.want)
 		}
 	}
 }

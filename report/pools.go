@@ -40,6 +40,9 @@ func nodesPerHour(pl *placement.Pool) string {
 	}
 	s := fmt.Sprintf("%d-%d %s", pl.MinNodes, pl.PeakNodes, unit)
 	if pl.MinNodes == pl.PeakNodes {
+		if pl.PeakNodes == 1 {
+			unit = strings.Replace(strings.Replace(unit, "instances", "instance", 1), "GPUs", "GPU", 1)
+		}
 		s = fmt.Sprintf("%d %s", pl.PeakNodes, unit)
 	}
 	if pl.JobGPUs > 0 {
