@@ -154,20 +154,23 @@ func (in *InferenceInput) Validate() error {
 			return inputErr("--%s %v: must be between 1 and 10,000,000", [2]string{"input-tokens", "output-tokens"}[i], v)
 		}
 	}
-	if badNum(in.Concurrency) || in.Concurrency < 0 || badNum(in.RequestRate) || in.RequestRate < 0 {
-		return inputErr("concurrency and request rate must be positive numbers")
+	if badNum(in.Concurrency) || in.Concurrency < 0 || (in.Concurrency > 0 && in.Concurrency < 1) || in.Concurrency > 1e7 {
+		return inputErr("--concurrency %v: must be between 1 and 10,000,000 requests in flight (omit it for maximum throughput)", in.Concurrency)
+	}
+	if badNum(in.RequestRate) || in.RequestRate < 0 || in.RequestRate > 1e7 {
+		return inputErr("--request-rate %v: must be a positive number of requests per second, at most 10,000,000 (omit it for maximum throughput)", in.RequestRate)
 	}
 	if in.Concurrency > 0 && in.RequestRate > 0 {
 		return inputErr("give --concurrency or --request-rate, not both")
 	}
-	if badNum(in.MaxBatch) || in.MaxBatch < 0 {
-		return inputErr("max batch must be a positive number")
+	if badNum(in.MaxBatch) || in.MaxBatch < 0 || (in.MaxBatch > 0 && in.MaxBatch < 1) || in.MaxBatch > 1e6 {
+		return inputErr("--max-batch %v: must be between 1 and 1,000,000 sequences per replica (omit it for the engine's default)", in.MaxBatch)
 	}
 	if in.Batching == "" {
 		in.Batching = Continuous
 	}
 	if in.Batching != Continuous && in.Batching != Static {
-		return inputErr("batching %q: allowed: continuous, static", in.Batching)
+		return inputErr("--batching %q: allowed: continuous, static", in.Batching)
 	}
 	if in.Accel.MemoryBandwidth() <= 0 {
 		return inputErr("accelerator %s has no memory bandwidth in the catalog; add it with --catalog", in.Accel.ID)
@@ -472,7 +475,12 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	sm.init(&in)
 	s := &sm
 	replicas := in.GPUs / in.ReplicaGPUs()
-	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true}
+	r := InferenceResult{Replicas: replicas, GPUs: in.GPUs, Fits: true, Engine: in.Engine}
+	if !in.Quiet {
+		if f, ok := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor)); ok {
+			r.EngineVersions = f.Versions
+		}
+	}
 
 	// Memory per GPU.
 	capacity := a.UsableMemoryGiB() * GiB * e.GPUMemoryUtilization
@@ -507,6 +515,7 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		r.Fits = false
 		r.Reason = fmt.Sprintf("one request of %.0f tokens needs %.0f KV-cache tokens but only %.0f fit beside the weights", isl+osl, perSeqFull, kvTokens)
 		r.Bottleneck = "kv-cache capacity"
+		r.Assumptions = []string{fmt.Sprintf("KV cache in %s, %.0f bytes per token; memory per GPU = weights / (tp x pp) + activation peak + runtime overhead, and the KV cache gets the rest of gpu_memory_utilization", in.KVPrecision, r.Memory.KVBytesPerToken)}
 		return r, nil
 	}
 	maxBatch := e.MaxBatch
@@ -667,12 +676,8 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		class, bnd = class+" (too few rows; max-throughput band)", u.Throughput
 	}
 	r.Uncertainty = band(bnd, ext.n, u.Extrapolate)
-	r.Engine = in.Engine
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis(class, u.Extrapolate)
-		if f, ok := in.Eff.EngineFactors(catalog.EngineKey(in.Engine, in.Accel.Vendor)); ok {
-			r.EngineVersions = f.Versions
-		}
 		r.Assumptions = inferenceAssumptions(&in, s, bMax, limit, preComputeBound, r)
 	}
 	return r, nil

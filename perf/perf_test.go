@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -147,6 +148,31 @@ func TestTraining_GPUHours_ConsistentWithThroughput(t *testing.T) {
 	}
 	if r.GPUHours < r.GPUHoursIdeal || r.MFU <= 0 || r.MFU >= 1 {
 		t.Errorf("gpu-hours %v < ideal %v or MFU %v", r.GPUHours, r.GPUHoursIdeal, r.MFU)
+	}
+}
+
+// A job of fewer tokens than one global batch still runs one step: it was
+// timed at a fraction of a step (1 token on 8 H100s: 1.3e-5 s of wall time).
+func TestTraining_TinyJobTakesAtLeastOneStep(t *testing.T) {
+	for _, tokens := range []float64{1, 1e6} {
+		r, err := Training(TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 4096, Tokens: tokens, Zero: -1})
+		if err != nil || !r.Fits {
+			t.Fatal(err, r.Reason)
+		}
+		if r.GPUHoursIdeal*3600/4096 < r.StepTimeS*(1-1e-9) {
+			t.Errorf("%g tokens: %.3g s of wall time, shorter than one %.3g s step", tokens, r.GPUHoursIdeal*3600/4096, r.StepTimeS)
+		}
+		if !strings.Contains(strings.Join(r.Assumptions, "\n"), "fewer than one step") {
+			t.Errorf("%g tokens: assumptions do not say the job is one step: %v", tokens, r.Assumptions)
+		}
+	}
+}
+
+// Degrees that leave no layout of the GPUs are an input error, not a panic.
+func TestTraining_NoLayoutIsInputError(t *testing.T) {
+	_, err := Training(TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 8, DP: 3, Tokens: 1e9, Zero: -1})
+	if !errors.Is(err, ErrInput) {
+		t.Errorf("--gpus 8 --dp 3: %v, want an input error", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package perf
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/aiplan-dev/aiplan/catalog"
 )
@@ -76,7 +77,7 @@ type TrainingResult struct {
 	FLOPsTotal            float64            `json:"flops_total"`
 	FLOPsPerToken         float64            `json:"flops_per_token"`
 	MemoryPerGPUGiB       float64            `json:"memory_per_gpu_gib"`
-	MemoryBreakdown       map[string]float64 `json:"memory_breakdown_gb"`
+	MemoryBreakdown       map[string]float64 `json:"memory_breakdown_gib"`
 	Fits                  bool               `json:"fits"`
 	Reason                string             `json:"reason,omitempty"`
 	Parallelism           Parallelism        `json:"parallelism"`
@@ -130,8 +131,13 @@ func (in *TrainingInput) Validate() error {
 	default:
 		return inputErr("--method %q: allowed: pretrain, full, lora, qlora", in.Method)
 	}
-	if in.TP < 0 || in.PP < 0 || in.DP < 0 || in.GlobalBatch < 0 {
-		return inputErr("parallelism degrees must be positive")
+	for _, f := range []struct {
+		flag string
+		v    int
+	}{{"tp", in.TP}, {"pp", in.PP}, {"dp", in.DP}, {"global-batch", in.GlobalBatch}} {
+		if f.v < 0 {
+			return inputErr("--%s %d: must be a positive integer (omit it to let aiplan choose)", f.flag, f.v)
+		}
 	}
 	if in.TP > 0 && in.Model.Heads%in.TP != 0 {
 		return inputErr("--tp %d does not divide the %d attention heads of %s", in.TP, in.Model.Heads, in.Model.ID)
@@ -152,7 +158,7 @@ func (in *TrainingInput) Validate() error {
 	switch in.Recompute {
 	case "", RecomputeNone, RecomputeSelective, RecomputeFull:
 	default:
-		return inputErr("recompute %q: allowed: none, selective, full", in.Recompute)
+		return inputErr("--recompute %q: allowed: none, selective, full", in.Recompute)
 	}
 	if badNum(in.PricePerGPUHour) || in.PricePerGPUHour < 0 {
 		return inputErr("price must be >= 0")
@@ -199,6 +205,12 @@ func Training(in TrainingInput) (TrainingResult, error) {
 		return TrainingResult{}, err
 	}
 	best, ev, ok := choosePlan(&in)
+	if best.tp == 0 {
+		// No layout was tried: the given degrees leave none whose tp x pp
+		// x dp makes --gpus.
+		return TrainingResult{}, inputErr("--gpus %d cannot be laid out as tp x pp x dp with %s: tp from 1, 2, 4, 8 (within the scale-up domain of %d unless --tp is given), pp from 1, 2, 4, ..., 64 up to the %d layers; give --gpus as such a product",
+			in.GPUs, givenDegrees(&in), max(in.Accel.LinkDomain, 1), in.Model.Layers)
+	}
 	r := TrainingResult{Fits: ok}
 	m, a, e := in.Model, in.Accel, &in.Eff.Training
 	seq := float64(in.SeqLen)
@@ -219,7 +231,8 @@ func Training(in TrainingInput) (TrainingResult, error) {
 	r.MemoryPerGPUGiB = ev.memGB
 	r.MemoryBreakdown = map[string]float64{"weights_grads_optimizer": ev.states / GiB, "activations": ev.acts / GiB, "logits": ev.logits / GiB, "runtime_reserve": ev.reserve / GiB}
 	r.Parallelism = Parallelism{TP: best.tp, PP: best.pp, DP: best.dp, EP: 1, ZeroStage: best.zero, Recompute: best.recompute, MicroBatch: best.mbs, GlobalBatch: best.gbs}
-	wallIdeal := in.Tokens / (r.TokensPerSecondPerGPU * n) / 3600
+	// A job shorter than one step of the global batch still runs that step.
+	wallIdeal := math.Max(in.Tokens, tokStep) / (r.TokensPerSecondPerGPU * n) / 3600
 	// Goodput at scale: failures at a constant rate per GPU-hour (Llama 3:
 	// 419 unexpected interruptions in 54 days on 16,384 GPUs), checkpoints at
 	// the Young/Daly interval sqrt(2 x checkpoint cost x MTBF), each failure
@@ -264,6 +277,9 @@ func Training(in TrainingInput) (TrainingResult, error) {
 			fmt.Sprintf("step = GEMMs at a fitted efficiency that falls with the chip's FLOP/byte ratio + memory-bound ops + attention + exposed TP/DP communication + pipeline bubble + %.0f ms", e.StepOverheadMS),
 			fmt.Sprintf("goodput %.1f%%: %.3g failures per GPU-hour, %.1f h restart, checkpoint every Young/Daly interval", r.Goodput*100, e.FailuresPerGPUHour, e.RestartHours),
 		}
+		if in.Tokens < tokStep {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%.3g tokens are fewer than one step of the global batch (%.3g tokens): the job is timed as that one step", in.Tokens, tokStep))
+		}
 		if in.Precision == catalog.FP8 {
 			r.Assumptions = append(r.Assumptions, "FP8: GEMMs at the FP8 peak, attention and memory-bound ops unchanged; MFU is quoted against the FP8 peak")
 		}
@@ -272,6 +288,24 @@ func Training(in TrainingInput) (TrainingResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// givenDegrees names the parallelism flags the user fixed ("no --tp, --pp
+// or --dp" when none).
+func givenDegrees(in *TrainingInput) string {
+	var g []string
+	for _, f := range []struct {
+		flag string
+		v    int
+	}{{"tp", in.TP}, {"pp", in.PP}, {"dp", in.DP}} {
+		if f.v > 0 {
+			g = append(g, fmt.Sprintf("--%s %d", f.flag, f.v))
+		}
+	}
+	if len(g) == 0 {
+		return "no --tp, --pp or --dp"
+	}
+	return strings.Join(g, ", ")
 }
 
 var (
@@ -360,7 +394,7 @@ func choosePlan(in *TrainingInput) (trainPlan, trainEval, bool) {
 			break // a larger TP degree made it slower; larger still will not help
 		}
 	}
-	if !found {
+	if !found && best.tp > 0 {
 		bestEv = evalPlan(in, &best, true) // report the closest plan's speed too
 	}
 	return best, bestEv, found

@@ -70,8 +70,17 @@ func consolidationLine(p *plan.Plan) string {
 	if p.Placement == nil || len(p.Placement.Consolidation) == 0 {
 		return ""
 	}
+	var inUse []string
+	for _, c := range p.Placement.Clouds {
+		if c.Cloud != "" {
+			inUse = append(inUse, c.Cloud)
+		}
+	}
 	var parts []string
 	for _, c := range p.Placement.Consolidation {
+		if len(inUse) == 1 && c.Cloud == inUse[0] && c.Elsewhere == 0 {
+			continue // the plan itself: "all on aws costs the same" said nothing
+		}
 		s := ""
 		switch {
 		case c.DeltaUSD > 0.5:
@@ -86,13 +95,14 @@ func consolidationLine(p *plan.Plan) string {
 		}
 		parts = append(parts, s)
 	}
-	clouds := 0
-	for _, c := range p.Placement.Clouds {
-		if c.Cloud != "" {
-			clouds++
-		}
+	head := fmt.Sprintf("Clouds: %d in use", len(inUse))
+	if len(inUse) > 0 {
+		head += " (" + strings.Join(inUse, ", ") + ")"
 	}
-	return fmt.Sprintf("Clouds: %d in use; %s", clouds, strings.Join(parts, "; "))
+	if len(parts) == 0 {
+		return head
+	}
+	return head + "; " + strings.Join(parts, "; ")
 }
 
 // poolTable writes the node pools for the terminal.

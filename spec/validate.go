@@ -273,6 +273,17 @@ func (v *validator) traffic(w *Workload, path string, needTokens bool) {
 	v.rangeCheck(path+".traffic.workingDaysPerWeek", t.WorkingDaysPerWeek, 1, 7, false)
 }
 
+// context refuses requests longer than the model's context window: the
+// prompt and the generated tokens share it.
+func (v *validator) context(w *Workload, m *catalog.Model, path string) {
+	t := w.Traffic
+	if m == nil || t == nil || m.MaxContext <= 0 || t.InputTokens+t.OutputTokens <= float64(m.MaxContext) {
+		return
+	}
+	v.err(path+".traffic.inputTokens", fmt.Sprintf("with outputTokens %v exceeds the %d-token context of %s", t.OutputTokens, m.MaxContext, m.ID),
+		t.InputTokens, fmt.Sprintf("inputTokens + outputTokens at most %d", m.MaxContext))
+}
+
 func (v *validator) workload(w *Workload, path string) {
 	if !oneOf(w.Type, WorkloadTypes) {
 		v.err(path+".type", "unknown workload type", quote(w.Type), strings.Join(WorkloadTypes, ", "))
@@ -313,16 +324,18 @@ func (v *validator) workload(w *Workload, path string) {
 	v.rangeCheck(path+".maxGPUs", float64(w.MaxGPUs), 0, 1e6, false)
 	switch w.Type {
 	case LLMInference:
-		v.model(w, path, true)
+		m := v.model(w, path, true)
 		v.traffic(w, path, true)
+		v.context(w, m, path)
 	case BatchInference:
-		v.model(w, path, true)
+		m := v.model(w, path, true)
 		v.rangeCheck(path+".requestsPerDay", w.RequestsPerDay, 1, 1e11, true)
 		v.rangeCheck(path+".deadlineHours", w.DeadlineHours, 0.1, 744, false)
 		if w.Traffic == nil {
 			v.err(path+".traffic", "is required for token lengths", nil, "inputTokens and outputTokens")
 		} else {
 			v.traffic(w, path, true)
+			v.context(w, m, path)
 		}
 	case Training, FineTuning:
 		m := v.model(w, path, true)

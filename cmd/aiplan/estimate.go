@@ -121,11 +121,20 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	var cpu *catalog.Instance
 	a, aerr := c.Accelerator(f.accel)
 	if aerr != nil {
-		if in, err := c.Instance(f.accel); err == nil && in.IsCPU() && !m.IsLLM() {
+		in, err := c.Instance(f.accel)
+		switch {
+		case err == nil && in.IsCPU() && !m.IsLLM():
 			cpu = in
-		} else {
+		case err == nil && in.IsCPU():
+			return usage("--accelerator %s is a CPU instance: CPU instances run classic models only; %s is an LLM and needs an accelerator (run `aiplan catalog list accelerators`)", in.ID, m.ID)
+		case strings.EqualFold(f.accel, "cpu"):
+			return usage("--accelerator %q: name a CPU instance such as aws/c7i.8xlarge/us-east-1 (run `aiplan catalog list instances`); CPU instances run classic models only", f.accel)
+		default:
 			return resolveErr(aerr)
 		}
+	}
+	if err := checkInferenceFlags(cmd, m); err != nil {
+		return err
 	}
 	for name, v := range map[string]int{"gpus": f.gpus, "tp": f.tp, "pp": f.pp, "ep": f.ep, "batch": f.batch} {
 		if v < 0 || (v == 0 && name != "gpus" && name != "batch") {
@@ -134,9 +143,6 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	}
 	w := cmd.OutOrStdout()
 	if !m.IsLLM() {
-		if f.input > 0 || f.output > 0 {
-			return usage("--input-tokens/--output-tokens apply to LLMs; %s is a classic model (use --batch)", m.ID)
-		}
 		switch f.runtime {
 		case "", "tensorrt", "framework", "pytorch", "tensorflow", "mxnet", "openvino", "onnxruntime":
 		default:
@@ -155,6 +161,13 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if f.input <= 0 || f.output <= 0 {
 		return usage("--input-tokens and --output-tokens are required for LLM %s and must be positive", m.ID)
 	}
+	if n := f.input + f.output; m.MaxContext > 0 && n > float64(m.MaxContext) {
+		// The engine itself (perf) stays permissive: published benchmarks
+		// run some models past their configured context, and their rows
+		// calibrate it. A user asking for it gets told.
+		return usage("--input-tokens %v + --output-tokens %v = %v tokens exceeds the %d-token context of %s: at most %d in all",
+			f.input, f.output, n, m.MaxContext, m.ID, m.MaxContext)
+	}
 	engineID := f.engine
 	if engineID == "" {
 		engineID = c.Efficiency.DefaultEngine(a.Vendor)
@@ -163,23 +176,129 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if err != nil {
 		return usage("--engine %q: %v", f.engine, err)
 	}
-	if !eng.RunsOn(a) {
+	if !eng.RunsOn(a) || eng.Kind != "llm" {
 		var ids []string
 		for _, e := range c.EnginesFor(a) {
-			ids = append(ids, e.ID)
+			if e.Kind == "llm" {
+				ids = append(ids, e.ID)
+			}
 		}
-		return usage("--engine %s does not run on %s; allowed: %s", eng.ID, a.ID, strings.Join(ids, ", "))
+		why := "does not run on " + a.ID
+		if eng.Kind != "llm" {
+			why = "serves classic models, not LLMs"
+		}
+		return usage("--engine %s %s; allowed for %s on %s: %s", eng.ID, why, m.ID, a.ID, strings.Join(ids, ", "))
 	}
-	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: eng.ID,
+	in := perf.InferenceInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, TP: f.tp, PP: f.pp, EP: f.ep, Engine: eng.ID,
 		Precision: prec, KVPrecision: kv, InputTokens: f.input, OutputTokens: f.output, Concurrency: f.conc, RequestRate: f.rate,
-		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch})
+		Batching: perf.Batching(f.batching), MaxBatch: f.maxBatch}
+	if err := in.Validate(); err != nil {
+		return usageError{err}
+	}
+	if err := checkServes(c, m, a, eng, in.Precision, prec == ""); err != nil {
+		return err
+	}
+	r, err := perf.Inference(in)
 	if err != nil {
 		return usageError{err}
 	}
 	if f.out == "json" {
+		if !r.Fits {
+			return writeJSON(w, notFitJSON{Reason: r.Reason, Bottleneck: r.Bottleneck, Replicas: r.Replicas, GPUs: r.GPUs, Memory: r.Memory,
+				Engine: r.Engine, EngineVersions: r.EngineVersions, Assumptions: r.Assumptions})
+		}
 		return writeJSON(w, r)
 	}
 	return printInference(w, m, a, eng, r)
+}
+
+// checkServes refuses a weight precision the chip cannot run or the engine
+// does not serve (the planner skips both; the estimate ran them and named
+// an engine and a format that do not go together).
+func checkServes(c *catalog.Catalog, m *catalog.Model, a *catalog.Accelerator, eng *catalog.Engine, p catalog.Precision, defaulted bool) error {
+	if a.Supports(p) != catalog.SupportNone && eng.Serves(p) {
+		return nil
+	}
+	what := fmt.Sprintf("--precision %s", p)
+	if defaulted {
+		what = fmt.Sprintf("the default precision of %s, %s,", m.ID, p)
+	}
+	var ok []catalog.Precision
+	for _, q := range eng.Precisions {
+		if a.Supports(q) != catalog.SupportNone {
+			ok = append(ok, q)
+		}
+	}
+	if a.Supports(p) == catalog.SupportNone {
+		return usage("%s does not run on %s: allowed there with --engine %s: %s", what, a.ID, eng.ID, joinPrecisions(ok))
+	}
+	var others []string
+	for _, e := range c.EnginesFor(a) {
+		if e.Kind == "llm" && e.Serves(p) {
+			others = append(others, e.ID)
+		}
+	}
+	alt := "no engine in the catalog serves it there"
+	if len(others) > 0 {
+		alt = "engines that serve it there: " + strings.Join(others, ", ")
+	}
+	return usage("%s is not served by --engine %s: allowed on %s with it: %s; %s", what, eng.ID, a.ID, joinPrecisions(ok), alt)
+}
+
+func joinPrecisions(ps []catalog.Precision) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = string(p)
+	}
+	return strings.Join(s, ", ")
+}
+
+// llmOnlyFlags and classicOnlyFlags are the estimate inference flags that
+// apply to one kind of model only: given for the other kind they would be
+// silently ignored, so they are refused.
+var (
+	llmOnlyFlags     = []string{"tp", "pp", "ep", "engine", "kv-precision", "input-tokens", "output-tokens", "concurrency", "request-rate", "max-batch", "batching"}
+	classicOnlyFlags = []string{"batch", "runtime"}
+)
+
+// checkInferenceFlags refuses flags that do not apply to the model's kind.
+func checkInferenceFlags(cmd *cobra.Command, m *catalog.Model) error {
+	wrong, kind, use := classicOnlyFlags, "an LLM", "--input-tokens, --output-tokens, --tp, --engine, --concurrency or --request-rate"
+	if !m.IsLLM() {
+		wrong, kind, use = llmOnlyFlags, "a classic model", "--batch, --runtime, --precision or --gpus"
+	}
+	for _, name := range wrong {
+		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+			return usage("--%s %s does not apply to %s, which is %s; use %s", name, fl.Value.String(), m.ID, kind, use)
+		}
+	}
+	return nil
+}
+
+// notFitJSON is the JSON of an LLM estimate that does not fit: what was
+// tried and why it failed, without the zero rates, latencies and band a
+// reader could take for a prediction.
+type notFitJSON struct {
+	Fits           bool        `json:"fits"`
+	Reason         string      `json:"reason"`
+	Bottleneck     string      `json:"bottleneck"`
+	Replicas       int         `json:"replicas"`
+	GPUs           int         `json:"gpus"`
+	Memory         perf.Memory `json:"memory"`
+	Engine         string      `json:"engine"`
+	EngineVersions []string    `json:"engine_versions,omitempty"`
+	Assumptions    []string    `json:"assumptions"`
+}
+
+// trainingNotFitJSON is the JSON of a training estimate that does not fit.
+type trainingNotFitJSON struct {
+	Fits            bool               `json:"fits"`
+	Reason          string             `json:"reason"`
+	Bottleneck      string             `json:"bottleneck"`
+	MemoryPerGPUGiB float64            `json:"memory_per_gpu_gib"`
+	MemoryBreakdown map[string]float64 `json:"memory_breakdown_gib"`
+	Parallelism     perf.Parallelism   `json:"parallelism"`
+	Assumptions     []string           `json:"assumptions"`
 }
 
 func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *catalog.Engine, r perf.InferenceResult) error {
@@ -196,11 +315,11 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *
 		u := r.Uncertainty
 		latencyHeadline := r.UncertaintyFor == "latency"
 		if latencyHeadline {
-			fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; the offered load)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU)
+			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; the offered load)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU))
 		} else {
-			fmt.Fprintf(tw, "output tokens/s\t%.0f\t(%.0f per GPU; likely %.0f-%.0f)\n", r.OutputTokensPerSecond, r.OutputTokensPerSecondPerGPU, r.OutputTokensPerSecond*u.Low, r.OutputTokensPerSecond*u.High)
+			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; likely %s-%s)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU), rate(r.OutputTokensPerSecond*u.Low), rate(r.OutputTokensPerSecond*u.High))
 		}
-		fmt.Fprintf(tw, "requests/s\t%.2f\t\n", r.RequestsPerSecond)
+		fmt.Fprintf(tw, "requests/s\t%s\t\n", rate(r.RequestsPerSecond))
 		fmt.Fprintf(tw, "TTFT\t%.1f ms\t(p99 %.0f ms, queueing model)\n", r.TTFTMs, r.TTFTP99Ms)
 		fmt.Fprintf(tw, "TPOT\t%.2f ms\t(p99 %.1f ms)\n", r.TPOTMs, r.TPOTP99Ms)
 		if latencyHeadline {
@@ -226,13 +345,22 @@ func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult
 	if !r.Fits {
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 	}
-	fmt.Fprintf(tw, "samples/s\t%.0f\t(likely %.0f-%.0f)\n", r.SamplesPerSecond, r.SamplesPerSecond*r.Uncertainty.Low, r.SamplesPerSecond*r.Uncertainty.High)
+	fmt.Fprintf(tw, "samples/s\t%s\t(likely %s-%s)\n", rate(r.SamplesPerSecond), rate(r.SamplesPerSecond*r.Uncertainty.Low), rate(r.SamplesPerSecond*r.Uncertainty.High))
 	fmt.Fprintf(tw, "latency\t%.2f ms\tat batch %d\n", r.LatencyMs, r.Batch)
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
 	fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.0f)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
 	tw.Flush()
 	printAssumptions(w, r.Assumptions)
 	return nil
+}
+
+// rate formats a rate for the tables: whole numbers from 100 up, three
+// significant digits below, so a small rate never prints as 0.
+func rate(v float64) string {
+	if v >= 100 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
 func printAssumptions(w io.Writer, as []string) {
@@ -314,14 +442,27 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 		return usageError{err}
 	}
 	w := cmd.OutOrStdout()
+	if !r.Fits {
+		// No run to time: the closest plan and its memory, not GPU-hours,
+		// cost or a band that could be read as a prediction.
+		if f.out == "json" {
+			return writeJSON(w, trainingNotFitJSON{Reason: r.Reason, Bottleneck: r.Bottleneck, MemoryPerGPUGiB: r.MemoryPerGPUGiB,
+				MemoryBreakdown: r.MemoryBreakdown, Parallelism: r.Parallelism, Assumptions: r.Assumptions})
+		}
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "%s %s on %d x %s, %.3g tokens\n", m.Name, f.method, f.gpus, a.Name, tokens)
+		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+		p := r.Parallelism
+		fmt.Fprintf(tw, "closest plan\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
+		fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.0f\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
+		tw.Flush()
+		return nil
+	}
 	if f.out == "json" {
 		return writeJSON(w, r)
 	}
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s %s on %d x %s, %.3g tokens\n", m.Name, f.method, f.gpus, a.Name, tokens)
-	if !r.Fits {
-		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
-	}
 	u := r.Uncertainty
 	fmt.Fprintf(tw, "GPU-hours\t%.4g\t(likely %.4g-%.4g; %.4g without failures/restarts)\n", r.GPUHours, r.GPUHours/u.High, r.GPUHours/u.Low, r.GPUHoursIdeal)
 	fmt.Fprintf(tw, "wall time\t%.3g h\t(%.3g days)\n", r.WallHours, r.WallHours/24)

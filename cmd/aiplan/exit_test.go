@@ -47,3 +47,19 @@ func TestSupervisor_ExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// A child that dies of SIGPIPE (its reader went away, as in `aiplan ... |
+// head`) is no crash: no "out of memory or an internal error" message; any
+// other signal still is.
+func TestChildStatus_BrokenPipeIsNoCrash(t *testing.T) {
+	for sig, want := range map[string]struct {
+		code    int
+		crashed bool
+	}{"PIPE": {141, false}, "KILL": {1, true}} {
+		c := exec.Command("sh", "-c", "kill -"+sig+" $$")
+		c.Run()
+		if code, crashed := childStatus(c.ProcessState); code != want.code || crashed != want.crashed {
+			t.Errorf("child killed by SIG%s: exit %d crashed %v, want %d %v", sig, code, crashed, want.code, want.crashed)
+		}
+	}
+}

@@ -93,11 +93,22 @@ func supervise() (int, bool) {
 	}()
 	cmd.Wait()
 	signal.Stop(sig)
-	code, crashed := childExit(cmd.ProcessState.ExitCode())
+	code, crashed := childStatus(cmd.ProcessState)
 	if crashed {
 		fmt.Fprintf(os.Stderr, "aiplan: failed (%v): out of memory or an internal error; please report this with the command you ran\n", cmd.ProcessState)
 	}
 	return code, true
+}
+
+// childStatus maps the supervised child's end to aiplan's exit status. A
+// child killed by SIGPIPE wrote to a reader that went away (`aiplan ... |
+// head`): that is no crash, and it ends quietly with the shell's status for
+// that signal.
+func childStatus(ps *os.ProcessState) (int, bool) {
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGPIPE {
+		return 128 + int(syscall.SIGPIPE), false
+	}
+	return childExit(ps.ExitCode())
 }
 
 // childExit maps the supervised child's exit status (-1: killed by a
