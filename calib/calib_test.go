@@ -35,7 +35,7 @@ var cvGates = map[string][2]float64{
 	ClassTTFT:           {15, 65},
 	ClassTPOT:           {15, 30},
 	ClassE2E:            {15, 55},
-	ClassClassic:        {25, 68},
+	ClassClassic:        {24, 66},
 	"training (all)":    {12, 30},
 	ClassMemory:         {20, 45},
 }

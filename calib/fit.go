@@ -24,6 +24,12 @@ func pf(name string, unit bool, f func(e *catalog.Efficiency) *float64) param {
 	return param{name: name, unit: unit, get: func(e *catalog.Efficiency) float64 { return *f(e) }, set: func(e *catalog.Efficiency, v float64) { *f(e) = v }}
 }
 
+// withPrior pulls a parameter toward its starting value.
+func withPrior(p param, w float64) param {
+	p.prior = w
+	return p
+}
+
 var inferenceParams = []param{
 	pf("memory_bw_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.MemoryBWEfficiency }),
 	pf("prefill_compute_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Inference.PrefillComputeEfficiency }),
@@ -77,6 +83,7 @@ var classicParams = []param{
 	pf("classic.request_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.RequestGBps }),
 	pf("classic.host_gather_gbps", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.HostGatherGBps }),
 	pf("classic.low_precision_efficiency", true, func(e *catalog.Efficiency) *float64 { return &e.Classic.LowPrecisionEfficiency }),
+	withPrior(pf("classic.power_tflops_per_w", false, func(e *catalog.Efficiency) *float64 { return &e.Classic.PowerTFLOPSPerW }), priorWeight),
 }
 
 // priorWeight is the penalty on log(multiplier)^2 of engine and family

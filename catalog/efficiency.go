@@ -243,8 +243,15 @@ type ClassicEff struct {
 	HostGatherGBps float64 `yaml:"host_gather_gbps"`
 	// LowPrecisionEfficiency scales the int8/fp8 peak (quantised kernels
 	// rarely reach it).
-	LowPrecisionEfficiency float64                  `yaml:"low_precision_efficiency"`
-	Families               map[string]ClassicFamily `yaml:"families"`
+	LowPrecisionEfficiency float64 `yaml:"low_precision_efficiency"`
+	// PowerTFLOPSPerW is the dense 16-bit tensor rate a GPU released in
+	// 2020 sustains per watt of board power; the rate grows 50% a year
+	// with the release year (perf.SustainedClockShare). A GPU whose
+	// datasheet peak needs more than its TDP at its release year's rate
+	// lowers its clocks under sustained load until it fits (a 70 W T4
+	// cannot hold the boost clock its peaks assume). 0: no power limit.
+	PowerTFLOPSPerW float64                  `yaml:"power_tflops_per_w"`
+	Families        map[string]ClassicFamily `yaml:"families"`
 	// Runtimes scale compute and overheads per inference runtime
 	// (tensorrt, framework (PyTorch/TensorFlow/MXNet eager), openvino,
 	// onnxruntime); DefaultRuntimes picks one per device kind (gpu, cpu).

@@ -309,6 +309,33 @@ func gpuPeak(a *catalog.Accelerator, p catalog.Precision, tf32 bool) (peak float
 	return bf * 1e12, false
 }
 
+// powerEfficiencyGrowth is the yearly growth of leading ML hardware's
+// energy efficiency (FLOP/s per watt): 50% a year (Epoch AI, "Machine
+// Learning Hardware" data insights, epoch.ai/data/machine-learning-hardware,
+// updated 2025-01-16), a doubling every 1.7 years.
+const powerEfficiencyGrowth = 1.5
+
+// SustainedClockShare is the share of its boost clock a GPU holds under
+// sustained dense tensor load. At full load a chip's power grows with its
+// operation rate; the energy per operation falls with each process
+// generation, dated here by the chip's release year. A chip whose dense
+// 16-bit datasheet peak needs more than its TDP at its generation's rate
+// lowers its clocks until it fits: share = min(1, TDP x rate(year) / peak),
+// rate(year) = PowerTFLOPSPerW (fitted, for 2020) x 1.5^(year-2020). The
+// clock is chip-wide, so every precision's peak scales with it. 1 where the
+// catalog lacks the TDP or release year.
+func SustainedClockShare(a *catalog.Accelerator, e *catalog.ClassicEff) float64 {
+	if a == nil || e.PowerTFLOPSPerW <= 0 || a.ReleaseYear == nil || fval(a.TDPWatts) <= 0 {
+		return 1
+	}
+	peak := fval(a.BF16TFLOPS)
+	if peak <= 0 {
+		return 1
+	}
+	rate := e.PowerTFLOPSPerW * math.Pow(powerEfficiencyGrowth, float64(*a.ReleaseYear-2020))
+	return math.Min(1, fval(a.TDPWatts)*rate/peak)
+}
+
 // Classic predicts throughput and latency at a batch from FLOPs and bytes per
 // sample: time per batch = max(FLOPs/(peak x eff(batch)), bytes/(bw x eff))
 // + a fixed per-batch latency, with eff(batch) = eff x batch/(batch + b½):
@@ -372,6 +399,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		passes = m.PassesP90
 	}
 	var peak, bw, fixed, memGB, half float64
+	clock := 1.0
 	var name string
 	if cpu != nil {
 		raw := cpu.peak(in.Precision)
@@ -390,6 +418,8 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		name = cpu.Name
 	} else {
 		p, lowp := gpuPeak(in.Accel, in.Precision, in.TF32)
+		clock = SustainedClockShare(in.Accel, e)
+		p *= clock
 		if lowp {
 			lowpEff *= e.LowPrecisionEfficiency
 		}
@@ -539,6 +569,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		if spill > 0 {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("embedding tables exceed %.0f%% of device memory: %.0f%% of lookups gathered from host memory at %.3g GB/s (fitted)", embeddingDeviceShare*100, spill*100, e.HostGatherGBps))
+		}
+		if clock < 1 {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%s's %.0f W cannot feed its datasheet peak under sustained load: clocks held at %.0f%% of boost (power-limited, fitted energy per operation for a %d chip)", in.Accel.ID, fval(in.Accel.TDPWatts), clock*100, *in.Accel.ReleaseYear))
 		}
 		if unpadded {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("runtime %s skips padding: samples average %.0f of %d tokens", in.Runtime, m.MeanTokens, m.MaxTokens))
