@@ -202,3 +202,16 @@ func TestEstimate_PrecisionMustRunOnChipAndEngine(t *testing.T) {
 		t.Errorf("weight-only fp4 on A100 under vLLM: exit %d: %s", code, errs)
 	}
 }
+
+// Beyond capacity, the rate shown is what the configuration serves, not
+// "the offered load" (1e6 req/s asked, 24.7 served).
+func TestEstimate_SaturatedRateIsNotTheOfferedLoad(t *testing.T) {
+	_, out, _ := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "1000", "--output-tokens", "100", "--request-rate", "1e6")
+	if strings.Contains(out, "the offered load") || !strings.Contains(out, "the requested rate is more than this serves") {
+		t.Errorf("saturated estimate:\n%s", out)
+	}
+	_, out, _ = runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "1000", "--output-tokens", "100", "--request-rate", "1")
+	if !strings.Contains(out, "the offered load") {
+		t.Errorf("estimate at 1 req/s:\n%s", out)
+	}
+}

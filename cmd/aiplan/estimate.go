@@ -314,7 +314,10 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *
 	} else {
 		u := r.Uncertainty
 		latencyHeadline := r.UncertaintyFor == "latency"
-		if latencyHeadline {
+		if r.Saturated {
+			// Not the offered load: the rate asked for is beyond capacity.
+			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; capacity at 99%% utilisation: the requested rate is more than this serves)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU))
+		} else if latencyHeadline {
 			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; the offered load)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU))
 		} else {
 			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; likely %s-%s)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU), rate(r.OutputTokensPerSecond*u.Low), rate(r.OutputTokensPerSecond*u.High))
