@@ -43,3 +43,17 @@ func TestTraining_FP8NeedsFP8Units(t *testing.T) {
 		t.Errorf("h100 fp8: %v", err)
 	}
 }
+
+// The default global batch is a multiple of the data-parallel degree: it
+// was 977 sequences on dp=64 (15.3 per replica).
+func TestTraining_DefaultGlobalBatchDividesAmongReplicas(t *testing.T) {
+	for _, g := range []int{8, 24, 64, 512, 4096} {
+		r, err := Training(TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: g, Tokens: 1e12, Zero: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := r.Parallelism; p.GlobalBatch%p.DP != 0 {
+			t.Errorf("%d GPUs: global batch %d on dp=%d", g, p.GlobalBatch, p.DP)
+		}
+	}
+}

@@ -425,6 +425,10 @@ func evalPlan(in *TrainingInput, p *trainPlan, always bool) trainEval {
 			tpb = e.TokensPerBatchFinetune
 		}
 		gbs = int(max(math.Round(tpb/seq), 1))
+		// Every data-parallel replica takes the same number of sequences
+		// per step: the nearest multiple of dp (977 sequences on 64
+		// replicas is not a batch a framework runs).
+		gbs = max(int(math.Round(float64(gbs)/dp)), 1) * p.dp
 	}
 	if gbs < p.dp {
 		gbs = p.dp
