@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	costpkg "github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/spec"
@@ -60,5 +61,15 @@ func TestNodesPerHour_Singular(t *testing.T) {
 		if got := nodesPerHour(&c.pl); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.pl, got, c.want)
 		}
+	}
+}
+
+// An undated price is not given "as of undated".
+func TestLineNote_Undated(t *testing.T) {
+	if got := lineNote(costpkg.Component{AsOf: "undated (catalog commit 00148f2af367)"}); got != "  [price undated (catalog commit 00148f2af367)]" {
+		t.Errorf("got %q", got)
+	}
+	if got := lineNote(costpkg.Component{AsOf: "2026-11-27"}); got != "  [price as of 2026-11-27]" {
+		t.Errorf("got %q", got)
 	}
 }

@@ -150,7 +150,11 @@ func lineNote(c costpkg.Component) string {
 	if c.Sunk {
 		s = " (sunk)"
 	}
-	if c.AsOf != "" {
+	switch {
+	case strings.HasPrefix(c.AsOf, "undated"):
+		// "price as of undated (...)" read as a date.
+		s += "  [price " + c.AsOf + "]"
+	case c.AsOf != "":
 		s += "  [price as of " + c.AsOf + "]"
 	}
 	return s
