@@ -235,3 +235,22 @@ func TestEstimateClassic_TensorRTOnAMD(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// A classic model that does not fit shows no rate or latency.
+func TestEstimateClassic_DoesNotFit_NoPrediction(t *testing.T) {
+	args := []string{"estimate", "inference", "--model", "stable-diffusion-xl", "--accelerator", "jetson-orin-nano", "--batch", "64"}
+	code, out, _ := runCLI(args...)
+	if code != 0 || !strings.Contains(out, "DOES NOT FIT") || strings.Contains(out, "samples/s") || strings.Contains(out, "\nlatency ") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	_, out, _ = runCLI(append(args, "-o", "json")...)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"samples_per_second", "latency_ms", "uncertainty"} {
+		if _, ok := m[k]; ok || m["fits"] != false {
+			t.Errorf("does not fit, yet %s = %v", k, m[k])
+		}
+	}
+}

@@ -154,6 +154,9 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 			return usageError{err}
 		}
 		if f.out == "json" {
+			if !r.Fits {
+				return writeJSON(w, classicNotFitJSON{Reason: r.Reason, Batch: r.Batch, Family: r.Family, Runtime: r.Runtime, Memory: r.Memory, Assumptions: r.Assumptions})
+			}
 			return writeJSON(w, r)
 		}
 		return printClassic(w, m, f.accel, r)
@@ -290,6 +293,17 @@ type notFitJSON struct {
 	Assumptions    []string    `json:"assumptions"`
 }
 
+// classicNotFitJSON is the JSON of a classic estimate that does not fit.
+type classicNotFitJSON struct {
+	Fits        bool        `json:"fits"`
+	Reason      string      `json:"reason"`
+	Batch       int         `json:"batch"`
+	Family      string      `json:"family"`
+	Runtime     string      `json:"runtime"`
+	Memory      perf.Memory `json:"memory"`
+	Assumptions []string    `json:"assumptions"`
+}
+
 // trainingNotFitJSON is the JSON of a training estimate that does not fit.
 type trainingNotFitJSON struct {
 	Fits            bool               `json:"fits"`
@@ -346,7 +360,12 @@ func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult
 	fmt.Fprintf(tw, "%s on %s\n", m.Name, on)
 	fmt.Fprintf(tw, "family, runtime\t%s, %s\t\n", r.Family, r.Runtime)
 	if !r.Fits {
+		// No rate or latency for what cannot run: only why.
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
+		fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.0f)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
+		tw.Flush()
+		printAssumptions(w, r.Assumptions)
+		return nil
 	}
 	fmt.Fprintf(tw, "samples/s\t%s\t(likely %s-%s)\n", rate(r.SamplesPerSecond), rate(r.SamplesPerSecond*r.Uncertainty.Low), rate(r.SamplesPerSecond*r.Uncertainty.High))
 	fmt.Fprintf(tw, "latency\t%.2f ms\tat batch %d\n", r.LatencyMs, r.Batch)
