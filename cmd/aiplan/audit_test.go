@@ -254,3 +254,17 @@ func TestEstimateClassic_DoesNotFit_NoPrediction(t *testing.T) {
 		}
 	}
 }
+
+// The JSON names the engine version the figures assume, as the table does.
+func TestEstimate_JSONNamesEngineVersion(t *testing.T) {
+	for _, model := range []string{"llama-3.1-8b", "llama-3.1-405b"} { // fits, does not fit on one GPU
+		_, out, _ := runCLI("estimate", "inference", "--model", model, "--accelerator", "h100-sxm", "--input-tokens", "100", "--output-tokens", "10", "-o", "json")
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := m["engine_version"].(string); v == "" || m["engine"] != "vllm" {
+			t.Errorf("%s: engine %v version %v", model, m["engine"], m["engine_version"])
+		}
+	}
+}

@@ -208,9 +208,9 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 	if f.out == "json" {
 		if !r.Fits {
 			return writeJSON(w, notFitJSON{Reason: r.Reason, Bottleneck: r.Bottleneck, Replicas: r.Replicas, GPUs: r.GPUs, Memory: r.Memory,
-				Engine: r.Engine, EngineVersions: r.EngineVersions, Assumptions: r.Assumptions})
+				Engine: r.Engine, EngineVersion: eng.Version, EngineVersions: r.EngineVersions, Assumptions: r.Assumptions})
 		}
-		return writeJSON(w, r)
+		return writeJSON(w, inferenceJSON{InferenceResult: r, EngineVersion: eng.Version})
 	}
 	return printInference(w, m, a, eng, r)
 }
@@ -289,8 +289,17 @@ type notFitJSON struct {
 	GPUs           int         `json:"gpus"`
 	Memory         perf.Memory `json:"memory"`
 	Engine         string      `json:"engine"`
+	EngineVersion  string      `json:"engine_version"`
 	EngineVersions []string    `json:"engine_versions,omitempty"`
 	Assumptions    []string    `json:"assumptions"`
+}
+
+// inferenceJSON is an LLM estimate with the engine version it assumes
+// deployed (engine_versions are those its factors were fitted on): the
+// table printed it, the JSON did not.
+type inferenceJSON struct {
+	perf.InferenceResult
+	EngineVersion string `json:"engine_version"`
 }
 
 // classicNotFitJSON is the JSON of a classic estimate that does not fit.
