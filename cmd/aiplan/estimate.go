@@ -89,7 +89,7 @@ func newEstimateInferenceCmd() *cobra.Command {
 	fl.StringVar(&f.batching, "batching", "continuous", "continuous (vLLM, SGLang, TensorRT-LLM in-flight) or static")
 	fl.IntVar(&f.batch, "batch", 0, "batch size (classic models)")
 	fl.StringVar(&f.engine, "engine", "", "serving engine the figures assume: vllm, sglang, trtllm, tgi, neuron, vllm-tpu, gaudi (default: vllm on NVIDIA and AMD GPUs, gaudi on Intel Gaudi, neuron on AWS Inferentia/Trainium, vllm-tpu on TPU)")
-	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, openvino, onnxruntime, or an eager framework: pytorch, tensorflow, mxnet, framework (default: tensorrt on GPUs, openvino on CPUs)")
+	fl.StringVar(&f.runtime, "runtime", "", "classic-model runtime: tensorrt, openvino, onnxruntime, or an eager framework: pytorch, tensorflow, mxnet, framework (default: tensorrt on NVIDIA GPUs, an eager framework on other accelerators, openvino on CPUs)")
 	fl.StringArrayVar(&f.overlays, "catalog", nil, "extra catalog file(s)")
 	fl.StringVarP(&f.out, "output", "o", "table", "output format: table or json")
 	return cmd
