@@ -57,3 +57,22 @@ func TestTraining_DefaultGlobalBatchDividesAmongReplicas(t *testing.T) {
 		}
 	}
 }
+
+// An int4/fp4 KV cache was estimated like any other, with the band of the
+// calibrated formats; it now says aiplan does not check the engine offers
+// it and widens the band.
+func TestInference_LowBitKVSaysSoAndWidens(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "h100-sxm", 1, "bf16")
+	base, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.KVPrecision = "int4"
+	low, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(low.Uncertainty.High > base.Uncertainty.High) || !strings.Contains(strings.Join(low.Assumptions, "\n"), "does not check that engine vllm offers a KV cache below 8 bits") {
+		t.Errorf("band %+v vs %+v; assumptions %v", low.Uncertainty, base.Uncertainty, low.Assumptions)
+	}
+}

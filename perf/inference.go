@@ -711,6 +711,9 @@ func inferenceAssumptions(in *InferenceInput, s *servingModel, bMax float64, lim
 	if in.Model.IsMoE() {
 		out = append(out, "MoE: compute follows active parameters; weight reads grow with the experts the batch touches (1-(1-k/E)^B)")
 	}
+	if in.KVPrecision.BytesPerWeight() < 1 {
+		out = append(out, fmt.Sprintf("KV cache in %s: aiplan does not check that engine %s offers a KV cache below 8 bits, and no calibration row has one", in.KVPrecision, in.Engine))
+	}
 	if a := sinksAssumption(in.Model); a != "" {
 		out = append(out, a)
 	}

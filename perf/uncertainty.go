@@ -24,16 +24,19 @@ const (
 	FeatureLongContext  = "context > 16k tokens"
 	FeatureMXFP4        = "MXFP4 weights"
 	FeatureSinks        = "attention sinks"
+	// FeatureLowBitKV: an int4 or fp4 KV cache, which not every engine
+	// offers (aiplan does not check which do).
+	FeatureLowBitKV = "KV cache below 8 bits"
 )
 
 // Features lists the features of a validated input.
 func (in *InferenceInput) Features() []string {
-	var buf [12]string
+	var buf [16]string
 	return append([]string(nil), in.features(&buf)...)
 }
 
 // features fills buf without allocating (the planner's hot loop).
-func (in *InferenceInput) features(buf *[12]string) []string {
+func (in *InferenceInput) features(buf *[16]string) []string {
 	f := buf[:0]
 	m := in.Model
 	if m.IsMoE() {
@@ -71,6 +74,9 @@ func (in *InferenceInput) features(buf *[12]string) []string {
 	}
 	if in.Model.ServesMXFP4(in.Precision) {
 		f = append(f, FeatureMXFP4)
+	}
+	if in.KVPrecision.BytesPerWeight() < 1 {
+		f = append(f, FeatureLowBitKV)
 	}
 	return f
 }
@@ -122,7 +128,7 @@ func (x *extrapolations) inference(in *InferenceInput) {
 	if in.Quiet && x.n >= 3 {
 		return
 	}
-	var buf [12]string
+	var buf [16]string
 	for _, f := range in.features(&buf) {
 		if !catalog.Has(cov.Features, f) {
 			x.add(f + " has no calibration rows")
