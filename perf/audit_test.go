@@ -76,3 +76,17 @@ func TestInference_LowBitKVSaysSoAndWidens(t *testing.T) {
 		t.Errorf("band %+v vs %+v; assumptions %v", low.Uncertainty, base.Uncertainty, low.Assumptions)
 	}
 }
+
+// --ep on a dense model or beyond the experts names the model and the limit.
+func TestInference_EPErrorsNameModelAndLimit(t *testing.T) {
+	in := inf(t, "llama-3.1-8b", "h100-sxm", 1, "bf16")
+	in.EP = 8
+	if _, err := Inference(in); err == nil || !strings.Contains(err.Error(), "llama-3.1-8b is a dense model") {
+		t.Errorf("dense: %v", err)
+	}
+	in = inf(t, "mixtral-8x7b", "h100-sxm", 1, "bf16")
+	in.EP, in.GPUs = 32, 32
+	if _, err := Inference(in); err == nil || !strings.Contains(err.Error(), "8 routed experts; allowed: at most 16") {
+		t.Errorf("mixtral ep 32: %v", err)
+	}
+}

@@ -121,8 +121,11 @@ func (in *InferenceInput) Validate() error {
 	if in.PP > m.Layers {
 		return inputErr("--pp %d exceeds the %d layers of %s", in.PP, m.Layers, m.ID)
 	}
-	if in.EP > 1 && (!m.IsMoE() || in.EP > 2*m.MoE.Experts) {
-		return inputErr("--ep %d needs a MoE model with at least ep/2 experts (redundant expert copies allowed)", in.EP)
+	if in.EP > 1 && !m.IsMoE() {
+		return inputErr("--ep %d: %s is a dense model with no experts to spread; allowed: --ep 1 (expert parallelism needs a mixture-of-experts model)", in.EP, m.ID)
+	}
+	if in.EP > 1 && in.EP > 2*m.MoE.Experts {
+		return inputErr("--ep %d: %s has %d routed experts; allowed: at most %d (half an expert per GPU, with redundant copies)", in.EP, m.ID, m.MoE.Experts, 2*m.MoE.Experts)
 	}
 	if in.EP > in.TP*in.PP && in.EP%(in.TP*in.PP) != 0 {
 		return inputErr("--ep %d must be a multiple of tp x pp = %d when it is larger", in.EP, in.TP*in.PP)
