@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
 	"sigs.k8s.io/yaml"
 )
@@ -138,7 +139,7 @@ func PrometheusRules(p *plan.Plan) (File, []string, error) {
 			add(camel(name)+"GPUMemoryNearFull", fmt.Sprintf(`max(DCGM_FI_DEV_FB_USED{%s} / (DCGM_FI_DEV_FB_USED{%s} + DCGM_FI_DEV_FB_FREE{%s})) > 0.98`, sel, sel, sel), "15m", "warning",
 				w.Workload+": GPU memory above 98%")
 			add(camel(name)+"GPUIdle", fmt.Sprintf(`avg(DCGM_FI_DEV_GPU_UTIL{%s}) < 10`, sel), "2h", "info",
-				fmt.Sprintf("%s: GPUs mostly idle for 2 hours: the planned %d-%d replicas may be too many", w.Workload, w.Choice.ReplicasMin, w.Choice.ReplicasMax))
+				fmt.Sprintf("%s: GPUs mostly idle for 2 hours: the planned %s may be too many", w.Workload, search.Replicas(w.Choice.ReplicasMin, w.Choice.ReplicasMax)))
 		}
 		if len(g.Rules) > 0 {
 			rf.Groups = append(rf.Groups, g)

@@ -40,6 +40,9 @@ func nodesPerHour(pl *placement.Pool) string {
 	}
 	s := fmt.Sprintf("%d-%d %s", pl.MinNodes, pl.PeakNodes, unit)
 	if pl.MinNodes == pl.PeakNodes {
+		if pl.PeakNodes == 1 {
+			unit = strings.Replace(strings.Replace(unit, "instances", "instance", 1), "GPUs", "GPU", 1)
+		}
 		s = fmt.Sprintf("%d %s", pl.PeakNodes, unit)
 	}
 	if pl.JobGPUs > 0 {
@@ -70,16 +73,29 @@ func consolidationLine(p *plan.Plan) string {
 	if p.Placement == nil || len(p.Placement.Consolidation) == 0 {
 		return ""
 	}
-	var inUse []string
+	hosts := map[string]bool{}
+	for i := range p.Workloads {
+		if o := p.Workloads[i].Choice; o != nil && o.Cloud != "" {
+			hosts[o.Cloud] = true
+		}
+	}
+	var inUse, named []string
 	for _, c := range p.Placement.Clouds {
 		if c.Cloud != "" {
 			inUse = append(inUse, c.Cloud)
+			n := c.Cloud
+			if c.Primary && !hosts[c.Cloud] {
+				// No workload runs there: it is the platform's home (a
+				// hyperscaler's managed services), which is why it counts.
+				n += ": the platform only"
+			}
+			named = append(named, n)
 		}
 	}
 	var parts []string
 	for _, c := range p.Placement.Consolidation {
-		if len(inUse) == 1 && c.Cloud == inUse[0] && c.Elsewhere == 0 {
-			continue // the plan itself: "all on aws costs the same" said nothing
+		if len(hosts) == 1 && hosts[c.Cloud] && c.Elsewhere == 0 {
+			continue // every workload is there already: "all on aws costs the same" said nothing
 		}
 		s := ""
 		switch {
@@ -97,7 +113,7 @@ func consolidationLine(p *plan.Plan) string {
 	}
 	head := fmt.Sprintf("Clouds: %d in use", len(inUse))
 	if len(inUse) > 0 {
-		head += " (" + strings.Join(inUse, ", ") + ")"
+		head += " (" + strings.Join(named, ", ") + ")"
 	}
 	if len(parts) == 0 {
 		return head

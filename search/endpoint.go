@@ -228,7 +228,7 @@ func describeEndpoint(o *Option) string {
 	if len(cfg) > 0 {
 		c = " (" + strings.Join(cfg, ", ") + ")"
 	}
-	return fmt.Sprintf("%d x %s per replica%s, %d-%d replicas on %s, %s", o.GPUsPerUnit, o.Accelerator, c, o.ReplicasMin, o.ReplicasMax, where, o.Pricing)
+	return fmt.Sprintf("%d x %s per replica%s, %s on %s, %s", o.GPUsPerUnit, o.Accelerator, c, Replicas(o.ReplicasMin, o.ReplicasMax), where, o.Pricing)
 }
 
 // serverless prices a single-GPU replica on a per-second serverless GPU

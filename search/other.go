@@ -266,7 +266,7 @@ func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason st
 	}
 	o.Components = []cost.Component{cost.Line(fmt.Sprintf("%s %s on-demand", in.Cloud, in.InstanceType), "compute", "instance-hours", reps.MonthlyHours, price, in.Source)}
 	o.MonthlyUSD = cost.Sum(o.Components)
-	o.Summary = fmt.Sprintf("%s %s %s (CPU, batch %d), %d-%d replicas, on-demand", in.Cloud, in.InstanceType, in.Region, u.metrics.Batch, reps.Min, reps.Max)
+	o.Summary = fmt.Sprintf("%s %s %s (CPU, batch %d), %s, on-demand", in.Cloud, in.InstanceType, in.Region, u.metrics.Batch, Replicas(reps.Min, reps.Max))
 	return []Option{o}
 }
 

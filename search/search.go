@@ -310,6 +310,18 @@ type poolID struct {
 
 // rankCost is the new spending an option causes: sunk costs are excluded
 // from MonthlyUSD already, so owned capacity competes on its marginal cost.
+// Replicas says how many replicas run: "3 replicas", or "1-4 replicas"
+// when the count follows the traffic.
+func Replicas(min, max int) string {
+	if min == max {
+		if max == 1 {
+			return "1 replica"
+		}
+		return fmt.Sprintf("%d replicas", max)
+	}
+	return fmt.Sprintf("%d-%d replicas", min, max)
+}
+
 func rankCost(o *Option) float64 { return o.MonthlyUSD + o.OneOffUSD }
 
 // before orders options by cost, then latency, then a stable identity.
@@ -521,8 +533,10 @@ func Why(choice, alt *Option) string {
 	switch {
 	case dc > 0 && base > 0:
 		s := fmt.Sprintf("costs %.0f%% more", dc/base*100)
-		if alt.LatencyMs > 0 && alt.LatencyMs < choice.LatencyMs {
-			s += fmt.Sprintf(" for %.0f%% lower latency", (1-alt.LatencyMs/choice.LatencyMs)*100)
+		// Only a gain that survives rounding: "for 0% lower latency" read
+		// as a reason.
+		if gain := (1 - alt.LatencyMs/choice.LatencyMs) * 100; alt.LatencyMs > 0 && gain >= 0.5 {
+			s += fmt.Sprintf(" for %.0f%% lower latency", gain)
 		}
 		return s
 	case dc > 0:

@@ -76,3 +76,26 @@ func TestCollector_FrontierIsParetoOptimal(t *testing.T) {
 		t.Error("the choice should be the cheapest point")
 	}
 }
+
+// A fixed replica count reads "20 replicas", not "20-20 replicas".
+func TestReplicas_Wording(t *testing.T) {
+	for _, c := range []struct {
+		min, max int
+		want     string
+	}{{20, 20, "20 replicas"}, {1, 1, "1 replica"}, {1, 4, "1-4 replicas"}, {0, 3, "0-3 replicas"}} {
+		if got := Replicas(c.min, c.max); got != c.want {
+			t.Errorf("Replicas(%d, %d) = %q, want %q", c.min, c.max, got, c.want)
+		}
+	}
+}
+
+// A latency gain that rounds to 0% is no reason given for costing more.
+func TestWhy_NoZeroPercentGain(t *testing.T) {
+	choice := &Option{MonthlyUSD: 100, LatencyMs: 1196}
+	if got := Why(choice, &Option{MonthlyUSD: 171, LatencyMs: 1195}); got != "costs 71% more" {
+		t.Errorf("got %q", got)
+	}
+	if got := Why(choice, &Option{MonthlyUSD: 171, LatencyMs: 900}); got != "costs 71% more for 25% lower latency" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -1,0 +1,64 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/placement"
+	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/spec"
+)
+
+// The clouds line named no cloud, said "all on X costs the same" of the
+// cloud every workload already runs on, and counted the platform's home
+// (a hyperscaler with no workload) without saying why.
+func TestConsolidationLine_SaysWhatIsInUse(t *testing.T) {
+	c := catalog.MustDefault()
+	src := `apiVersion: aiplan.dev/v1
+kind: Plan
+metadata: {name: deepseek-endpoint}
+constraints: {clouds: [aws, nebius]}
+workloads:
+  - name: reasoner
+    type: llm-inference
+    model: deepseek-r1
+    traffic: {peakRequestsPerSecond: 5, inputTokens: 1000, outputTokens: 4000}
+    slo: {ttftP99Ms: 3000}
+`
+	f, ds := spec.Load([]byte(src), "t.yaml", c)
+	if ds.HasErrors() {
+		t.Fatal(ds.Err())
+	}
+	p := plan.Build(f, c)
+	line := consolidationLine(p)
+	if p.Workloads[0].Choice == nil || p.Workloads[0].Choice.Cloud != "nebius" {
+		t.Skipf("the choice moved off nebius (%s); the case needs a workload on a non-hyperscaler", line)
+	}
+	if !strings.Contains(line, "2 in use (aws: the platform only, nebius)") || strings.Contains(line, "all on nebius costs the same") {
+		t.Errorf("clouds line: %s", line)
+	}
+	for _, ex := range []string{"startup-rag-chatbot.yaml", "hipaa-clinical.yaml"} {
+		line := consolidationLine(examplePlan(t, ex))
+		if !strings.Contains(line, "1 in use (") || strings.Contains(line, "costs the same") {
+			t.Errorf("%s: %s", ex, line)
+		}
+	}
+}
+
+// One node reads "1 instance", not "1 instances".
+func TestNodesPerHour_Singular(t *testing.T) {
+	for _, c := range []struct {
+		pl   placement.Pool
+		want string
+	}{
+		{placement.Pool{MinNodes: 1, PeakNodes: 1}, "1 instance"},
+		{placement.Pool{MinNodes: 2, PeakNodes: 2}, "2 instances"},
+		{placement.Pool{MinNodes: 1, PeakNodes: 3}, "1-3 instances"},
+		{placement.Pool{MinNodes: 1, PeakNodes: 1, OnPrem: "dc"}, "1 GPU serving"},
+	} {
+		if got := nodesPerHour(&c.pl); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.pl, got, c.want)
+		}
+	}
+}
