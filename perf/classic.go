@@ -343,6 +343,17 @@ func SustainedClockShare(a *catalog.Accelerator, e *catalog.ClassicEff) float64 
 // (fitted on measured rows), the shared prior where a family has none.
 // Recommenders' embedding gathers run at the random-access share of
 // memory bandwidth.
+// deviceName names the device of a classic estimate for messages.
+func deviceName(in ClassicInput) string {
+	switch {
+	case in.Accel != nil:
+		return in.Accel.ID + " (" + in.Accel.Vendor + ")"
+	case in.CPU != nil:
+		return in.CPU.ID + " (CPU)"
+	}
+	return "a CPU"
+}
+
 func Classic(in ClassicInput) (ClassicResult, error) {
 	if in.Model == nil || in.Eff == nil || (in.Accel == nil && in.CPU == nil && in.CPUSpec == nil) {
 		return ClassicResult{}, inputErr("model and accelerator (or CPU instance) are required")
@@ -381,8 +392,19 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if cpu != nil {
 		kind = "cpu"
 	}
-	if in.Runtime == "" {
+	// TensorRT runs on NVIDIA GPUs only: elsewhere the default is the
+	// eager framework the vendor stacks build on (PyTorch for ROCm, Gaudi
+	// and Neuron; JAX/TensorFlow on TPU), and TensorRT is refused.
+	nvidia := cpu == nil && in.Accel != nil && catalog.VendorKey(in.Accel.Vendor) == "nvidia"
+	rtNote := ""
+	switch {
+	case in.Runtime == "" && e.DefaultRuntimes[kind] == "tensorrt" && !nvidia:
+		in.Runtime = "framework"
+		rtNote = "TensorRT runs on NVIDIA GPUs only: the default on this device is an eager framework (the shared framework factors, fitted on NVIDIA rows)"
+	case in.Runtime == "":
 		in.Runtime = e.DefaultRuntimes[kind]
+	case in.Runtime == "tensorrt" && !nvidia:
+		return ClassicResult{}, inputErr("--runtime tensorrt runs on NVIDIA GPUs only, not on %s: allowed: framework, pytorch, tensorflow, onnxruntime%s", deviceName(in), map[bool]string{true: ", openvino", false: ""}[cpu != nil])
 	}
 	// A runtime's factors are per device kind: PyTorch on a GPU and on a
 	// Xeon are different code paths.
@@ -557,6 +579,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 			familyBasis(fam, f.Rows, fitted),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
 			"uncertainty: " + r.UncertaintyBasis,
+		}
+		if rtNote != "" {
+			r.Assumptions = append(r.Assumptions, rtNote)
 		}
 		if cpu != nil && !cpu.MatrixKnown {
 			r.Assumptions = append(r.Assumptions, "the CPU record gives only its FP32 vector peak: no VNNI/AMX speed-up assumed for int8/bf16")

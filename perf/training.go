@@ -123,6 +123,18 @@ func (in *TrainingInput) Validate() error {
 	default:
 		return inputErr("--precision %s: training supports bf16, fp16, fp8, fp32", in.Precision)
 	}
+	if in.Accel.Supports(in.Precision) != catalog.SupportNative {
+		// FP8 training needs FP8 matrix units: on A100 or TPU v5e the
+		// estimate ran at the 16-bit peak and quoted MFU against it as
+		// the "FP8 peak".
+		var ok []string
+		for _, p := range []catalog.Precision{catalog.BF16, catalog.FP16, catalog.FP8, catalog.FP32} {
+			if in.Accel.Supports(p) == catalog.SupportNative {
+				ok = append(ok, string(p))
+			}
+		}
+		return inputErr("--precision %s: %s has no native %s matrix units to train in; allowed there: %s", in.Precision, in.Accel.ID, in.Precision, strings.Join(ok, ", "))
+	}
 	if in.Method == "" {
 		in.Method = Pretrain
 	}

@@ -298,6 +298,11 @@ func (v *validator) workload(w *Workload, path string) {
 	}
 	for i, a := range w.Accelerators {
 		if a == "cpu" {
+			if w.Type != Inference {
+				// Only classic inference is searched on CPU instances: the
+				// plan rejected every candidate with an unrelated reason.
+				v.err(fmt.Sprintf("%s.accelerators[%d]", path, i), "CPU instances are planned for type inference (classic models) only; this workload type needs an accelerator", quote(a), "accelerator ids such as l4, h100-sxm, tpu-v6e (aiplan catalog list accelerators)")
+			}
 			continue
 		}
 		if acc, err := v.c.Accelerator(a); err != nil {

@@ -202,3 +202,36 @@ func TestEstimate_PrecisionMustRunOnChipAndEngine(t *testing.T) {
 		t.Errorf("weight-only fp4 on A100 under vLLM: exit %d: %s", code, errs)
 	}
 }
+
+// Beyond capacity, the rate shown is what the configuration serves, not
+// "the offered load" (1e6 req/s asked, 24.7 served).
+func TestEstimate_SaturatedRateIsNotTheOfferedLoad(t *testing.T) {
+	_, out, _ := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "1000", "--output-tokens", "100", "--request-rate", "1e6")
+	if strings.Contains(out, "the offered load") || !strings.Contains(out, "the requested rate is more than this serves") {
+		t.Errorf("saturated estimate:\n%s", out)
+	}
+	_, out, _ = runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "h100-sxm", "--input-tokens", "1000", "--output-tokens", "100", "--request-rate", "1")
+	if !strings.Contains(out, "the offered load") {
+		t.Errorf("estimate at 1 req/s:\n%s", out)
+	}
+}
+
+// Training defaults to fp16 on chips without bf16 units, and FP8 training
+// needs FP8 units (it ran on A100 at the 16-bit peak).
+func TestEstimateTraining_PrecisionFollowsTheChip(t *testing.T) {
+	if code, out, errs := runCLI("estimate", "training", "--model", "llama-3.1-8b", "--accelerator", "v100", "--gpus", "64", "--tokens", "1e9", "-o", "json"); code != 0 || !strings.Contains(out, `"fits": true`) {
+		t.Errorf("v100 default precision: exit %d: %s %s", code, errs, out)
+	}
+	code, _, errs := runCLI("estimate", "training", "--model", "llama-3.1-8b", "--accelerator", "a100-sxm-80gb", "--gpus", "64", "--tokens", "1e9", "--precision", "fp8")
+	if code != 2 || !strings.Contains(errs, "--precision fp8: a100-sxm-80gb has no native fp8") {
+		t.Errorf("fp8 on a100: exit %d: %s", code, errs)
+	}
+}
+
+// Classic flags: TensorRT on a non-NVIDIA chip is refused by name.
+func TestEstimateClassic_TensorRTOnAMD(t *testing.T) {
+	code, _, errs := runCLI("estimate", "inference", "--model", "resnet-50", "--accelerator", "mi300x", "--runtime", "tensorrt")
+	if code != 2 || !strings.Contains(errs, "--runtime tensorrt runs on NVIDIA GPUs only") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

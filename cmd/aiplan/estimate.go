@@ -314,7 +314,10 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *
 	} else {
 		u := r.Uncertainty
 		latencyHeadline := r.UncertaintyFor == "latency"
-		if latencyHeadline {
+		if r.Saturated {
+			// Not the offered load: the rate asked for is beyond capacity.
+			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; capacity at 99%% utilisation: the requested rate is more than this serves)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU))
+		} else if latencyHeadline {
 			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; the offered load)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU))
 		} else {
 			fmt.Fprintf(tw, "output tokens/s\t%s\t(%s per GPU; likely %s-%s)\n", rate(r.OutputTokensPerSecond), rate(r.OutputTokensPerSecondPerGPU), rate(r.OutputTokensPerSecond*u.Low), rate(r.OutputTokensPerSecond*u.High))
@@ -395,7 +398,7 @@ func newEstimateTrainingCmd() *cobra.Command {
 	fl.IntVar(&f.gpus, "gpus", 0, "number of GPUs")
 	fl.StringVar(&f.tokens, "tokens", "", "training tokens (2e12, 2T, 300B)")
 	fl.IntVar(&f.seq, "seq-len", 0, "sequence length (default 4096, or the model's context if shorter)")
-	fl.StringVar(&f.prec, "precision", "bf16", "bf16 (mixed precision) or fp8")
+	fl.StringVar(&f.prec, "precision", "bf16", "mixed precision: bf16, fp16, fp8 or fp32 (fp16 by default on chips without bf16, such as V100 and T4)")
 	fl.StringVar(&f.method, "method", "pretrain", "pretrain, full, lora or qlora")
 	fl.IntVar(&f.tp, "tp", 0, "tensor-parallel degree (default: chosen)")
 	fl.IntVar(&f.pp, "pp", 0, "pipeline-parallel degree (default: chosen)")
@@ -434,6 +437,9 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 	prec, err := parsePrecision("precision", f.prec)
 	if err != nil {
 		return err
+	}
+	if !cmd.Flags().Changed("precision") && a.Supports(catalog.BF16) != catalog.SupportNative {
+		prec = catalog.FP16 // mixed precision on chips without bf16 (V100, T4), as the planner does
 	}
 	price, _ := c.CheapestOnDemand(a.ID)
 	r, err := perf.Training(perf.TrainingInput{Model: m, Accel: a, Eff: c.Efficiency, GPUs: f.gpus, Tokens: tokens, SeqLen: f.seq, Precision: prec,
