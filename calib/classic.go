@@ -82,7 +82,11 @@ func classicRuntime(engine string) string {
 	case strings.Contains(e, "onnx runtime") || strings.Contains(e, "onnxruntime"):
 		// ONNX Runtime, also with its TensorRT execution provider.
 		return "onnxruntime"
-	case strings.Contains(e, "tensorrt") || strings.Contains(e, "trt") || strings.Contains(e, "shark"):
+	case strings.Contains(e, "shark"):
+		// AMD's shark-ai (IREE-compiled graphs on ROCm): a compiled
+		// runtime of its own, not TensorRT, which runs on NVIDIA only.
+		return "shark"
+	case strings.Contains(e, "tensorrt") || strings.Contains(e, "trt"):
 		return "tensorrt"
 	case strings.Contains(e, "openvino"):
 		return "openvino"
