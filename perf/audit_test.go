@@ -90,3 +90,23 @@ func TestInference_EPErrorsNameModelAndLimit(t *testing.T) {
 		t.Errorf("mixtral ep 32: %v", err)
 	}
 }
+
+// A global batch raised to the data-parallel degree, and a sequence longer
+// than the model's context, were applied without a word.
+func TestTraining_SaysWhatItChangedOrExtrapolates(t *testing.T) {
+	r, err := Training(TrainingInput{Model: mustModel(t, "llama-3.1-8b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 8, Tokens: 1e9, GlobalBatch: 3, Zero: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(r.Assumptions, "\n")
+	if r.Parallelism.GlobalBatch != 3 && !strings.Contains(all, "--global-batch 3 raised to") {
+		t.Errorf("global batch %d, assumptions %s", r.Parallelism.GlobalBatch, all)
+	}
+	r, err = Training(TrainingInput{Model: mustModel(t, "llama-2-7b"), Accel: mustAcc(t, "h100-sxm"), Eff: cat.Efficiency, GPUs: 8, Tokens: 1e9, SeqLen: 16384, Zero: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(r.Assumptions, "\n"), "exceeds llama-2-7b's 4096-token context") {
+		t.Errorf("assumptions %v", r.Assumptions)
+	}
+}

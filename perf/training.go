@@ -289,6 +289,12 @@ func Training(in TrainingInput) (TrainingResult, error) {
 			fmt.Sprintf("step = GEMMs at a fitted efficiency that falls with the chip's FLOP/byte ratio + memory-bound ops + attention + exposed TP/DP communication + pipeline bubble + %.0f ms", e.StepOverheadMS),
 			fmt.Sprintf("goodput %.1f%%: %.3g failures per GPU-hour, %.1f h restart, checkpoint every Young/Daly interval", r.Goodput*100, e.FailuresPerGPUHour, e.RestartHours),
 		}
+		if in.GlobalBatch > 0 && best.gbs != in.GlobalBatch {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("--global-batch %d raised to %d: each of the dp=%d replicas takes at least one sequence a step", in.GlobalBatch, best.gbs, best.dp))
+		}
+		if m.MaxContext > 0 && in.SeqLen > m.MaxContext {
+			r.Assumptions = append(r.Assumptions, fmt.Sprintf("sequence length %d exceeds %s's %d-token context: context-extension training, timed like any other (position scaling and its data are not modelled)", in.SeqLen, m.ID, m.MaxContext))
+		}
 		if in.Tokens < tokStep {
 			r.Assumptions = append(r.Assumptions, fmt.Sprintf("%.3g tokens are fewer than one step of the global batch (%.3g tokens): the job is timed as that one step", in.Tokens, tokStep))
 		}
