@@ -268,3 +268,12 @@ func TestEstimate_JSONNamesEngineVersion(t *testing.T) {
 		}
 	}
 }
+
+// The table's memory capacity names its unit: "(of 22)" for an L4 sold as
+// 24 GB read as a mistake.
+func TestEstimate_CapacityUnit(t *testing.T) {
+	_, out, _ := runCLI("estimate", "inference", "--model", "llama-3.1-8b", "--accelerator", "l4", "--input-tokens", "100", "--output-tokens", "10")
+	if !strings.Contains(out, "(of 22.4 GiB)") {
+		t.Errorf("memory line without its unit:\n%s", out)
+	}
+}

@@ -357,7 +357,7 @@ func printInference(w io.Writer, m *catalog.Model, a *catalog.Accelerator, eng *
 	}
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
 	mm := r.Memory
-	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tweights %.1f + KV cache %.1f + activations %.1f + runtime %.1f (of %.0f)\n", mm.TotalGiB, mm.WeightsGiB, mm.KVCacheGiB, mm.ActivationsGiB, mm.OverheadGiB, mm.CapacityGiB)
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tweights %.1f + KV cache %.1f + activations %.1f + runtime %.1f (of %.1f GiB)\n", mm.TotalGiB, mm.WeightsGiB, mm.KVCacheGiB, mm.ActivationsGiB, mm.OverheadGiB, mm.CapacityGiB)
 	fmt.Fprintf(tw, "KV cache\t%.0f bytes/token\t%.0f tokens capacity per replica\n", mm.KVBytesPerToken, mm.KVCapacityTokens)
 	tw.Flush()
 	printAssumptions(w, r.Assumptions)
@@ -371,7 +371,7 @@ func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult
 	if !r.Fits {
 		// No rate or latency for what cannot run: only why.
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
-		fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.0f)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
+		fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.1f GiB)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
 		tw.Flush()
 		printAssumptions(w, r.Assumptions)
 		return nil
@@ -379,7 +379,7 @@ func printClassic(w io.Writer, m *catalog.Model, on string, r perf.ClassicResult
 	fmt.Fprintf(tw, "samples/s\t%s\t(likely %s-%s)\n", rate(r.SamplesPerSecond), rate(r.SamplesPerSecond*r.Uncertainty.Low), rate(r.SamplesPerSecond*r.Uncertainty.High))
 	fmt.Fprintf(tw, "latency\t%.2f ms\tat batch %d\n", r.LatencyMs, r.Batch)
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
-	fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.0f)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
+	fmt.Fprintf(tw, "memory\t%.2f GiB\t(of %.1f GiB)\n", r.Memory.TotalGiB, r.Memory.CapacityGiB)
 	tw.Flush()
 	printAssumptions(w, r.Assumptions)
 	return nil
@@ -488,7 +488,7 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 		fmt.Fprintf(tw, "DOES NOT FIT\t%s\n", r.Reason)
 		p := r.Parallelism
 		fmt.Fprintf(tw, "closest plan\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
-		fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.0f\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
+		fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.1f GiB\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
 		tw.Flush()
 		return nil
 	}
@@ -505,7 +505,7 @@ func runEstimateTraining(cmd *cobra.Command, f *trainingFlags) error {
 	fmt.Fprintf(tw, "total FLOPs\t%.3g\t\n", r.FLOPsTotal)
 	p := r.Parallelism
 	fmt.Fprintf(tw, "parallelism\ttp=%d pp=%d dp=%d\tZeRO-%d, recompute %s, micro-batch %d, global batch %d\n", p.TP, p.PP, p.DP, p.ZeroStage, p.Recompute, p.MicroBatch, p.GlobalBatch)
-	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.0f\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
+	fmt.Fprintf(tw, "memory per GPU\t%.1f GiB\tof %.1f GiB\n", r.MemoryPerGPUGiB, a.UsableMemoryGiB())
 	fmt.Fprintf(tw, "bottleneck\t%s\t\n", r.Bottleneck)
 	if r.CostUSD > 0 {
 		fmt.Fprintf(tw, "cost\t$%.0f\tat the cheapest on-demand price in the catalog\n", r.CostUSD)
