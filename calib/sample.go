@@ -183,6 +183,11 @@ func prepareInference(c *catalog.Catalog, r Row) Sample {
 		in.GPUs = int(sys)
 		s.scale = float64(gpus) / sys
 	}
+	if in.Batching == perf.Static && in.Concurrency > 0 && in.GPUs > 0 {
+		// A static batch is the engine instance's: every replica runs it
+		// (perf's concurrency is the whole system's requests in flight).
+		in.Concurrency *= float64(in.GPUs / in.ReplicaGPUs())
+	}
 	switch {
 	case s.Class == ClassMemory:
 		in.InputTokens, in.OutputTokens = 1, 1

@@ -110,3 +110,28 @@ func TestTraining_SaysWhatItChangedOrExtrapolates(t *testing.T) {
 		t.Errorf("assumptions %v", r.Assumptions)
 	}
 }
+
+// --concurrency is the system's requests in flight: it was applied to every
+// replica, so 4 replicas at a concurrency of 10 served 40 requests (36.5
+// req/s at a 1.1 s end-to-end latency). Little's law must hold for the
+// whole system, and fewer requests than replicas leave replicas idle.
+func TestInference_ConcurrencyIsSystemWide(t *testing.T) {
+	for _, c := range []struct {
+		gpus int
+		conc float64
+	}{{1, 10}, {4, 10}, {8, 3}, {4, 1}} {
+		in := inf(t, "llama-3.1-8b", "h100-sxm", 1, "bf16")
+		in.InputTokens, in.OutputTokens, in.GPUs, in.Concurrency = 1000, 100, c.gpus, c.conc
+		r, err := Inference(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight := r.RequestsPerSecond * r.E2ELatencyMs / 1e3
+		if d := inFlight/c.conc - 1; d > 0.01 || d < -0.01 {
+			t.Errorf("%d GPUs, concurrency %v: %.3g req/s x %.0f ms = %.3g requests in flight", c.gpus, c.conc, r.RequestsPerSecond, r.E2ELatencyMs, inFlight)
+		}
+		if r.TTFTMs <= 0 || r.TPOTMs <= 0 {
+			t.Errorf("%d GPUs, concurrency %v: TTFT %v TPOT %v", c.gpus, c.conc, r.TTFTMs, r.TPOTMs)
+		}
+	}
+}

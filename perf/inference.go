@@ -541,13 +541,22 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 	preAlone, preComputeBound := s.prefillAlone(isl)
 	ttftFixed := e.TTFTOverheadMS * 1e-3 * s.ovh
 
+	// The concurrency is the whole system's requests in flight, spread
+	// over the replicas (it was applied to each replica, so --gpus 4
+	// served four times the requests asked for). Fewer requests than
+	// replicas leave some idle: each busy one runs a single sequence.
+	rep := float64(replicas)
+	conc := in.Concurrency / rep
+	if in.Concurrency > 0 && conc < 1 {
+		rep, conc = in.Concurrency, 1
+	}
 	var b, tput, ttft, tpot, wait99 float64
 	var step, tMem, tComp, tComm float64
 	switch {
 	case in.Batching == Static:
 		b = bMax
 		if in.Concurrency > 0 {
-			b = math.Min(in.Concurrency, bMax)
+			b = math.Min(conc, bMax)
 		}
 		pre, _ := s.prefillBatch(isl, b)
 		ttft = pre + ttftFixed
@@ -556,14 +565,14 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		tput = b * osl / total
 		tpot = step
 	case in.Concurrency > 0:
-		b = math.Min(in.Concurrency, bMax)
+		b = math.Min(conc, bMax)
 		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
 		tpot = step + (b-1)/osl*preAmort
 		ttft = preAlone + ttftFixed + (b-1)/b*step/2
 		cycle := ttft + (osl-1)*tpot
 		tput = b * osl / cycle
-		if in.Concurrency > b {
-			ttft += (in.Concurrency/b - 1) * cycle
+		if conc > b {
+			ttft += (conc/b - 1) * cycle
 		}
 	default:
 		// Maximum throughput first: the operating point of an unbounded queue.
@@ -626,7 +635,6 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		}
 	}
 	r.BatchSize = b
-	rep := float64(replicas)
 	r.OutputTokensPerSecond = tput * rep
 	r.OutputTokensPerSecondPerGPU = r.OutputTokensPerSecond / float64(in.GPUs)
 	r.RequestsPerSecond = r.OutputTokensPerSecond / osl
