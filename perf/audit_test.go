@@ -117,18 +117,22 @@ func TestTraining_SaysWhatItChangedOrExtrapolates(t *testing.T) {
 // whole system, and fewer requests than replicas leave replicas idle.
 func TestInference_ConcurrencyIsSystemWide(t *testing.T) {
 	for _, c := range []struct {
-		gpus int
-		conc float64
-	}{{1, 10}, {4, 10}, {8, 3}, {4, 1}} {
+		gpus     int
+		conc     float64
+		batching Batching
+	}{{1, 10, Continuous}, {4, 10, Continuous}, {8, 3, Continuous}, {4, 1, Continuous}, {1, 5000, Continuous},
+		// A static batch: requests beyond it queued for free.
+		{1, 5000, Static}, {2, 100, Static}} {
 		in := inf(t, "llama-3.1-8b", "h100-sxm", 1, "bf16")
 		in.InputTokens, in.OutputTokens, in.GPUs, in.Concurrency = 1000, 100, c.gpus, c.conc
+		in.Batching = c.batching
 		r, err := Inference(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		inFlight := r.RequestsPerSecond * r.E2ELatencyMs / 1e3
 		if d := inFlight/c.conc - 1; d > 0.01 || d < -0.01 {
-			t.Errorf("%d GPUs, concurrency %v: %.3g req/s x %.0f ms = %.3g requests in flight", c.gpus, c.conc, r.RequestsPerSecond, r.E2ELatencyMs, inFlight)
+			t.Errorf("%d GPUs, concurrency %v, %s: %.3g req/s x %.0f ms = %.3g requests in flight", c.gpus, c.conc, c.batching, r.RequestsPerSecond, r.E2ELatencyMs, inFlight)
 		}
 		if r.TTFTMs <= 0 || r.TPOTMs <= 0 {
 			t.Errorf("%d GPUs, concurrency %v: TTFT %v TPOT %v", c.gpus, c.conc, r.TTFTMs, r.TPOTMs)

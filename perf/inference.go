@@ -564,6 +564,10 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		total := pre + (osl-1)*step + ttftFixed
 		tput = b * osl / total
 		tpot = step
+		if in.Concurrency > 0 && conc > b {
+			// Requests beyond the batch wait for earlier batches.
+			ttft += (conc/b - 1) * total
+		}
 	case in.Concurrency > 0:
 		b = math.Min(conc, bMax)
 		step, tMem, tComp, tComm = s.decodeStep(b, ctxAvg)
