@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/aiplan-dev/aiplan/catalog"
+	"github.com/aiplan-dev/aiplan/perf"
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
@@ -97,5 +98,30 @@ func TestWhy_NoZeroPercentGain(t *testing.T) {
 	}
 	if got := Why(choice, &Option{MonthlyUSD: 171, LatencyMs: 900}); got != "costs 71% more for 25% lower latency" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Edge LLMs reported and checked the mean TTFT/TPOT as p99, and edge
+// classic models printed "0/s per replica".
+func TestEdge_P99AndCapacity(t *testing.T) {
+	env := NewEnv(cat, &spec.Constraints{})
+	llm := env.Edge(&spec.Workload{Name: "e", Type: spec.Edge, Model: &spec.ModelRef{ID: "llama-3.2-1b"}, Device: "jetson-agx-orin",
+		Traffic: &spec.Traffic{InputTokens: 200, OutputTokens: 100}})
+	if llm.Choice == nil {
+		t.Fatal("no choice")
+	}
+	m, _ := cat.Model("llama-3.2-1b")
+	a, _ := cat.Accelerator("jetson-agx-orin")
+	r, err := perf.Inference(perf.InferenceInput{Model: m, Accel: a, Eff: cat.Efficiency,
+		Precision: catalog.Precision(llm.Choice.Precision), InputTokens: 200, OutputTokens: 100, Concurrency: 1, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := llm.Choice.Metrics; m.TTFTP99Ms != r.TTFTP99Ms || m.TPOTP99Ms != r.TPOTP99Ms || r.TTFTP99Ms <= r.TTFTMs {
+		t.Errorf("edge TTFT/TPOT p99 %.1f/%.1f, engine p99 %.1f/%.1f (mean %.1f)", m.TTFTP99Ms, m.TPOTP99Ms, r.TTFTP99Ms, r.TPOTP99Ms, r.TTFTMs)
+	}
+	cl := env.Edge(&spec.Workload{Name: "c", Type: spec.Edge, Model: &spec.ModelRef{ID: "resnet-50"}, Device: "jetson-orin-nano"})
+	if cl.Choice == nil || cl.Choice.CapacityPerReplica <= 0 {
+		t.Errorf("edge classic capacity %+v", cl.Choice)
 	}
 }
