@@ -8,6 +8,7 @@ import (
 	costpkg "github.com/aiplan-dev/aiplan/cost"
 	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/plan"
+	"github.com/aiplan-dev/aiplan/search"
 	"github.com/aiplan-dev/aiplan/spec"
 )
 
@@ -71,5 +72,14 @@ func TestLineNote_Undated(t *testing.T) {
 	}
 	if got := lineNote(costpkg.Component{AsOf: "2026-11-27"}); got != "  [price as of 2026-11-27]" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// Frontier latencies read in a unit that fits them.
+func TestLatency_Units(t *testing.T) {
+	for ms, want := range map[float64]string{366: "366 ms", 9999: "9999 ms", 12_345: "12.3 s", 3105357: "51.8 min", 5.7 * 3.6e6: "5.7 h"} {
+		if got := latency(&search.Option{LatencyMs: ms}); got != want {
+			t.Errorf("latency(%v ms) = %q, want %q", ms, got, want)
+		}
 	}
 }

@@ -178,9 +178,17 @@ func optCost(o *search.Option) string {
 	return USD(o.MonthlyUSD) + "/mo"
 }
 
+// latency gives a duration in the unit that reads: one frontier showed
+// "5.7 h" beside "3105357 ms" (52 minutes).
 func latency(o *search.Option) string {
-	if o.LatencyMs >= 3.6e6 {
-		return fmt.Sprintf("%.1f h", o.LatencyMs/3.6e6)
+	ms := o.LatencyMs
+	switch {
+	case ms >= 3.6e6:
+		return fmt.Sprintf("%.1f h", ms/3.6e6)
+	case ms >= 6e4:
+		return fmt.Sprintf("%.1f min", ms/6e4)
+	case ms >= 1e4:
+		return fmt.Sprintf("%.1f s", ms/1e3)
 	}
-	return fmt.Sprintf("%.0f ms", math.Round(o.LatencyMs))
+	return fmt.Sprintf("%.0f ms", math.Round(ms))
 }
