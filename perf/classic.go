@@ -454,7 +454,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	}
 	peak *= lowpEff
 	if peak <= 0 || bw <= 0 {
-		return ClassicResult{}, inputErr("%s lacks the compute or bandwidth figures this estimate needs", name)
+		return ClassicResult{}, inputErr("%s has no %s compute peak or no memory bandwidth in the catalog: give another --precision, or add the figures with --catalog", name, in.Precision)
 	}
 	// Activation traffic is stated for 16-bit tensors, embedding rows for
 	// fp32 rows: both shrink with the row's precision. Embedding rows are

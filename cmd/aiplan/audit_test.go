@@ -277,3 +277,22 @@ func TestEstimate_CapacityUnit(t *testing.T) {
 		t.Errorf("memory line without its unit:\n%s", out)
 	}
 }
+
+// A classic model in a format the chip lacks (fp8 on an A100 or TPU v5e,
+// fp16 on a TPU) ran at a 16-bit peak under the requested name; on a TPU
+// the default is its bf16.
+func TestEstimateClassic_PrecisionMustBeNative(t *testing.T) {
+	for _, c := range [][2]string{{"a100-sxm-80gb", "fp8"}, {"tpu-v5e", "fp8"}, {"tpu-v5e", "fp16"}} {
+		code, _, errs := runCLI("estimate", "inference", "--model", "resnet-50", "--accelerator", c[0], "--batch", "8", "--precision", c[1])
+		if code != 2 || !strings.Contains(errs, "--precision "+c[1]+" does not run on "+c[0]) {
+			t.Errorf("%v: exit %d: %s", c, code, errs)
+		}
+	}
+	_, out, _ := runCLI("estimate", "inference", "--model", "resnet-50", "--accelerator", "tpu-v5e", "--batch", "8")
+	if !strings.Contains(out, "batch 8 in bf16") {
+		t.Errorf("tpu-v5e default precision:\n%s", out)
+	}
+	if code, _, errs := runCLI("estimate", "inference", "--model", "resnet-50", "--accelerator", "l4", "--batch", "8", "--precision", "fp8"); code != 0 {
+		t.Errorf("fp8 on l4: exit %d: %s", code, errs)
+	}
+}

@@ -148,6 +148,15 @@ func runEstimateInference(cmd *cobra.Command, f *inferenceFlags) error {
 		default:
 			return usage("--runtime %q: allowed: tensorrt, openvino, onnxruntime, pytorch, tensorflow, mxnet, framework", f.runtime)
 		}
+		if a != nil && prec == "" && a.Supports(catalog.FP16) != catalog.SupportNative && a.Supports(catalog.BF16) == catalog.SupportNative {
+			prec = catalog.BF16 // the 16-bit format the chip has (TPUs): the fp16 default is not
+		}
+		if a != nil && prec != "" && a.Supports(prec) != catalog.SupportNative {
+			// fp8 on a TPU v5e or an A100 ran at a 16-bit peak, called fp8:
+			// a classic model's activations need the chip's own format
+			// (weight-only formats are for LLM weights).
+			return usage("--precision %s does not run on %s for a classic model: allowed: %s (its native formats)", f.prec, a.ID, joinPrecisions(a.NativePrecisions))
+		}
 		r, err := perf.Classic(perf.ClassicInput{Model: m, Accel: a, CPU: cpu, Eff: c.Efficiency, GPUs: f.gpus, Batch: f.batch, Precision: prec,
 			TF32: strings.EqualFold(f.prec, "tf32"), Runtime: f.runtime})
 		if err != nil {
