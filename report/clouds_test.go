@@ -83,3 +83,18 @@ func TestLatency_Units(t *testing.T) {
 		}
 	}
 }
+
+// A cost that rounds to nothing reads "<$1", not "$0"; a batch job's
+// headline gives its busy time in a unit that reads and says its rate is
+// one replica's.
+func TestUSDAndBatchHeadline(t *testing.T) {
+	for v, want := range map[float64]string{0: "$0", 0.02: "<$1", 0.6: "$1", 1234: "$1234", 12345: "$12.3k"} {
+		if got := USD(v); got != want {
+			t.Errorf("USD(%v) = %q, want %q", v, got, want)
+		}
+	}
+	w := &plan.Workload{Result: search.Result{Choice: &search.Option{Metrics: search.Metrics{WallHours: 4e-6, TokensPerSecond: 666}}}}
+	if got := Headline(w); got != "14 ms/day at 666 output tok/s per replica" {
+		t.Errorf("headline %q", got)
+	}
+}

@@ -34,6 +34,8 @@ func USD(v float64) string {
 		return fmt.Sprintf("$%.2fM", v/1e6)
 	case v >= 1e4:
 		return fmt.Sprintf("$%.1fk", v/1e3)
+	case v > 0 && v < 0.5:
+		return "<$1" // a cost that rounds to nothing is not "$0"
 	default:
 		return fmt.Sprintf("$%.0f", v)
 	}
@@ -54,7 +56,9 @@ func Headline(w *plan.Workload) string {
 	case m.GPUHours > 0:
 		return fmt.Sprintf("%.1f h wall, %.0f GPU-h, MFU %.0f%%", m.WallHours, m.GPUHours, m.MFU*100)
 	case m.WallHours > 0 && m.TokensPerSecond > 0:
-		return fmt.Sprintf("%.1f h/day at %.0f tok/s", m.WallHours, m.TokensPerSecond)
+		// A batch job's busy time per replica each day, in a unit that
+		// does not round a short job to "0.0 h/day", at one replica's rate.
+		return fmt.Sprintf("%s/day at %.0f output tok/s per replica", duration(m.WallHours*3.6e6), m.TokensPerSecond)
 	case m.SamplesPerSecond > 0:
 		return fmt.Sprintf("%.0f docs/s indexing", m.SamplesPerSecond)
 	}
@@ -180,8 +184,10 @@ func optCost(o *search.Option) string {
 
 // latency gives a duration in the unit that reads: one frontier showed
 // "5.7 h" beside "3105357 ms" (52 minutes).
-func latency(o *search.Option) string {
-	ms := o.LatencyMs
+func latency(o *search.Option) string { return duration(o.LatencyMs) }
+
+// duration formats milliseconds in the unit that reads.
+func duration(ms float64) string {
 	switch {
 	case ms >= 3.6e6:
 		return fmt.Sprintf("%.1f h", ms/3.6e6)

@@ -131,7 +131,7 @@ func (e *Env) batchOnPrem(pool spec.OnPrem, u unit, eng *catalog.Engine, replica
 	o := Option{Accelerator: u.acc.ID, TP: u.tp, GPUsPerUnit: u.gpus, Precision: u.precision, Engine: eng.ID, OnPrem: pool.Name, Region: pool.Region, Pricing: cost.OnPrem,
 		ReplicasMax: int(replicas), PeakGPUs: gpus, Metrics: u.metrics, LatencyMs: busyHours * 3.6e6}
 	o.summarize = func(o *Option) string {
-		return fmt.Sprintf("%d x %s (%s, %s) on on-prem %s, %d replica(s), %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, pool.Name, o.ReplicasMax, o.Metrics.WallHours)
+		return fmt.Sprintf("%d x %s (%s, %s) on on-prem %s, %d replica(s), %s", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, pool.Name, o.ReplicasMax, perDay(o.Metrics.WallHours))
 	}
 	if gpus > pool.Count {
 		o.Rejected = fmt.Sprintf("capacity: needs %d accelerators at once, pool %s has %d", gpus, pool.Name, pool.Count)
@@ -478,5 +478,19 @@ func (e *Env) Search(w *spec.Workload) Result {
 }
 
 func describeBatch(o *Option) string {
-	return fmt.Sprintf("%d x %s (%s, %s) on %d x %s %s %s, %s, %.1f h/day", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, o.Metrics.WallHours)
+	return fmt.Sprintf("%d x %s (%s, %s) on %d x %s %s %s, %s, %s", o.GPUsPerUnit, o.Accelerator, o.Metrics.Parallelism, o.Precision, o.Instances, o.Cloud, o.Instance, o.Region, o.Pricing, perDay(o.Metrics.WallHours))
+}
+
+// perDay says how long a batch job is busy each day, in a unit that does
+// not round a short job to "0.0 h/day".
+func perDay(h float64) string {
+	switch {
+	case h >= 1:
+		return fmt.Sprintf("%.1f h/day", h)
+	case h*60 >= 1:
+		return fmt.Sprintf("%.0f min/day", h*60)
+	case h*3600 >= 1:
+		return fmt.Sprintf("%.0f s/day", h*3600)
+	}
+	return "under 1 s/day"
 }

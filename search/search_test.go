@@ -125,3 +125,12 @@ func TestEdge_P99AndCapacity(t *testing.T) {
 		t.Errorf("edge classic capacity %+v", cl.Choice)
 	}
 }
+
+// A short batch job's busy time is not rounded to "0.0 h/day".
+func TestPerDay(t *testing.T) {
+	for h, want := range map[float64]string{5.7: "5.7 h/day", 0.5: "30 min/day", 0.004: "14 s/day", 4e-6: "under 1 s/day"} {
+		if got := perDay(h); got != want {
+			t.Errorf("perDay(%v) = %q, want %q", h, got, want)
+		}
+	}
+}
