@@ -326,7 +326,7 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 				// The query encoder runs around the clock on whole instances.
 				n := math.Max(1, math.Ceil(w.QueriesPerSecond*(1+e.Headroom)/qu.capacity))
 				nInst := math.Ceil(n / float64(in.AcceleratorCount))
-				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g GPUs on %g x %s)", a.ID, n, nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
+				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g %s on %g x %s)", a.ID, n, map[bool]string{true: "GPU", false: "GPUs"}[n == 1], nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
 			}
 			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: cost.OnDemand, Rejected: ic.reason, PeakGPUs: 1,
 				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}

@@ -533,6 +533,9 @@ func Why(choice, alt *Option) string {
 	switch {
 	case dc > 0 && base > 0:
 		s := fmt.Sprintf("costs %.0f%% more", dc/base*100)
+		if dc/base < 0.005 {
+			s = "costs under 1% more" // not "costs 0% more"
+		}
 		// Only a gain that survives rounding: "for 0% lower latency" read
 		// as a reason.
 		if gain := (1 - alt.LatencyMs/choice.LatencyMs) * 100; alt.LatencyMs > 0 && gain >= 0.5 {

@@ -134,3 +134,10 @@ func TestPerDay(t *testing.T) {
 		}
 	}
 }
+
+// A difference that rounds to 0% reads "under 1%".
+func TestWhy_UnderOnePercent(t *testing.T) {
+	if got := Why(&Option{MonthlyUSD: 11000, LatencyMs: 40}, &Option{MonthlyUSD: 11010, LatencyMs: 35}); got != "costs under 1% more for 12% lower latency" {
+		t.Errorf("got %q", got)
+	}
+}
