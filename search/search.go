@@ -546,7 +546,11 @@ func Why(choice, alt *Option) string {
 		return "costs more"
 	case dc < -0.5 && base > 0:
 		// Placement chose for the whole plan, not for this workload alone.
-		return fmt.Sprintf("costs %.0f%% less on its own, more in this plan (the choice shares a node pool, uses owned capacity or keeps the plan on fewer clouds)", -dc/base*100)
+		pct := fmt.Sprintf("%.0f%%", -dc/base*100)
+		if -dc/base < 0.005 {
+			pct = "under 1%"
+		}
+		return "costs " + pct + " less on its own, more in this plan (the choice shares a node pool, uses owned capacity or keeps the plan on fewer clouds)"
 	case alt.LatencyMs > choice.LatencyMs:
 		return "equal cost, higher latency"
 	default:

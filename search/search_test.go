@@ -1,6 +1,7 @@
 package search
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,12 @@ func TestPerDay(t *testing.T) {
 // A difference that rounds to 0% reads "under 1%".
 func TestWhy_UnderOnePercent(t *testing.T) {
 	if got := Why(&Option{MonthlyUSD: 11000, LatencyMs: 40}, &Option{MonthlyUSD: 11010, LatencyMs: 35}); got != "costs under 1% more for 12% lower latency" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestWhy_UnderOnePercentLess(t *testing.T) {
+	if got := Why(&Option{MonthlyUSD: 11000}, &Option{MonthlyUSD: 10990}); !strings.HasPrefix(got, "costs under 1% less on its own") {
 		t.Errorf("got %q", got)
 	}
 }
