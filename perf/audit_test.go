@@ -139,3 +139,23 @@ func TestInference_ConcurrencyIsSystemWide(t *testing.T) {
 		}
 	}
 }
+
+// When fixed engine costs are most of a decode step the bottleneck says so:
+// gpt-oss-120b alone on a B200 was "memory bandwidth (decode)" at 10.6 ms a
+// token, where its weight reads take under 1 ms.
+func TestInference_OverheadBottleneck(t *testing.T) {
+	in := inf(t, "gpt-oss-120b", "b200", 1, "")
+	in.InputTokens, in.OutputTokens, in.Concurrency = 2000, 300, 1
+	r, err := Inference(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.Bottleneck, "engine overheads") {
+		t.Errorf("bottleneck %q at TPOT %.1f ms", r.Bottleneck, r.TPOTMs)
+	}
+	in = inf(t, "llama-3.1-70b", "h100-sxm", 4, "bf16")
+	in.InputTokens, in.OutputTokens, in.Concurrency = 2000, 300, 1
+	if r, _ := Inference(in); r.Bottleneck != "memory bandwidth (decode)" {
+		t.Errorf("70B bf16 TP4 at batch 1: %q", r.Bottleneck)
+	}
+}

@@ -662,6 +662,11 @@ func Inference(in InferenceInput) (InferenceResult, error) {
 		r.Bottleneck = "kv-cache capacity (batch limited to " + fmt.Sprint(int(b)) + ")"
 	case tComm > 0.3*step:
 		r.Bottleneck = "interconnect (" + s.linkName + " all-reduce)"
+	case step/s.pp-s.roof(tMem, tComp)-tComm > 0.5*step/s.pp:
+		// Fixed per-step, per-layer and per-sequence costs are most of the
+		// step: gpt-oss-120b alone on a B200 was "memory bandwidth" at
+		// 10.6 ms a token, where its weight reads take under 1 ms.
+		r.Bottleneck = "engine overheads (kernel launches, scheduling, per-sequence host work)"
 	case tComp > tMem:
 		r.Bottleneck = "compute (decode GEMMs)"
 	default:
