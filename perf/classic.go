@@ -461,6 +461,12 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// gathered at random.
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
+	// traffic says how the architecture's bytes per pass became this
+	// estimate's bytes per sample, for the assumptions.
+	var traffic []string
+	if passes > 1 && !in.Quiet {
+		traffic = append(traffic, fmt.Sprintf("x%.0f passes", passes))
+	}
 	unpadded := m.MeanTokens > 0 && m.MaxTokens > 0 && skipsPadding(in.Runtime)
 	if unpadded {
 		// Variable-length samples packed without padding: the work per
@@ -468,6 +474,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		// length, is a few per cent of an encoder's FLOPs at 384).
 		flops *= m.MeanTokens / float64(m.MaxTokens)
 		sampleBytes *= m.MeanTokens / float64(m.MaxTokens)
+		if !in.Quiet {
+			traffic = append(traffic, fmt.Sprintf("x%.2f unpadded tokens", m.MeanTokens/float64(m.MaxTokens)))
+		}
 	}
 	var memRate, spill float64
 	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
@@ -478,6 +487,9 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		weights = m.ParamsM * 1e6 * tp.BytesPerWeight()
 		sampleBytes *= tp.BytesPerWeight() / 4
+		if tp.BytesPerWeight() != 4 && !in.Quiet {
+			traffic = append(traffic, fmt.Sprintf("x%.2g for %s tables (counted at fp32)", tp.BytesPerWeight()/4, tp))
+		}
 		memRate = bw * e.RandomAccessEfficiency
 		if in.HostTables && cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
 			// Tables beyond the device's share stay in host memory and
@@ -491,8 +503,14 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
+		if in.Precision.BytesPerWeight() != 2 && !in.Quiet {
+			traffic = append(traffic, fmt.Sprintf("x%.2g for %s activations (counted at 16-bit)", in.Precision.BytesPerWeight()/2, in.Precision))
+		}
 		if rt.Traffic > 0 {
 			sampleBytes *= rt.Traffic
+			if rt.Traffic != 1 && !in.Quiet {
+				traffic = append(traffic, fmt.Sprintf("x%.2f runtime %s's activation traffic (fitted)", rt.Traffic, in.Runtime))
+			}
 		}
 		memRate = bw * e.BWEfficiency
 	}
@@ -574,7 +592,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis("classic", in.Eff.Uncertainty.Extrapolate)
 		r.Assumptions = []string{
-			fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, m.Source),
+			trafficBasis(flops, sampleBytes, m.MBPerSample, traffic, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
 			familyBasis(fam, f.Rows, fitted),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
@@ -616,4 +634,13 @@ func familyBasis(fam string, rows int, fitted bool) string {
 		return fmt.Sprintf("model family %s: no calibration rows; efficiencies of the typical fitted family (geometric mean of the fitted ones)", fam)
 	}
 	return fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family", fam, rows)
+}
+
+// trafficBasis states a classic estimate's work per sample and, where the
+// bytes differ from the architecture's count, how they were derived.
+func trafficBasis(flops, sampleBytes, mbPerPass float64, steps []string, source string) string {
+	if len(steps) == 0 {
+		return fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, source)
+	}
+	return fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample: the architecture's %.3g MB %s (%s)", flops/1e9, sampleBytes/1e6, mbPerPass, strings.Join(steps, ", "), source)
 }

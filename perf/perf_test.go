@@ -2,6 +2,7 @@ package perf
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -553,5 +554,33 @@ func TestInference_UntiedEmbeddingNotStreamed(t *testing.T) {
 		if m.TiedEmbeddings != c.tied || s.readBytesGPU != want {
 			t.Errorf("%s (tied %v): reads %.4g bytes per GPU per step, want %.4g of %.4g in memory", c.model, m.TiedEmbeddings, s.readBytesGPU, want, s.nonExpertBytesGPU)
 		}
+	}
+}
+
+// TestClassic_TrafficAssumptionAddsUp: the assumptions derive the bytes per
+// sample from the architecture's count, so a reader can check them (a
+// ResNet-50 on a CPU in fp32 read "50.8 MB" beside the source's "45.3 MB").
+func TestClassic_TrafficAssumptionAddsUp(t *testing.T) {
+	c := catalog.MustDefault()
+	m, err := c.Model("resnet-50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spr := &CPUSpec{Name: "2S SPR", VectorGFLOPS: 2 * 56 * 2.0 * 64, VNNI: true, AVX512BF16: true, AMXGFLOPS: 2 * 56 * 2.0 * 1024, MemBWGBs: 614, MemoryGiB: 1024, MatrixKnown: true}
+	r, err := Classic(ClassicInput{Model: m, CPUSpec: spr, Eff: c.Efficiency, Batch: 16, Precision: catalog.FP32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := r.Assumptions[0]
+	want := fmt.Sprintf("the architecture's %.3g MB x2 for fp32 activations (counted at 16-bit)", m.MBPerSample)
+	if !strings.Contains(a, want) {
+		t.Errorf("assumption %q\ndoes not derive the bytes: want %q", a, want)
+	}
+	g, err := Classic(ClassicInput{Model: m, Accel: mustAcc(t, "l4"), Eff: c.Efficiency, Batch: 16, Precision: catalog.FP16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(g.Assumptions[0], "the architecture's") && !strings.Contains(g.Assumptions[0], "runtime") {
+		t.Errorf("fp16 on TensorRT needs no derivation beyond the runtime's: %q", g.Assumptions[0])
 	}
 }
