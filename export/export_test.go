@@ -3,6 +3,7 @@ package export
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -313,6 +314,29 @@ func TestImages_EveryVendorsBuildsPinned(t *testing.T) {
 			if why := catalog.UnpinnedImage(ref); why != "" {
 				t.Errorf("engine %s/%s image %s: %s", e.ID, v, ref, why)
 			}
+		}
+	}
+}
+
+// TestTerraform_UnpooledCapacityAsBilled: endpoints placement prices on
+// their own (CPU replicas, query encoders) get node groups sized to the
+// instances the plan bills, and the encoder Deployment runs every encoder
+// (the fraud example's 2 CPU replicas had a 1-instance node group).
+func TestTerraform_UnpooledCapacityAsBilled(t *testing.T) {
+	p := examplePlan(t, "fraud-scoring.yaml")
+	files, _, err := Generate(p, []string{"terraform"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := string(file(t, files, "terraform/aws.tf"))
+	for _, w := range p.Workloads {
+		o := w.Choice
+		if o == nil || o.Instance == "" || o.ReplicasMax == 0 {
+			continue
+		}
+		want := fmt.Sprintf("capacity: %d-%d instances for %s", o.ReplicasMin, o.ReplicasMax, w.Workload)
+		if !strings.Contains(tf, want) {
+			t.Errorf("%s: %d-%d replicas of one %s each, and no node group %q", w.Workload, o.ReplicasMin, o.ReplicasMax, o.Instance, want)
 		}
 	}
 }

@@ -722,7 +722,7 @@ func (b *k8sBuilder) embedder(w *plan.Workload) []runtime.Object {
 		Resources:      corev1.ResourceRequirements{Requests: req, Limits: lim},
 		ReadinessProbe: ready, LivenessProbe: live, StartupProbe: start}
 	dep := &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, ObjectMeta: b.meta(w, name),
-		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(1)), Selector: selector(name), Template: corev1.PodTemplateSpec{
+		Spec: appsv1.DeploymentSpec{Replicas: ptr(int32(max(o.PeakGPUs/max(o.GPUsPerUnit, 1), 1))), Selector: selector(name), Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app.kubernetes.io/name": name, labelWorkload: slug(w.Workload)}},
 			Spec:       corev1.PodSpec{NodeSelector: sel, Tolerations: tol, Containers: []corev1.Container{c}}}}}
 	return []runtime.Object{dep, b.service(w, name, 80), b.pdb(w, name), b.netpol(w, name, 80)}

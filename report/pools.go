@@ -10,6 +10,7 @@ import (
 	"github.com/aiplan-dev/aiplan/placement"
 	"github.com/aiplan-dev/aiplan/plan"
 	"github.com/aiplan-dev/aiplan/search"
+	"github.com/aiplan-dev/aiplan/spec"
 )
 
 // cashOut is the line that sets new spending beside the full cost.
@@ -65,7 +66,52 @@ func poolRows(p *plan.Plan) [][]string {
 		}
 		out = append(out, []string{poolName(pl), string(pl.Pricing), strings.Join(pl.Workloads, ", "), nodesPerHour(pl), fmt.Sprintf("%.0f%%", pl.Utilisation*100), c})
 	}
+	// Cloud capacity placement did not pool (jobs, and options it prices
+	// on their own) still becomes node groups in the export: list it too,
+	// so the table shows every group of instances the plan buys.
+	pooled := map[string]bool{}
+	for i := range p.Placement.Pools {
+		for _, w := range p.Placement.Pools[i].Workloads {
+			pooled[w] = true
+		}
+	}
+	for i := range p.Workloads {
+		w := &p.Workloads[i]
+		o := w.Choice
+		if o == nil || pooled[w.Workload] || o.Cloud == "" || o.Instance == "" || !clusterPricing(o.Pricing) {
+			continue
+		}
+		out = append(out, []string{fmt.Sprintf("%s %s %s", o.Cloud, o.Instance, o.Region), string(o.Pricing), w.Workload, standaloneInstances(w), "-", USD(o.MonthlyUSD) + "/mo"})
+	}
 	return out
+}
+
+// clusterPricing reports whether a pricing mode buys instances that run in
+// the plan's clusters (not an API, a managed platform or edge devices).
+func clusterPricing(m costpkg.Mode) bool {
+	switch m {
+	case costpkg.API, costpkg.Device, costpkg.Serverless, costpkg.ManagedPlatform, costpkg.OnPrem:
+		return false
+	}
+	return true
+}
+
+// standaloneInstances says how many instances an unpooled option runs: a
+// job's for the length of each run, an endpoint's at peak.
+func standaloneInstances(w *plan.Workload) string {
+	o := w.Choice
+	n := max(o.Instances, 1)
+	unit := "instances"
+	if n == 1 {
+		unit = "instance"
+	}
+	switch {
+	case w.Type == spec.Training || w.Type == spec.FineTuning || w.Type == spec.BatchInference:
+		return fmt.Sprintf("%d %s while each run lasts", n, unit)
+	case w.Type == spec.Embeddings || o.ReplicasMin == o.ReplicasMax:
+		return fmt.Sprintf("%d %s", n, unit) // always on: query encoders, fixed replicas
+	}
+	return fmt.Sprintf("up to %d %s", n, unit)
 }
 
 // consolidationLine says what running on one cloud would save or cost.

@@ -260,6 +260,7 @@ func (e *Env) priceCPU(w *spec.Workload, u unit, in *catalog.Instance, reason st
 	reps := cost.ReplicasFor(shape, w.Traffic.PeakRequestsPerSecond, u.capacity, e.Headroom, minR, 0, e.Hours)
 	hourly := reps.Weekday
 	o.ReplicasMin, o.ReplicasMax, o.HourlyReplicas = reps.Min, reps.Max, &hourly
+	o.Instances = reps.Max // one replica per instance, as billed
 	price, ok := e.P.HourlyUSD(in, cost.OnDemand)
 	if !ok {
 		return nil
@@ -322,13 +323,15 @@ func (e *Env) Embeddings(w *spec.Workload) Result {
 				// instance-hours, for 1/count of the single-GPU time.
 				comps = append(comps, cost.Line(fmt.Sprintf("re-embedding on %s %s", in.Cloud, in.InstanceType), "compute", "instance-hours", indexHours*reindex/float64(in.AcceleratorCount), price, in.Source))
 			}
+			encoders, encoderInstances := 1, 1
 			if w.QueriesPerSecond > 0 && qu.reject == "" {
 				// The query encoder runs around the clock on whole instances.
 				n := math.Max(1, math.Ceil(w.QueriesPerSecond*(1+e.Headroom)/qu.capacity))
 				nInst := math.Ceil(n / float64(in.AcceleratorCount))
+				encoders, encoderInstances = int(n), int(nInst)
 				comps = append(comps, cost.Line(fmt.Sprintf("query encoder on %s (%g %s on %g x %s)", a.ID, n, map[bool]string{true: "GPU", false: "GPUs"}[n == 1], nInst, in.InstanceType), "compute", "instance-hours", nInst*e.Hours, price, in.Source))
 			}
-			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: cost.OnDemand, Rejected: ic.reason, PeakGPUs: 1,
+			o := Option{Accelerator: a.ID, GPUsPerUnit: 1, Engine: eng.ID, Cloud: in.Cloud, Region: in.Region, Instance: in.InstanceType, Pricing: cost.OnDemand, Rejected: ic.reason, PeakGPUs: encoders, Instances: encoderInstances,
 				Metrics: Metrics{SamplesPerSecond: docsPerSec, WallHours: indexHours}, LatencyMs: qu.latencyMs}
 			o.Components = comps
 			o.MonthlyUSD = cost.Sum(comps)
