@@ -452,7 +452,7 @@ func TestTerraform_OnlyPricedRegions(t *testing.T) {
 		p := examplePlan(t, ex)
 		priced := map[string]map[string]bool{}
 		for _, w := range p.Workloads {
-			if o := w.Choice; cloudPricing(o) {
+			if o := w.Choice; o.OnCloudNodes() {
 				if priced[o.Cloud] == nil {
 					priced[o.Cloud] = map[string]bool{}
 				}
@@ -769,7 +769,7 @@ func TestTerraform_TwoRegionsWithRetention(t *testing.T) {
 		}
 		for i := range p.Workloads {
 			o := p.Workloads[i].Choice
-			if !cloudPricing(o) || o.Cloud != "aws" || moved {
+			if !o.OnCloudNodes() || o.Cloud != "aws" || moved {
 				continue
 			}
 			for _, in := range cat.Instances {

@@ -73,7 +73,7 @@ func kubernetesTo(p *plan.Plan, emit func(File) error) ([]string, error) {
 		b.claims[f]++
 	}
 	for i := range p.Workloads {
-		if w := &p.Workloads[i]; w.Choice != nil && inCluster(w.Choice) && w.Spec != nil {
+		if w := &p.Workloads[i]; w.Choice != nil && w.Choice.InCluster() && w.Spec != nil {
 			b.claims[workloadManifest(w)]++
 		}
 	}
@@ -118,7 +118,7 @@ func kubernetesTo(p *plan.Plan, emit func(File) error) ([]string, error) {
 	}
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
-		if w.Choice == nil || !inCluster(w.Choice) || w.Spec == nil {
+		if w.Choice == nil || !w.Choice.InCluster() || w.Spec == nil {
 			continue // runs outside the clusters
 		}
 		var objs []runtime.Object
@@ -299,7 +299,7 @@ func vendor(a *catalog.Accelerator) string {
 // tolerates the accelerator's taint and, on Azure, the spot taint.
 func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.Toleration) {
 	sel := map[string]string{}
-	if cloudPricing(o) {
+	if o.OnCloudNodes() {
 		machine, _, _ := gceMachine(o.Instance)
 		if t, ok := gkeTPUs[o.Instance]; ok {
 			machine = t.machine
@@ -324,7 +324,7 @@ func (b *k8sBuilder) scheduling(o *search.Option) (map[string]string, []corev1.T
 // share is the fraction of the planned instance one pod with n
 // accelerators gets, and the instance; nil when the catalog does not list it.
 func (b *k8sBuilder) share(o *search.Option, n int) (float64, *catalog.Instance) {
-	if b.p.Catalog == nil || !cloudPricing(o) {
+	if b.p.Catalog == nil || !o.OnCloudNodes() {
 		return 0, nil
 	}
 	in, err := b.p.Catalog.Instance(o.Cloud + "/" + o.Instance + "/" + o.Region)
@@ -824,7 +824,7 @@ type fabric struct {
 
 func (b *k8sBuilder) fabricFor(w *plan.Workload) (fabric, bool) {
 	o := w.Choice
-	if b.p.Catalog == nil || !cloudPricing(o) {
+	if b.p.Catalog == nil || !o.OnCloudNodes() {
 		return fabric{}, false
 	}
 	in, err := b.p.Catalog.Instance(o.Cloud + "/" + o.Instance + "/" + o.Region)

@@ -52,7 +52,7 @@ func PrometheusRules(p *plan.Plan) (File, []string, error) {
 	var notes []string
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
-		if w.Choice == nil || w.Spec == nil || !inCluster(w.Choice) {
+		if w.Choice == nil || w.Spec == nil || !w.Choice.InCluster() {
 			continue
 		}
 		name := slug(w.Workload)

@@ -43,24 +43,6 @@ type pool struct {
 // cpuPool reports whether the pool has no accelerator.
 func (pl pool) cpuPool() bool { return pl.vendor == "" }
 
-// cloudPricing reports whether an option runs on cluster nodes of a cloud
-// provider that the plan priced: not owned hardware alone, an API, a
-// device, a serverless or a managed (SageMaker-style) endpoint. Owned
-// capacity that bursts to the cloud counts for its burst instances.
-func cloudPricing(o *search.Option) bool {
-	return o != nil && o.Cloud != "" && o.Instance != "" && (o.OnPrem == "" || o.Pricing == cost.OnPremBurst) && inCluster(o)
-}
-
-// inCluster reports whether an option's workload runs in a Kubernetes
-// cluster the exports describe.
-func inCluster(o *search.Option) bool {
-	switch o.Pricing {
-	case cost.API, cost.Device, cost.Serverless, cost.ManagedPlatform:
-		return false
-	}
-	return true
-}
-
 // poolKey is the node pool an option runs in: the pool placement packed it
 // into, else (jobs, options placement did not pool) one per cloud, instance
 // type, region and pricing, in placement's key format; burst capacity
@@ -125,7 +107,7 @@ func pools(p *plan.Plan) map[string][]pool {
 	}
 	choice := map[string]*search.Option{}
 	for i := range p.Workloads {
-		if o := p.Workloads[i].Choice; cloudPricing(o) {
+		if o := p.Workloads[i].Choice; o.OnCloudNodes() {
 			choice[p.Workloads[i].Workload] = o
 		}
 	}
@@ -155,10 +137,7 @@ func pools(p *plan.Plan) map[string][]pool {
 		if o == nil || pooled[w] {
 			continue
 		}
-		n := max(o.Instances, 1)
-		if o.ReplicasMax > 0 && o.GPUsPerUnit > 0 && o.Instances == 0 {
-			n = max(o.PeakGPUs/max(o.GPUsPerUnit, 1), 1)
-		}
+		n := o.PeakInstances()
 		if o.Pricing == cost.OnPremBurst {
 			// Up to every replica on cloud instances; the autoscaler adds
 			// them only when the owned pool is full.

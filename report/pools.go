@@ -78,7 +78,7 @@ func poolRows(p *plan.Plan) [][]string {
 	for i := range p.Workloads {
 		w := &p.Workloads[i]
 		o := w.Choice
-		if o == nil || pooled[w.Workload] || o.Cloud == "" || o.Instance == "" || !clusterPricing(o.Pricing) {
+		if pooled[w.Workload] || !o.OnCloudNodes() {
 			continue
 		}
 		out = append(out, []string{fmt.Sprintf("%s %s %s", o.Cloud, o.Instance, o.Region), string(o.Pricing), w.Workload, standaloneInstances(w), "-", USD(o.MonthlyUSD) + "/mo"})
@@ -86,21 +86,11 @@ func poolRows(p *plan.Plan) [][]string {
 	return out
 }
 
-// clusterPricing reports whether a pricing mode buys instances that run in
-// the plan's clusters (not an API, a managed platform or edge devices).
-func clusterPricing(m costpkg.Mode) bool {
-	switch m {
-	case costpkg.API, costpkg.Device, costpkg.Serverless, costpkg.ManagedPlatform, costpkg.OnPrem:
-		return false
-	}
-	return true
-}
-
 // standaloneInstances says how many instances an unpooled option runs: a
 // job's for the length of each run, an endpoint's at peak.
 func standaloneInstances(w *plan.Workload) string {
 	o := w.Choice
-	n := max(o.Instances, 1)
+	n := o.PeakInstances()
 	unit := "instances"
 	if n == 1 {
 		unit = "instance"

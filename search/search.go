@@ -86,6 +86,34 @@ func (o *Option) describe() {
 	}
 }
 
+// InCluster reports whether the option's workload runs in a Kubernetes
+// cluster the exports describe: not an API, a device, a serverless or a
+// managed (SageMaker-style) endpoint.
+func (o *Option) InCluster() bool {
+	switch o.Pricing {
+	case cost.API, cost.Device, cost.Serverless, cost.ManagedPlatform:
+		return false
+	}
+	return true
+}
+
+// OnCloudNodes reports whether the option runs on cluster nodes of a cloud
+// provider that the plan priced: not owned hardware alone, nor anything
+// outside a cluster. Owned capacity that bursts to the cloud counts for its
+// burst instances.
+func (o *Option) OnCloudNodes() bool {
+	return o != nil && o.Cloud != "" && o.Instance != "" && (o.OnPrem == "" || o.Pricing == cost.OnPremBurst) && o.InCluster()
+}
+
+// PeakInstances is the cloud instances the option runs at peak (a job's for
+// each run), at least one.
+func (o *Option) PeakInstances() int {
+	if o.Instances == 0 && o.ReplicasMax > 0 && o.GPUsPerUnit > 0 {
+		return max(o.PeakGPUs/o.GPUsPerUnit, 1)
+	}
+	return max(o.Instances, 1)
+}
+
 // Demand is a candidate's need for capacity in the terms placement packs:
 // the pool (instance type and pricing mode, owned pool or commitment) and,
 // hour by hour, the replicas it runs of GPUs accelerators each.
