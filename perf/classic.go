@@ -461,12 +461,11 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	// gathered at random.
 	flops := m.GFLOPsPerSample * 1e9 * passes
 	sampleBytes := m.MBPerSample * 1e6 * passes
-	// traffic says how the architecture's bytes per pass became this
-	// estimate's bytes per sample, for the assumptions.
-	var traffic []string
-	if passes > 1 && !in.Quiet {
-		traffic = append(traffic, fmt.Sprintf("x%.0f passes", passes))
-	}
+	// How the architecture's bytes per pass became this estimate's bytes per
+	// sample (for the assumptions): the precision the bytes were scaled to,
+	// from the convention they are counted in, and the runtime's traffic.
+	var d trafficDerivation
+	d.passes = passes
 	unpadded := m.MeanTokens > 0 && m.MaxTokens > 0 && skipsPadding(in.Runtime)
 	if unpadded {
 		// Variable-length samples packed without padding: the work per
@@ -474,9 +473,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		// length, is a few per cent of an encoder's FLOPs at 384).
 		flops *= m.MeanTokens / float64(m.MaxTokens)
 		sampleBytes *= m.MeanTokens / float64(m.MaxTokens)
-		if !in.Quiet {
-			traffic = append(traffic, fmt.Sprintf("x%.2f unpadded tokens", m.MeanTokens/float64(m.MaxTokens)))
-		}
+		d.unpadded = m.MeanTokens / float64(m.MaxTokens)
 	}
 	var memRate, spill float64
 	weights := m.ParamsM * 1e6 * in.Precision.BytesPerWeight()
@@ -487,9 +484,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 		weights = m.ParamsM * 1e6 * tp.BytesPerWeight()
 		sampleBytes *= tp.BytesPerWeight() / 4
-		if tp.BytesPerWeight() != 4 && !in.Quiet {
-			traffic = append(traffic, fmt.Sprintf("x%.2g for %s tables (counted at fp32)", tp.BytesPerWeight()/4, tp))
-		}
+		d.prec, d.countedBytes, d.what = tp, 4, "tables"
 		memRate = bw * e.RandomAccessEfficiency
 		if in.HostTables && cpu == nil && memGB > 0 && weights > embeddingDeviceShare*memGB*GiB && e.HostGatherGBps > 0 {
 			// Tables beyond the device's share stay in host memory and
@@ -503,14 +498,10 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 		}
 	} else {
 		sampleBytes *= in.Precision.BytesPerWeight() / 2
-		if in.Precision.BytesPerWeight() != 2 && !in.Quiet {
-			traffic = append(traffic, fmt.Sprintf("x%.2g for %s activations (counted at 16-bit)", in.Precision.BytesPerWeight()/2, in.Precision))
-		}
+		d.prec, d.countedBytes, d.what = in.Precision, 2, "activations"
 		if rt.Traffic > 0 {
 			sampleBytes *= rt.Traffic
-			if rt.Traffic != 1 && !in.Quiet {
-				traffic = append(traffic, fmt.Sprintf("x%.2f runtime %s's activation traffic (fitted)", rt.Traffic, in.Runtime))
-			}
+			d.runtime, d.runtimeTraffic = in.Runtime, rt.Traffic
 		}
 		memRate = bw * e.BWEfficiency
 	}
@@ -592,7 +583,7 @@ func Classic(in ClassicInput) (ClassicResult, error) {
 	if !in.Quiet {
 		r.UncertaintyBasis = ext.basis("classic", in.Eff.Uncertainty.Extrapolate)
 		r.Assumptions = []string{
-			trafficBasis(flops, sampleBytes, m.MBPerSample, traffic, m.Source),
+			d.basis(flops, sampleBytes, m.MBPerSample, m.Source),
 			fmt.Sprintf("batch %d in %s; latency is the time of one batch, without queueing", in.Batch, in.Precision),
 			familyBasis(fam, f.Rows, fitted),
 			fmt.Sprintf("runtime %s (x%.2f compute, fitted on %d rows)", in.Runtime, rt.Speed, rt.Rows),
@@ -636,9 +627,33 @@ func familyBasis(fam string, rows int, fitted bool) string {
 	return fmt.Sprintf("model family %s: efficiencies fitted on %d calibration rows of that family", fam, rows)
 }
 
-// trafficBasis states a classic estimate's work per sample and, where the
-// bytes differ from the architecture's count, how they were derived.
-func trafficBasis(flops, sampleBytes, mbPerPass float64, steps []string, source string) string {
+// trafficDerivation records the factors that turned the architecture's
+// bytes per pass into an estimate's bytes per sample.
+type trafficDerivation struct {
+	passes, unpadded float64
+	prec             catalog.Precision
+	countedBytes     float64 // bytes per value in the architecture's count
+	what             string  // "activations" or "tables"
+	runtime          string
+	runtimeTraffic   float64
+}
+
+// basis states a classic estimate's work per sample and, where the bytes
+// differ from the architecture's count, how they were derived.
+func (d trafficDerivation) basis(flops, sampleBytes, mbPerPass float64, source string) string {
+	var steps []string
+	if d.passes > 1 {
+		steps = append(steps, fmt.Sprintf("x%.0f passes", d.passes))
+	}
+	if d.unpadded > 0 {
+		steps = append(steps, fmt.Sprintf("x%.2f unpadded tokens", d.unpadded))
+	}
+	if b := d.prec.BytesPerWeight(); d.countedBytes > 0 && b != d.countedBytes {
+		steps = append(steps, fmt.Sprintf("x%.2g for %s %s (counted at %.0f-bit)", b/d.countedBytes, d.prec, d.what, 8*d.countedBytes))
+	}
+	if d.runtimeTraffic > 0 && d.runtimeTraffic != 1 {
+		steps = append(steps, fmt.Sprintf("x%.2f runtime %s's activation traffic (fitted)", d.runtimeTraffic, d.runtime))
+	}
 	if len(steps) == 0 {
 		return fmt.Sprintf("%.3g GFLOPs and %.3g MB of memory traffic per sample (%s)", flops/1e9, sampleBytes/1e6, source)
 	}
