@@ -822,6 +822,22 @@ type fabric struct {
 	env      []corev1.EnvVar
 }
 
+// requestFabric adds the scale-out fabric of the workload's instance to a
+// pod's requests, limits, environment and annotations, and returns the
+// security context RDMA needs (nil when the instance has no fabric to ask
+// for).
+func (b *k8sBuilder) requestFabric(w *plan.Workload, req, lim corev1.ResourceList, env *[]corev1.EnvVar, meta *metav1.ObjectMeta) *corev1.SecurityContext {
+	f, ok := b.fabricFor(w)
+	if !ok {
+		return nil
+	}
+	q := resource.MustParse(strconv.Itoa(f.count))
+	req[f.resource], lim[f.resource] = q, q
+	*env = append(*env, f.env...)
+	meta.Annotations["aiplan.dev/scale-out-network"] = f.network
+	return &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"IPC_LOCK"}}} // RDMA pins memory
+}
+
 func (b *k8sBuilder) fabricFor(w *plan.Workload) (fabric, bool) {
 	o := w.Choice
 	if b.p.Catalog == nil || !o.OnCloudNodes() {
@@ -916,13 +932,7 @@ func (b *k8sBuilder) trainingJob(w *plan.Workload) []runtime.Object {
 	lim := corev1.ResourceList{dev: g}
 	var caps *corev1.SecurityContext
 	if nodes > 1 {
-		if f, ok := b.fabricFor(w); ok {
-			q := resource.MustParse(strconv.Itoa(f.count))
-			req[f.resource], lim[f.resource] = q, q
-			env = append(env, f.env...)
-			meta.Annotations["aiplan.dev/scale-out-network"] = f.network
-			caps = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"IPC_LOCK"}}} // RDMA pins memory
-		}
+		caps = b.requestFabric(w, req, lim, &env, &meta)
 	}
 	image := trainingImage(vendor(a), o.Region)
 	c := corev1.Container{Name: "trainer", Image: image, Command: cmd, Env: env, SecurityContext: caps,

@@ -170,14 +170,7 @@ func (b *k8sBuilder) lwsEndpoint(w *plan.Workload, e *catalog.Engine, a *catalog
 	if env[0].Value != "" {
 		meta.Annotations["aiplan.dev/model-source"] = "https://huggingface.co/" + env[0].Value
 	}
-	var caps *corev1.SecurityContext
-	if f, ok := b.fabricFor(w); ok {
-		q := resource.MustParse(strconv.Itoa(f.count))
-		req[f.resource], lim[f.resource] = q, q
-		env = append(env, f.env...)
-		meta.Annotations["aiplan.dev/scale-out-network"] = f.network
-		caps = &corev1.SecurityContext{Capabilities: &corev1.Capabilities{Add: []corev1.Capability{"IPC_LOCK"}}} // RDMA pins memory
-	}
+	caps := b.requestFabric(w, req, lim, &env, &meta)
 	pod := func(role string, command, args []string, ports []corev1.ContainerPort) corev1.PodTemplateSpec {
 		c := corev1.Container{Name: "engine", Image: e.Image(a), Command: command, Args: args, Env: env, Ports: ports, SecurityContext: caps,
 			Resources:    corev1.ResourceRequirements{Requests: req.DeepCopy(), Limits: lim.DeepCopy()},
