@@ -731,16 +731,8 @@ func TestKubernetes_LabelValuesValid(t *testing.T) {
 				continue
 			}
 			for _, m := range objects(t, f.Data) {
-				b, _ := yaml.Marshal(m)
-				var o struct {
-					Spec struct {
-						Template struct {
-							Spec corev1.PodSpec `json:"spec"`
-						} `json:"template"`
-					} `json:"spec"`
-				}
-				_ = yaml.Unmarshal(b, &o)
-				for k, v := range o.Spec.Template.Spec.NodeSelector {
+				pod := podTemplateSpec(m)
+				for k, v := range pod.NodeSelector {
 					if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
 						t.Errorf("%s %s: nodeSelector %s=%q: %v", ex, f.Path, k, v, errs)
 					}
@@ -981,16 +973,8 @@ func TestTerraform_NodePoolsAreThePlacementPools(t *testing.T) {
 				continue
 			}
 			for _, m := range objects(t, f.Data) {
-				b, _ := yaml.Marshal(m)
-				var o struct {
-					Spec struct {
-						Template struct {
-							Spec corev1.PodSpec `json:"spec"`
-						} `json:"template"`
-					} `json:"spec"`
-				}
-				_ = yaml.Unmarshal(b, &o)
-				if l, ok := o.Spec.Template.Spec.NodeSelector["aiplan.dev/pool"]; ok && len(groups[l]) == 0 {
+				pod := podTemplateSpec(m)
+				if l, ok := pod.NodeSelector["aiplan.dev/pool"]; ok && len(groups[l]) == 0 {
 					t.Errorf("%s %s: pods select pool %s, which no node group carries", ex, f.Path, l)
 				}
 			}
@@ -1108,4 +1092,19 @@ func TestEngineImage_BuildStepNoted(t *testing.T) {
 	if !strings.Contains(strings.Join(notes, "\n"), "needs a build step before it serves") {
 		t.Errorf("no note on the build step: %v", notes)
 	}
+}
+
+// podTemplateSpec is the pod spec of a workload object's template (empty
+// for objects without one).
+func podTemplateSpec(m map[string]any) corev1.PodSpec {
+	b, _ := yaml.Marshal(m)
+	var o struct {
+		Spec struct {
+			Template struct {
+				Spec corev1.PodSpec `json:"spec"`
+			} `json:"template"`
+		} `json:"spec"`
+	}
+	_ = yaml.Unmarshal(b, &o)
+	return o.Spec.Template.Spec
 }

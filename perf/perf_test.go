@@ -307,7 +307,7 @@ func TestClassic_CPUMatrixUnitsAndFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spr := &CPUSpec{Name: "2S SPR", VectorGFLOPS: 2 * 56 * 2.0 * 64, VNNI: true, AVX512BF16: true, AMXGFLOPS: 2 * 56 * 2.0 * 1024, MemBWGBs: 614, MemoryGiB: 1024, MatrixKnown: true}
+	spr := sapphireRapids2S()
 	run := func(cpu *CPUSpec, p catalog.Precision) ClassicResult {
 		r, err := Classic(ClassicInput{Model: m, CPUSpec: cpu, Eff: c.Efficiency, Batch: 16, Precision: p})
 		if err != nil {
@@ -566,7 +566,7 @@ func TestClassic_TrafficAssumptionAddsUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spr := &CPUSpec{Name: "2S SPR", VectorGFLOPS: 2 * 56 * 2.0 * 64, VNNI: true, AVX512BF16: true, AMXGFLOPS: 2 * 56 * 2.0 * 1024, MemBWGBs: 614, MemoryGiB: 1024, MatrixKnown: true}
+	spr := sapphireRapids2S()
 	r, err := Classic(ClassicInput{Model: m, CPUSpec: spr, Eff: c.Efficiency, Batch: 16, Precision: catalog.FP32})
 	if err != nil {
 		t.Fatal(err)
@@ -583,4 +583,10 @@ func TestClassic_TrafficAssumptionAddsUp(t *testing.T) {
 	if strings.Contains(g.Assumptions[0], "the architecture's") && !strings.Contains(g.Assumptions[0], "runtime") {
 		t.Errorf("fp16 on TensorRT needs no derivation beyond the runtime's: %q", g.Assumptions[0])
 	}
+}
+
+// sapphireRapids2S is a two-socket 56-core Sapphire Rapids at 2.0 GHz with
+// AVX-512 (64 FP32 FLOPs per cycle per core) and AMX (1,024 per cycle).
+func sapphireRapids2S() *CPUSpec {
+	return &CPUSpec{Name: "2S SPR", VectorGFLOPS: 2 * 56 * 2.0 * 64, VNNI: true, AVX512BF16: true, AMXGFLOPS: 2 * 56 * 2.0 * 1024, MemBWGBs: 614, MemoryGiB: 1024, MatrixKnown: true}
 }
