@@ -63,14 +63,7 @@ func TestEstimate_BadFlagsNameFlagValueAndAllowed(t *testing.T) {
 // table no longer claims the engine has no calibration rows on the vendor.
 func TestEstimate_DoesNotFit_NoZeroPrediction(t *testing.T) {
 	args := []string{"estimate", "inference", "--model", "llama-1-13b", "--accelerator", "l4", "--input-tokens", "1000", "--output-tokens", "200"}
-	code, out, errs := runCLI(append(args, "-o", "json")...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
+	m := runJSON(t, args...)
 	if m["fits"] != false || m["reason"] == "" || m["engine"] != "vllm" {
 		t.Errorf("fits %v reason %v engine %v", m["fits"], m["reason"], m["engine"])
 	}
@@ -125,14 +118,7 @@ func TestEstimateTraining_ImpossibleLayoutIsBadInput(t *testing.T) {
 // A training job that does not fit prints no GPU-hours, cost or band.
 func TestEstimateTraining_DoesNotFit_NoPrediction(t *testing.T) {
 	args := []string{"estimate", "training", "--model", "llama-3.1-405b", "--accelerator", "l4", "--gpus", "1", "--tokens", "1T"}
-	code, out, errs := runCLI(append(args, "-o", "json")...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		t.Fatal(err)
-	}
+	m := runJSON(t, args...)
 	if m["fits"] != false || m["reason"] == "" || m["memory_breakdown_gib"] == nil {
 		t.Errorf("got %v", m)
 	}
@@ -295,4 +281,18 @@ func TestEstimateClassic_PrecisionMustBeNative(t *testing.T) {
 	if code, _, errs := runCLI("estimate", "inference", "--model", "resnet-50", "--accelerator", "l4", "--batch", "8", "--precision", "fp8"); code != 0 {
 		t.Errorf("fp8 on l4: exit %d: %s", code, errs)
 	}
+}
+
+// runJSON runs the CLI with -o json, wants exit 0 and decodes the output.
+func runJSON(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	code, out, errs := runCLI(append(args, "-o", "json")...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, errs)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
